@@ -1,0 +1,3 @@
+"""Loa: the automatic programme system for Vietnamese commune loudspeaker stations."""
+
+__version__ = "0.1.0"

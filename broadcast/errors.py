@@ -1,0 +1,61 @@
+"""The error hierarchy of the station core.
+
+Every error carries a stable English ``code`` (for logs, HTTP bodies, scripts) and a
+Vietnamese ``message`` (what the operator reads). Layers raise their own subclass; the
+boundaries (CLI, HTTP API) translate them.
+"""
+
+from __future__ import annotations
+
+
+class BroadcastError(Exception):
+    """Root of every error Loa raises on purpose."""
+
+    code: str = "broadcast_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+    def __str__(self) -> str:
+        return f"{self.message} [{self.code}]"
+
+
+class ConfigError(BroadcastError):
+    code = "config_error"
+
+
+class ScriptInputError(BroadcastError):
+    """A script file or text that cannot be used (encoding, empty, too large...)."""
+
+    code = "script_invalid"
+
+
+class TextError(BroadcastError):
+    code = "text_error"
+
+
+class TTSError(BroadcastError):
+    code = "tts_failed"
+
+
+class RenderError(BroadcastError):
+    code = "render_failed"
+
+
+class ScheduleError(BroadcastError):
+    code = "schedule_invalid"
+
+
+class ScheduleConflict(ScheduleError):
+    code = "schedule_conflict"
+
+
+class PlayoutError(BroadcastError):
+    code = "playout_failed"
+
+
+class StoreError(BroadcastError):
+    code = "store_error"

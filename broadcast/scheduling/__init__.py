@@ -1,0 +1,1 @@
+"""Timetable: slots, recurrence, conflicts (pure) and the APScheduler adapter."""

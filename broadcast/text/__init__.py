@@ -1,0 +1,1 @@
+"""Vietnamese text for speech: normalization and sentence splitting (pure functions)."""
