@@ -1,0 +1,1 @@
+"""Text-to-speech: one engine protocol, gTTS/espeak-ng/fake engines, the chain, the cache."""
