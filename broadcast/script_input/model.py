@@ -1,0 +1,15 @@
+"""A script as the rest of the station sees it: a title, speakable text, and labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Script:
+    title: str
+    text: str  # NFC, speakable (markup removed), paragraphs separated by newlines
+    topic: str = ""  # the column, e.g. "chuyen-doi-so"; counted by airtime reports
+    voice: str | None = None
+    engine: str | None = None
+    source: str = ""  # the file name or path it came from
