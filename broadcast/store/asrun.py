@@ -1,0 +1,280 @@
+"""The as-run log: one entry per occurrence, the source of airtime reports."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from broadcast.errors import StoreError
+from broadcast.scheduling.model import Outcome, Priority
+from broadcast.store.base import Repository
+from broadcast.store.models import AsRunRow, ProgramRow
+
+# Outcomes whose airtime counts in reports (an interrupted broadcast counts what aired).
+AIRED_OUTCOMES: tuple[Outcome, ...] = (Outcome.AIRED, Outcome.LATE, Outcome.INTERRUPTED)
+
+
+@dataclass(frozen=True)
+class AsRunEntry:
+    id: int
+    slot_id: str | None
+    program_id: str
+    priority: Priority
+    scheduled_start: datetime
+    actual_start: datetime | None
+    end: datetime | None
+    outcome: Outcome | None  # None while on air
+    engines: tuple[str, ...]
+    error: str | None
+    lateness: timedelta | None
+    topic: str
+    program_title: str
+
+    @property
+    def aired_duration(self) -> timedelta | None:
+        if self.actual_start is None or self.end is None:
+            return None
+        return max(self.end - self.actual_start, timedelta(0))
+
+
+@dataclass(frozen=True)
+class AirtimeRow:
+    """Airtime of one topic in one local calendar month."""
+
+    month: str  # "YYYY-MM", local time of the station
+    topic: str
+    minutes: float
+    broadcasts: int
+
+
+def _entry(row: AsRunRow) -> AsRunEntry:
+    return AsRunEntry(
+        id=row.id,
+        slot_id=row.slot_id,
+        program_id=row.program_id,
+        priority=Priority.parse(row.priority),
+        scheduled_start=row.scheduled_start,
+        actual_start=row.actual_start,
+        end=row.end,
+        outcome=None if row.outcome is None else Outcome(row.outcome),
+        engines=tuple(row.engines or ()),
+        error=row.error,
+        lateness=None if row.lateness_seconds is None else timedelta(seconds=row.lateness_seconds),
+        topic=row.topic,
+        program_title=row.program_title,
+    )
+
+
+def entry_not_found(entry_id: int) -> StoreError:
+    return StoreError(f"Không tìm thấy mục nhật ký phát số {entry_id}", code="not_found")
+
+
+class AsRunRepo(Repository):
+    def append(
+        self,
+        *,
+        program_id: str,
+        priority: Priority | str,
+        scheduled_start: datetime,
+        slot_id: str | None = None,
+        actual_start: datetime | None = None,
+        end: datetime | None = None,
+        outcome: Outcome | str | None = None,
+        engines: Sequence[str] = (),
+        error: str | None = None,
+        lateness: timedelta | None = None,
+        topic: str | None = None,
+        program_title: str | None = None,
+    ) -> AsRunEntry:
+        """Log an occurrence. ``outcome=None`` means "on air now" (finish it later).
+        The program's topic and title are copied in (unless given) so reports survive the
+        program being changed or deleted. ``duplicate_entry`` if this slot's occurrence at
+        ``scheduled_start`` is already logged."""
+        with self._session() as session:
+            if slot_id is not None and self._find(session, slot_id, scheduled_start) is not None:
+                raise StoreError(
+                    f"Buổi phát {scheduled_start.isoformat()} của khung {slot_id!r} đã có trong "
+                    "nhật ký",
+                    code="duplicate_entry",
+                )
+            if topic is None or program_title is None:
+                program = session.get(ProgramRow, program_id)
+                if topic is None:
+                    topic = program.topic if program is not None else ""
+                if program_title is None:
+                    program_title = program.title if program is not None else ""
+            row = AsRunRow(
+                slot_id=slot_id,
+                program_id=program_id,
+                priority=Priority.parse(priority).label,
+                scheduled_start=scheduled_start,
+                actual_start=actual_start,
+                end=end,
+                outcome=None if outcome is None else Outcome(outcome).value,
+                engines=list(engines),
+                error=error,
+                lateness_seconds=None if lateness is None else lateness.total_seconds(),
+                topic=topic,
+                program_title=program_title,
+            )
+            session.add(row)
+            try:
+                session.flush()
+            except IntegrityError as exc:  # logged concurrently since the check above
+                raise StoreError(
+                    f"Buổi phát {scheduled_start.isoformat()} của khung {slot_id!r} đã có trong "
+                    "nhật ký",
+                    code="duplicate_entry",
+                ) from exc
+            return _entry(row)
+
+    def finish(
+        self,
+        entry_id: int,
+        *,
+        outcome: Outcome | str,
+        end: datetime | None = None,
+        error: str | None = None,
+        engines: Sequence[str] | None = None,
+        actual_start: datetime | None = None,
+        lateness: timedelta | None = None,
+    ) -> AsRunEntry:
+        """Set how an entry ended; fields left as ``None`` keep their value."""
+        with self._session() as session:
+            row = session.get(AsRunRow, entry_id)
+            if row is None:
+                raise entry_not_found(entry_id)
+            row.outcome = Outcome(outcome).value
+            if end is not None:
+                row.end = end
+            if error is not None:
+                row.error = error
+            if engines is not None:
+                row.engines = list(engines)
+            if actual_start is not None:
+                row.actual_start = actual_start
+            if lateness is not None:
+                row.lateness_seconds = lateness.total_seconds()
+            return _entry(row)
+
+    def get(self, entry_id: int) -> AsRunEntry:
+        with self._session() as session:
+            row = session.get(AsRunRow, entry_id)
+            if row is None:
+                raise entry_not_found(entry_id)
+            return _entry(row)
+
+    def find(self, slot_id: str, scheduled_start: datetime) -> AsRunEntry | None:
+        """The entry of one slot occurrence, if logged (to avoid logging it twice)."""
+        with self._session() as session:
+            row = self._find(session, slot_id, scheduled_start)
+            return None if row is None else _entry(row)
+
+    def unfinished(self) -> list[AsRunEntry]:
+        """Entries still marked on air: after a crash, the ones the restart must close."""
+        query = select(AsRunRow).where(AsRunRow.outcome.is_(None)).order_by(AsRunRow.id)
+        with self._session() as session:
+            return [_entry(r) for r in session.scalars(query)]
+
+    def query(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        slot_id: str | None = None,
+        program_id: str | None = None,
+        outcome: Outcome | str | Iterable[Outcome | str] | None = None,
+        topic: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        newest_first: bool = False,
+    ) -> list[AsRunEntry]:
+        """Entries whose scheduled start is in [since, until), with the given filters."""
+        query = self._filtered(since, until, slot_id, program_id, outcome, topic)
+        if newest_first:
+            query = query.order_by(AsRunRow.scheduled_start.desc(), AsRunRow.id.desc())
+        else:
+            query = query.order_by(AsRunRow.scheduled_start, AsRunRow.id)
+        if offset:
+            query = query.offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._session() as session:
+            return [_entry(r) for r in session.scalars(query)]
+
+    def airtime_report(
+        self,
+        *,
+        timezone: str | ZoneInfo,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        topic: str | None = None,
+        outcomes: Iterable[Outcome] = AIRED_OUTCOMES,
+    ) -> list[AirtimeRow]:
+        """Minutes and broadcasts per topic per local calendar month, from the entries that
+        went out (``outcomes``) and started in [since, until). A broadcast belongs to the
+        month in which it started, in the station's time zone."""
+        tz = timezone if isinstance(timezone, ZoneInfo) else ZoneInfo(timezone)
+        query = (
+            select(AsRunRow.topic, AsRunRow.actual_start, AsRunRow.end)
+            .where(AsRunRow.outcome.in_([Outcome(o).value for o in outcomes]))
+            .where(AsRunRow.actual_start.is_not(None), AsRunRow.end.is_not(None))
+        )
+        if since is not None:
+            query = query.where(AsRunRow.actual_start >= since)
+        if until is not None:
+            query = query.where(AsRunRow.actual_start < until)
+        if topic is not None:
+            query = query.where(AsRunRow.topic == topic)
+        seconds: dict[tuple[str, str], float] = defaultdict(float)
+        counts: dict[tuple[str, str], int] = defaultdict(int)
+        with self._session() as session:
+            for row_topic, start, end in session.execute(query):
+                assert start is not None and end is not None  # filtered in the query
+                key = (start.astimezone(tz).strftime("%Y-%m"), row_topic)
+                seconds[key] += max((end - start).total_seconds(), 0.0)
+                counts[key] += 1
+        return [
+            AirtimeRow(month=m, topic=t, minutes=round(seconds[(m, t)] / 60.0, 3), broadcasts=n)
+            for (m, t), n in sorted(counts.items())
+        ]
+
+    @staticmethod
+    def _find(session: Session, slot_id: str, scheduled_start: datetime) -> AsRunRow | None:
+        return session.scalars(
+            select(AsRunRow).where(
+                AsRunRow.slot_id == slot_id, AsRunRow.scheduled_start == scheduled_start
+            )
+        ).one_or_none()
+
+    @staticmethod
+    def _filtered(
+        since: datetime | None,
+        until: datetime | None,
+        slot_id: str | None,
+        program_id: str | None,
+        outcome: Outcome | str | Iterable[Outcome | str] | None,
+        topic: str | None,
+    ) -> Select[AsRunRow]:
+        query = select(AsRunRow)
+        if since is not None:
+            query = query.where(AsRunRow.scheduled_start >= since)
+        if until is not None:
+            query = query.where(AsRunRow.scheduled_start < until)
+        if slot_id is not None:
+            query = query.where(AsRunRow.slot_id == slot_id)
+        if program_id is not None:
+            query = query.where(AsRunRow.program_id == program_id)
+        if topic is not None:
+            query = query.where(AsRunRow.topic == topic)
+        if outcome is not None:
+            wanted = [outcome] if isinstance(outcome, str) else list(outcome)
+            query = query.where(AsRunRow.outcome.in_([Outcome(o).value for o in wanted]))
+        return query

@@ -1,0 +1,289 @@
+"""Scripts (tin bài) with their revisions and approval."""
+
+from __future__ import annotations
+
+import builtins
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final, Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from broadcast.errors import StoreError
+from broadcast.store.base import Repository, utc_now
+from broadcast.store.models import ProgramRow, ScriptRevisionRow, ScriptRow
+
+ScriptStatus = Literal["draft", "approved"]
+
+
+class _Unset(enum.Enum):
+    UNSET = "unset"
+
+
+UNSET: Final = _Unset.UNSET
+
+
+@dataclass(frozen=True)
+class ScriptRecord:
+    id: int
+    title: str
+    topic: str
+    text: str
+    voice: str | None
+    engine: str | None
+    status: ScriptStatus
+    revision: int
+    approved_by: str | None
+    approved_at: datetime | None
+    approved_revision: int | None
+    created_by: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def approved(self) -> bool:
+        return self.status == "approved"
+
+
+@dataclass(frozen=True)
+class ScriptRevision:
+    script_id: int
+    number: int
+    title: str
+    topic: str
+    text: str
+    voice: str | None
+    engine: str | None
+    edited_by: str | None
+    created_at: datetime
+    approved_by: str | None
+    approved_at: datetime | None
+
+
+def _record(row: ScriptRow) -> ScriptRecord:
+    status: ScriptStatus = "approved" if row.status == "approved" else "draft"
+    return ScriptRecord(
+        id=row.id,
+        title=row.title,
+        topic=row.topic,
+        text=row.text,
+        voice=row.voice,
+        engine=row.engine,
+        status=status,
+        revision=row.revision,
+        approved_by=row.approved_by,
+        approved_at=row.approved_at,
+        approved_revision=row.approved_revision,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _revision(row: ScriptRevisionRow) -> ScriptRevision:
+    return ScriptRevision(
+        script_id=row.script_id,
+        number=row.number,
+        title=row.title,
+        topic=row.topic,
+        text=row.text,
+        voice=row.voice,
+        engine=row.engine,
+        edited_by=row.edited_by,
+        created_at=row.created_at,
+        approved_by=row.approved_by,
+        approved_at=row.approved_at,
+    )
+
+
+def script_not_found(script_id: int) -> StoreError:
+    return StoreError(f"Không tìm thấy tin bài số {script_id}", code="not_found")
+
+
+class ScriptRepo(Repository):
+    """Scripts: every edit keeps the previous text as a revision; editing an approved script
+    sends it back to draft; who approved which revision, and when, is recorded."""
+
+    def create(
+        self,
+        *,
+        title: str,
+        text: str,
+        topic: str = "",
+        voice: str | None = None,
+        engine: str | None = None,
+        by: str | None = None,
+        now: datetime | None = None,
+    ) -> ScriptRecord:
+        now = now or utc_now()
+        with self._session() as session:
+            row = ScriptRow(
+                title=title,
+                topic=topic,
+                text=text,
+                voice=voice,
+                engine=engine,
+                status="draft",
+                revision=1,
+                created_by=by,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+            session.flush()
+            session.add(_revision_row(row, edited_by=by, now=now))
+            return _record(row)
+
+    def get(self, script_id: int) -> ScriptRecord:
+        with self._session() as session:
+            return _record(self._row(session, script_id))
+
+    def list(
+        self, *, topic: str | None = None, status: ScriptStatus | None = None
+    ) -> list[ScriptRecord]:
+        query = select(ScriptRow).order_by(ScriptRow.id)
+        if topic is not None:
+            query = query.where(ScriptRow.topic == topic)
+        if status is not None:
+            query = query.where(ScriptRow.status == status)
+        with self._session() as session:
+            return [_record(row) for row in session.scalars(query)]
+
+    def update(
+        self,
+        script_id: int,
+        *,
+        title: str | _Unset = UNSET,
+        text: str | _Unset = UNSET,
+        topic: str | _Unset = UNSET,
+        voice: str | None | _Unset = UNSET,
+        engine: str | None | _Unset = UNSET,
+        by: str | None = None,
+        now: datetime | None = None,
+    ) -> ScriptRecord:
+        """Apply the given changes as a new revision. A change back to draft clears the
+        approval; an update that changes nothing keeps the script (and approval) as it is."""
+        now = now or utc_now()
+        with self._session() as session:
+            row = self._row(session, script_id, for_update=True)
+            changed = False
+            for field, value in (
+                ("title", title),
+                ("text", text),
+                ("topic", topic),
+                ("voice", voice),
+                ("engine", engine),
+            ):
+                if value is not UNSET and getattr(row, field) != value:
+                    setattr(row, field, value)
+                    changed = True
+            if not changed:
+                return _record(row)
+            row.revision += 1
+            row.updated_at = now
+            row.status = "draft"
+            row.approved_by = None
+            row.approved_at = None
+            row.approved_revision = None
+            session.add(_revision_row(row, edited_by=by, now=now))
+            return _record(row)
+
+    def approve(self, script_id: int, *, by: str, now: datetime | None = None) -> ScriptRecord:
+        """Approve the current revision. Approving an approved script is a no-op."""
+        now = now or utc_now()
+        with self._session() as session:
+            row = self._row(session, script_id, for_update=True)
+            if row.status == "approved":
+                return _record(row)
+            row.status = "approved"
+            row.approved_by = by
+            row.approved_at = now
+            row.approved_revision = row.revision
+            revision = session.scalars(
+                select(ScriptRevisionRow).where(
+                    ScriptRevisionRow.script_id == script_id,
+                    ScriptRevisionRow.number == row.revision,
+                )
+            ).one()
+            revision.approved_by = by
+            revision.approved_at = now
+            return _record(row)
+
+    def revisions(self, script_id: int) -> builtins.list[ScriptRevision]:
+        """Every revision, oldest first (the last one is the current text)."""
+        with self._session() as session:
+            self._row(session, script_id)
+            rows = session.scalars(
+                select(ScriptRevisionRow)
+                .where(ScriptRevisionRow.script_id == script_id)
+                .order_by(ScriptRevisionRow.number)
+            )
+            return [_revision(r) for r in rows]
+
+    def revision(self, script_id: int, number: int) -> ScriptRevision:
+        with self._session() as session:
+            row = session.scalars(
+                select(ScriptRevisionRow).where(
+                    ScriptRevisionRow.script_id == script_id, ScriptRevisionRow.number == number
+                )
+            ).one_or_none()
+            if row is None:
+                raise StoreError(
+                    f"Tin bài số {script_id} không có phiên bản {number}", code="not_found"
+                )
+            return _revision(row)
+
+    def delete(self, script_id: int) -> None:
+        """Delete a script and its revisions; refused while a program still uses it."""
+        with self._session() as session:
+            row = self._row(session, script_id)
+            users = _programs_using(session.scalars(select(ProgramRow)), script_id)
+            if users:
+                raise StoreError(
+                    f"Tin bài số {script_id} đang được dùng trong chương trình "
+                    f"{', '.join(users)}: hãy bỏ nó khỏi chương trình trước khi xoá",
+                    code="script_in_use",
+                )
+            session.delete(row)
+
+    def count(self) -> int:
+        with self._session() as session:
+            return int(session.scalar(select(func.count()).select_from(ScriptRow)) or 0)
+
+    @staticmethod
+    def _row(session: Session, script_id: int, *, for_update: bool = False) -> ScriptRow:
+        query = select(ScriptRow).where(ScriptRow.id == script_id)
+        if for_update:
+            query = query.with_for_update()
+        row = session.scalars(query).one_or_none()
+        if row is None:
+            raise script_not_found(script_id)
+        return row
+
+
+def _revision_row(row: ScriptRow, *, edited_by: str | None, now: datetime) -> ScriptRevisionRow:
+    return ScriptRevisionRow(
+        script_id=row.id,
+        number=row.revision,
+        title=row.title,
+        topic=row.topic,
+        text=row.text,
+        voice=row.voice,
+        engine=row.engine,
+        edited_by=edited_by,
+        created_at=now,
+    )
+
+
+def _programs_using(programs: Iterable[ProgramRow], script_id: int) -> list[str]:
+    ref = str(script_id)
+    users: list[str] = []
+    for program in programs:
+        for segment in program.segments:
+            if segment.get("kind") == "script" and str(segment.get("ref")) == ref:
+                users.append(program.id)
+                break
+    return users

@@ -1,0 +1,76 @@
+"""One object holding the engine, the session factory and every repository."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from broadcast.programs import Program
+from broadcast.scheduling.model import Adjustment, Slot
+from broadcast.store.asrun import AsRunRepo
+from broadcast.store.db import check_connection, create_engine_for, make_session_factory, migrate
+from broadcast.store.lock import StationLock
+from broadcast.store.renders import RenderRepo
+from broadcast.store.scripts import ScriptRepo
+from broadcast.store.timetable import AdjustmentRepo, ProgramRepo, SlotRepo, replace_timetable
+from broadcast.store.users import UserRepo
+
+
+@dataclass
+class Store:
+    engine: Engine
+    sessions: sessionmaker[Session]
+    scripts: ScriptRepo
+    programs: ProgramRepo
+    slots: SlotRepo
+    adjustments: AdjustmentRepo
+    renders: RenderRepo
+    as_run: AsRunRepo
+    users: UserRepo
+
+    @classmethod
+    def from_engine(cls, engine: Engine) -> Store:
+        sessions = make_session_factory(engine)
+        return cls(
+            engine=engine,
+            sessions=sessions,
+            scripts=ScriptRepo(sessions),
+            programs=ProgramRepo(sessions),
+            slots=SlotRepo(sessions),
+            adjustments=AdjustmentRepo(sessions),
+            renders=RenderRepo(sessions),
+            as_run=AsRunRepo(sessions),
+            users=UserRepo(sessions),
+        )
+
+    def replace_timetable(
+        self,
+        programs: Sequence[Program],
+        slots: Sequence[Slot],
+        adjustments: Sequence[Adjustment] = (),
+        *,
+        now: datetime | None = None,
+    ) -> None:
+        replace_timetable(self.sessions, programs, slots, adjustments, now=now)
+
+    def station_lock(
+        self, owner_id: str | None = None, *, stale_after: timedelta = timedelta(seconds=30)
+    ) -> StationLock:
+        return StationLock(self.engine, owner_id, stale_after=stale_after)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_store(url: str, *, run_migrations: bool = True) -> Store:
+    """Connect (``db_unreachable`` if the server does not answer), migrate to the newest
+    schema, and return the repositories."""
+    engine = create_engine_for(url)
+    check_connection(engine)
+    if run_migrations:
+        migrate(engine)
+    return Store.from_engine(engine)
