@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -97,4 +97,7 @@ class Occurrence:
 
     @property
     def end(self) -> datetime | None:
-        return None if self.duration is None else self.start + self.duration
+        if self.duration is None:
+            return None
+        # In UTC: adding to a zoned datetime adds wall time, wrong across a clock change.
+        return (self.start.astimezone(UTC) + self.duration).astimezone(self.start.tzinfo)

@@ -1,0 +1,250 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from broadcast.scheduling.model import Adjustment, AdjustmentKind, Priority, Slot
+from broadcast.scheduling.recurrence import (
+    expand,
+    is_regular_occurrence,
+    next_occurrences,
+    occurrence_duration,
+)
+from tests.scheduling.helpers import FRI, MON, MONDAY, SAT, SUN, VN, WED, at, once, weekly
+
+WEEK = timedelta(days=7)
+
+
+def starts(occurrences):
+    return [(o.slot_id, o.start.astimezone(VN).strftime("%a %d/%m %H:%M")) for o in occurrences]
+
+
+def test_recurring_slot_over_several_weeks_airs_on_its_days_only() -> None:
+    slot = weekly("cds", 6, 10, days=(MON, WED, FRI))
+    occ = expand([slot], [], at(MONDAY, 0), at(MONDAY, 0) + 3 * WEEK, VN)
+    assert len(occ) == 9
+    assert {o.start.weekday() for o in occ} == {MON, WED, FRI}
+    assert all(o.start.timetz() == time(6, 10, tzinfo=VN) for o in occ)
+    assert occ[0].start == at(MONDAY, 6, 10)
+    assert occ[-1].start == at(MONDAY + timedelta(days=18), 6, 10)
+    assert [o.start for o in occ] == sorted(o.start for o in occ)
+    assert all(o.start == o.original_start and not o.skipped for o in occ)
+
+
+def test_daily_slots_sorted_across_slots() -> None:
+    morning = weekly("sang", 6, days=tuple(range(7)))
+    evening = weekly("chieu", 17, days=tuple(range(7)))
+    occ = expand([evening, morning], [], at(MONDAY, 0), at(MONDAY, 0) + 2 * WEEK, VN)
+    assert len(occ) == 28
+    assert [o.slot_id for o in occ[:4]] == ["sang", "chieu", "sang", "chieu"]
+
+
+def test_range_is_half_open_on_the_start_instant() -> None:
+    slot = weekly("sang", 6, days=tuple(range(7)))
+    occ = expand([slot], [], at(MONDAY, 6), at(MONDAY + timedelta(days=1), 6), VN)
+    assert starts(occ) == [("sang", "Mon 03/08 06:00")]
+
+
+def test_range_given_in_utc_is_read_in_the_station_zone() -> None:
+    slot = weekly("sang", 6, days=(MON,))
+    # 06:00 in Hanoi is 23:00 UTC the day before.
+    occ = expand([slot], [], datetime(2026, 8, 2, 22, tzinfo=UTC),
+                 datetime(2026, 8, 2, 23, 30, tzinfo=UTC), VN)
+    assert [o.start for o in occ] == [at(MONDAY, 6)]
+
+
+def test_validity_range_is_inclusive_on_both_ends() -> None:
+    slot = weekly("mua-mua", 6, days=tuple(range(7)), valid_from=MONDAY + timedelta(days=2),
+                  valid_until=MONDAY + timedelta(days=4))
+    occ = expand([slot], [], at(MONDAY, 0), at(MONDAY, 0) + 2 * WEEK, VN)
+    assert [o.start.date() for o in occ] == [MONDAY + timedelta(days=d) for d in (2, 3, 4)]
+
+
+def test_open_ended_validity() -> None:
+    starts_later = weekly("a", 6, days=(MON,), valid_from=MONDAY + WEEK)
+    ends_early = weekly("b", 7, days=(MON,), valid_until=MONDAY + WEEK)
+    occ = expand([starts_later, ends_early], [], at(MONDAY, 0), at(MONDAY, 0) + 3 * WEEK, VN)
+    assert [o.start.date() for o in occ if o.slot_id == "a"] == [MONDAY + WEEK, MONDAY + 2 * WEEK]
+    assert [o.start.date() for o in occ if o.slot_id == "b"] == [MONDAY, MONDAY + WEEK]
+
+
+def test_paused_slot_yields_nothing_even_when_moved() -> None:
+    slot = weekly("nghi", 6, days=tuple(range(7)), paused=True)
+    move = Adjustment("nghi", at(MONDAY, 6), AdjustmentKind.MOVE, at(MONDAY, 8))
+    assert expand([slot], [move], at(MONDAY, 0), at(MONDAY, 0) + WEEK, VN) == []
+
+
+def test_one_off_slot_airs_once() -> None:
+    slot = once("bao", MONDAY + timedelta(days=9), 14, 30)
+    occ = expand([slot], [], at(MONDAY, 0), at(MONDAY, 0) + 3 * WEEK, VN)
+    assert starts(occ) == [("bao", "Wed 12/08 14:30")]
+    assert expand([slot], [], at(MONDAY, 0), at(MONDAY, 0) + WEEK, VN) == []
+
+
+def test_recurring_slot_without_days_yields_nothing() -> None:
+    slot = Slot("rong", "p", time(6))
+    assert expand([slot], [], at(MONDAY, 0), at(MONDAY, 0) + WEEK, VN) == []
+
+
+def test_weekend_only() -> None:
+    slot = weekly("cuoi-tuan", 8, days=(SAT, SUN))
+    occ = expand([slot], [], at(MONDAY, 0), at(MONDAY, 0) + WEEK, VN)
+    assert starts(occ) == [("cuoi-tuan", "Sat 08/08 08:00"), ("cuoi-tuan", "Sun 09/08 08:00")]
+
+
+def test_skip_keeps_the_occurrence_marked_skipped() -> None:
+    slot = weekly("cds", 6, 10)
+    skip = Adjustment("cds", at(MONDAY + timedelta(days=2), 6, 10), AdjustmentKind.SKIP)
+    occ = expand([slot], [skip], at(MONDAY, 0), at(MONDAY, 0) + WEEK, VN)
+    assert [(o.start.weekday(), o.skipped) for o in occ] == [(MON, False), (WED, True),
+                                                            (FRI, False)]
+
+
+def test_adjustment_in_another_zone_names_the_same_occurrence() -> None:
+    slot = weekly("cds", 6, 10)
+    skip = Adjustment("cds", at(MONDAY, 6, 10).astimezone(UTC), AdjustmentKind.SKIP)
+    occ = expand([slot], [skip], at(MONDAY, 0), at(MONDAY, 0) + WEEK, VN)
+    assert [o.skipped for o in occ] == [True, False, False]
+
+
+def test_move_one_occurrence_leaves_the_others() -> None:
+    slot = weekly("cds", 6, 10)
+    wednesday = MONDAY + timedelta(days=2)
+    move = Adjustment("cds", at(wednesday, 6, 10), AdjustmentKind.MOVE, at(wednesday, 19, 30))
+    occ = expand([slot], [move], at(MONDAY, 0), at(MONDAY, 0) + 2 * WEEK, VN)
+    assert starts(occ) == [
+        ("cds", "Mon 03/08 06:10"),
+        ("cds", "Wed 05/08 19:30"),
+        ("cds", "Fri 07/08 06:10"),
+        ("cds", "Mon 10/08 06:10"),
+        ("cds", "Wed 12/08 06:10"),
+        ("cds", "Fri 14/08 06:10"),
+    ]
+    moved = occ[1]
+    assert moved.original_start == at(wednesday, 6, 10)
+    assert not moved.skipped
+
+
+def test_move_into_another_range_appears_there_only() -> None:
+    slot = weekly("cds", 6, 10)
+    friday = MONDAY + timedelta(days=4)
+    move = Adjustment("cds", at(friday, 6, 10), AdjustmentKind.MOVE, at(MONDAY + WEEK, 9))
+    first_week = expand([slot], [move], at(MONDAY, 0), at(MONDAY, 0) + WEEK, VN)
+    second_week = expand([slot], [move], at(MONDAY, 0) + WEEK, at(MONDAY, 0) + 2 * WEEK, VN)
+    assert [o.start.weekday() for o in first_week] == [MON, WED]
+    assert starts(second_week)[:2] == [("cds", "Mon 10/08 06:10"), ("cds", "Mon 10/08 09:00")]
+
+
+def test_stale_adjustment_is_ignored() -> None:
+    slot = weekly("cds", 6, 10)
+    # 06:00 is not an occurrence of a 06:10 slot (the slot was edited after the move was made).
+    stale = Adjustment("cds", at(MONDAY, 6), AdjustmentKind.MOVE, at(MONDAY, 20))
+    tuesday = Adjustment("cds", at(MONDAY + timedelta(days=1), 6, 10), AdjustmentKind.SKIP)
+    occ = expand([slot], [stale, tuesday], at(MONDAY, 0), at(MONDAY, 0) + WEEK, VN)
+    assert [o.start for o in occ] == [at(MONDAY + timedelta(days=d), 6, 10) for d in (0, 2, 4)]
+    assert not any(o.skipped for o in occ)
+
+
+def test_last_adjustment_of_an_occurrence_wins() -> None:
+    slot = weekly("cds", 6, 10, days=(MON,))
+    skip = Adjustment("cds", at(MONDAY, 6, 10), AdjustmentKind.SKIP)
+    move = Adjustment("cds", at(MONDAY, 6, 10), AdjustmentKind.MOVE, at(MONDAY, 7))
+    occ = expand([slot], [skip, move], at(MONDAY, 0), at(MONDAY, 0) + WEEK, VN)
+    assert [(o.start, o.skipped) for o in occ] == [(at(MONDAY, 7), False)]
+    occ = expand([slot], [move, skip], at(MONDAY, 0), at(MONDAY, 0) + WEEK, VN)
+    assert [(o.start, o.skipped) for o in occ] == [(at(MONDAY, 6, 10), True)]
+
+
+def test_duration_is_the_smaller_known_value() -> None:
+    capped = weekly("a", 6, minutes=10)
+    uncapped = weekly("b", 7, minutes=None)
+    durations = {"p-a": timedelta(minutes=4), "p-b": timedelta(minutes=30)}
+    assert occurrence_duration(capped, durations) == timedelta(minutes=4)
+    assert occurrence_duration(capped, {"p-a": timedelta(minutes=40)}) == timedelta(minutes=10)
+    assert occurrence_duration(capped, None) == timedelta(minutes=10)
+    assert occurrence_duration(uncapped, durations) == timedelta(minutes=30)
+    assert occurrence_duration(uncapped, None) is None
+    occ = expand([capped, uncapped], [], at(MONDAY, 0), at(MONDAY, 12), VN, durations)
+    assert [(o.slot_id, o.duration, o.end) for o in occ] == [
+        ("a", timedelta(minutes=4), at(MONDAY, 6, 4)),
+        ("b", timedelta(minutes=30), at(MONDAY, 7, 30)),
+    ]
+
+
+def test_priority_is_carried_and_ties_put_the_higher_first() -> None:
+    normal = weekly("thuong", 6, days=(MON,))
+    urgent = weekly("khan", 6, days=(MON,), priority=Priority.EMERGENCY)
+    occ = expand([normal, urgent], [], at(MONDAY, 0), at(MONDAY, 12), VN)
+    assert [(o.slot_id, o.priority) for o in occ] == [("khan", Priority.EMERGENCY),
+                                                      ("thuong", Priority.NORMAL)]
+
+
+def test_next_occurrences_within_horizon() -> None:
+    slot = weekly("sang", 6, days=tuple(range(7)))
+    now = at(MONDAY, 6, 0, 1)
+    occ = next_occurrences([slot], [], now, VN, timedelta(days=2))
+    assert [o.start for o in occ] == [at(MONDAY + timedelta(days=1), 6),
+                                      at(MONDAY + timedelta(days=2), 6)]
+
+
+def test_naive_range_is_refused() -> None:
+    with pytest.raises(ValueError):
+        expand([], [], datetime(2026, 8, 3), datetime(2026, 8, 4), VN)
+
+
+def test_is_regular_occurrence() -> None:
+    slot = weekly("cds", 6, 10, days=(MON,), valid_until=MONDAY + WEEK)
+    assert is_regular_occurrence(slot, at(MONDAY, 6, 10), VN)
+    assert not is_regular_occurrence(slot, at(MONDAY, 6, 11), VN)
+    assert not is_regular_occurrence(slot, at(MONDAY + timedelta(days=1), 6, 10), VN)
+    assert not is_regular_occurrence(slot, at(MONDAY + 2 * WEEK, 6, 10), VN)
+
+
+# --- zones with daylight saving time (the zone is configurable) ---
+
+BERLIN = ZoneInfo("Europe/Berlin")
+SPRING = date(2026, 3, 29)  # 02:00 -> 03:00 in Berlin
+AUTUMN = date(2026, 10, 25)  # 03:00 -> 02:00 in Berlin
+
+
+def test_wall_time_is_kept_across_a_dst_change() -> None:
+    slot = weekly("sang", 6, days=tuple(range(7)))
+    start = datetime(2026, 3, 27, tzinfo=BERLIN)
+    occ = expand([slot], [], start, start + timedelta(days=4), BERLIN)
+    assert [o.start.astimezone(BERLIN).hour for o in occ] == [6, 6, 6, 6]
+    gaps = {b.start.astimezone(UTC) - a.start.astimezone(UTC)
+            for a, b in zip(occ, occ[1:], strict=False)}
+    assert gaps == {timedelta(hours=24), timedelta(hours=23)}
+
+
+def test_time_in_the_spring_gap_airs_just_after_it() -> None:
+    slot = weekly("dem", 2, 30, days=(SUN,))
+    occ = expand([slot], [], datetime(2026, 3, 28, tzinfo=BERLIN),
+                 datetime(2026, 3, 30, tzinfo=BERLIN), BERLIN)
+    assert len(occ) == 1
+    assert occ[0].start.astimezone(UTC) == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    assert occ[0].start.astimezone(BERLIN).strftime("%H:%M") == "03:30"
+    assert is_regular_occurrence(slot, occ[0].start, BERLIN)
+
+
+def test_ambiguous_autumn_time_airs_once_at_its_first_instance() -> None:
+    slot = weekly("dem", 2, 30, days=(SUN,))
+    occ = expand([slot], [], datetime(2026, 10, 24, tzinfo=BERLIN),
+                 datetime(2026, 10, 26, tzinfo=BERLIN), BERLIN)
+    assert len(occ) == 1
+    assert occ[0].start.astimezone(UTC) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+
+
+def test_occurrences_sorted_by_instant_across_the_autumn_fold() -> None:
+    first = weekly("a", 2, 45, days=(SUN,))
+    # Moved to 02:15 of the second (winter) instance: later than 02:45 of the first.
+    other = weekly("b", 4, days=(SUN,))
+    second_instance = datetime(2026, 10, 25, 2, 15, fold=1, tzinfo=BERLIN)
+    move = Adjustment("b", datetime(2026, 10, 25, 4, tzinfo=BERLIN), AdjustmentKind.MOVE,
+                      second_instance)
+    occ = expand([first, other], [move], datetime(2026, 10, 25, tzinfo=BERLIN),
+                 datetime(2026, 10, 26, tzinfo=BERLIN), BERLIN)
+    assert [o.slot_id for o in occ] == ["a", "b"]
+    assert occ[0].start.astimezone(UTC) < occ[1].start.astimezone(UTC)
