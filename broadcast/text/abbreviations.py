@@ -1,0 +1,167 @@
+"""Word tokens: abbreviations from the lexicon, Roman numerals in context, unknown acronyms.
+
+Order of decisions for one token: signature-block and filing-line entries (by position),
+kept names, the lexicon, Roman numerals after a heading word, compound tokens split on
+their joiners (KH&CN, COVID-19, đồng/người), letter-digit mixes (H5N1, QL1A), then words in
+capitals: a Vietnamese syllable is lowercased (MỤC ĐÍCH), anything else is spelled letter
+by letter and reported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from broadcast.text.findings import TextWarning, unknown_abbreviation
+from broadcast.text.letters import is_vietnamese_syllable, spell
+from broadcast.text.lexicon import Lexicon
+from broadcast.text.numbers import read_integer, read_number_text, read_ordinal, roman_to_int
+from broadcast.text.numeric import read_numeric_run
+from broadcast.text.units import PER_WORDS, UNIT_READINGS
+
+# Words after which a Roman numeral is a number: "quý III", "Mục II", "khóa XV", "lần thứ XIV".
+ROMAN_CONTEXT: frozenset[str] = frozenset(
+    {
+        "quý", "mục", "phần", "chương", "khóa", "khoá", "thứ", "kỳ", "kỷ", "hạng", "cấp", "loại",
+        "đợt", "vùng", "đoạn", "bậc", "nhóm", "tập", "khu", "động", "lục", "hội", "quân",
+    }
+)
+_ROMAN_TOKEN = re.compile(r"[IVX]+")
+_ROMAN_YEAR = re.compile(r"([IVX]+)/([0-9]{4})")
+_JOINER = re.compile(r"([&/.'’-])")
+_DOMAIN = re.compile(r"(?:[A-Za-z0-9-]+\.)+(?:vn|com|net|org|gov|edu|info)", re.IGNORECASE)
+_DOMAIN_PARTS = {"vn": "vê en", "www": "vê kép vê kép vê kép"}
+_ALNUM_PART = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W0-9_]+")
+
+
+@dataclass
+class WordContext:
+    """Where a token stands: what decides its reading beyond the token itself."""
+
+    lexicon: Lexicon
+    previous: str = ""
+    before_previous: str = ""
+    line_start: bool = False
+    filing_line: bool = False
+    warnings: list[TextWarning] = field(default_factory=list)
+
+
+def _roman_reading(token: str, ctx: WordContext) -> str | None:
+    if not _ROMAN_TOKEN.fullmatch(token):
+        return None
+    value = roman_to_int(token)
+    if value is None:
+        return None
+    context = ctx.previous
+    if roman_to_int(context.upper()) is not None and ctx.before_previous in ROMAN_CONTEXT:
+        context = ctx.before_previous  # "quý I, II"
+    if context in ROMAN_CONTEXT:
+        return read_ordinal(value) if context == "thứ" else read_integer(value)
+    if len(token) >= 2 and value < 40:
+        return read_integer(value)  # "RON95-III", "lớp XII": a Roman number, not letters
+    return None
+
+
+def _lexicon_reading(token: str, ctx: WordContext) -> str | None:
+    lexicon = ctx.lexicon
+    if ctx.line_start and token in lexicon.line_start:
+        return lexicon.line_start[token]
+    if ctx.filing_line and token in lexicon.filing:
+        return lexicon.filing[token]
+    if token in lexicon.keep:
+        return token
+    return lexicon.abbreviations.get(token)
+
+
+def _read_capitals(token: str, ctx: WordContext) -> str:
+    if is_vietnamese_syllable(token):
+        return token.lower()
+    spelled = spell(token)
+    ctx.warnings.append(unknown_abbreviation(token, spelled))
+    return spelled
+
+
+def _read_domain(token: str) -> str:
+    parts = token.lower().split(".")
+    return " chấm ".join(_DOMAIN_PARTS.get(part, part) for part in parts)
+
+
+def _read_compound(token: str, ctx: WordContext) -> str:
+    if _DOMAIN.fullmatch(token):
+        return _read_domain(token)
+    pieces = _JOINER.split(token)
+    out: list[str] = []
+    for index, piece in enumerate(pieces):
+        if index % 2 == 0:
+            dotted = piece + "." if pieces[index + 1:index + 2] == ["."] else ""
+            if piece and index > 0 and pieces[index - 1] == "/" and piece in UNIT_READINGS:
+                out.append(UNIT_READINGS[piece])
+            elif dotted and dotted in ctx.lexicon.abbreviations:
+                out.append(ctx.lexicon.abbreviations[dotted])
+            elif piece:
+                out.append(read_word(piece, ctx))
+            continue
+        right = pieces[index + 1] if index + 1 < len(pieces) else ""
+        if piece == "&":
+            out.append("và")
+        elif piece == "/" and right.islower() and (right in PER_WORDS or right in UNIT_READINGS):
+            out.append("một")
+        elif piece == "." and right[:1].isupper() and pieces[index - 1].islower() and out:
+            out[-1] += "."
+    return " ".join(out)
+
+
+def _read_alnum(token: str, ctx: WordContext) -> str:
+    out: list[str] = []
+    spelled_runs: list[str] = []
+    used_lexicon = False
+    for part in _ALNUM_PART.findall(token):
+        if part[0].isdigit():
+            out.append(_read_digit_part(part))
+            continue
+        known = _lexicon_reading(part, ctx)
+        if known is not None:
+            used_lexicon = True
+            out.append(known)
+        elif part.islower() or (len(part) > 1 and is_vietnamese_syllable(part)):
+            out.append(part.lower() if part.isupper() else part)
+        elif spell(part):
+            spelled_runs.append(part)
+            out.append(spell(part))
+    reading = " ".join(out)
+    if spelled_runs and (not used_lexicon or any(len(r) > 1 for r in spelled_runs)):
+        ctx.warnings.append(unknown_abbreviation(token, reading))
+    return reading
+
+
+def _read_digit_part(part: str) -> str:
+    if "," in part or "." in part:
+        return read_numeric_run(part, (), "")
+    return read_number_text(part)
+
+
+def read_word(token: str, ctx: WordContext) -> str:
+    """The reading of one word token (no surrounding spaces or sentence punctuation)."""
+    if token.islower() and token.isalpha():
+        known = ctx.lexicon.abbreviations.get(token)
+        return token if known is None else known
+    known = _lexicon_reading(token, ctx)
+    if known is not None:
+        return known
+    roman = _roman_reading(token, ctx)
+    if roman is not None:
+        return roman
+    roman_year = _ROMAN_YEAR.fullmatch(token)
+    if roman_year and roman_to_int(roman_year.group(1)) is not None:
+        quarter = roman_to_int(roman_year.group(1))
+        return f"{read_integer(quarter or 0)} năm {read_integer(int(roman_year.group(2)))}"
+    if _JOINER.search(token):
+        return _read_compound(token, ctx)
+    if any(ch.isdigit() for ch in token):
+        return _read_alnum(token, ctx)
+    if token.isupper():
+        if len(token) == 1:
+            # A lone vowel reads as itself ("Y tế", "Nguyễn Văn A"); a consonant by its name.
+            return token if is_vietnamese_syllable(token) else spell(token)
+        return _read_capitals(token, ctx)
+    return token
