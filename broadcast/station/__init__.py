@@ -1,0 +1,1 @@
+"""The running station: ties the timetable, rendering, playout and the as-run log together."""
