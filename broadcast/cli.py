@@ -1,0 +1,483 @@
+"""The `broadcast` command line: render, listen, run and inspect the station.
+
+Errors from the core are shown as one Vietnamese line with their stable code, and the
+process exits with the code of their layer.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from functools import wraps
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+from broadcast import errors
+from broadcast.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from broadcast.store.store import Store
+
+# Exit codes per layer, so shell scripts can tell failures apart.
+EXIT_CODES: list[tuple[type[errors.BroadcastError], int]] = [
+    (errors.ScriptInputError, 3),
+    (errors.TextError, 3),
+    (errors.TTSError, 4),
+    (errors.RenderError, 5),
+    (errors.ScheduleError, 6),
+    (errors.PlayoutError, 7),
+    (errors.StoreError, 8),
+    (errors.ConfigError, 9),
+]
+
+app = typer.Typer(
+    name="broadcast",
+    help="Loa — phát thanh tự động cho đài truyền thanh xã. "
+    "Renders Vietnamese scripts to broadcast audio and runs the station's timetable.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+cache_app = typer.Typer(help="The audio cache of synthesized sentences.", no_args_is_help=True)
+text_app = typer.Typer(help="Vietnamese text normalization for speech.", no_args_is_help=True)
+schedule_app = typer.Typer(help="Import and export the timetable (YAML).", no_args_is_help=True)
+users_app = typer.Typer(help="Accounts of the web page and the API.", no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+app.add_typer(text_app, name="text")
+app.add_typer(schedule_app, name="schedule")
+app.add_typer(users_app, name="users")
+
+# The example station loaded on first start with an empty database.
+EXAMPLE_TIMETABLE = Path(__file__).resolve().parent.parent / "schedules" / "example.yaml"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def exit_code_for(exc: errors.BroadcastError) -> int:
+    for cls, code in EXIT_CODES:
+        if isinstance(exc, cls):
+            return code
+    return 1
+
+
+def reports_errors(func: F) -> F:
+    """Turn a BroadcastError into one line on stderr and the layer's exit code."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except errors.BroadcastError as exc:
+            typer.echo(f"Lỗi: {exc.message} [{exc.code}]", err=True)
+            raise typer.Exit(exit_code_for(exc)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def parse_age(text: str) -> timedelta:
+    """'30d', '12h', '45m', '90s' -> timedelta."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dhms])\s*", text)
+    if not match:
+        raise errors.ConfigError(
+            f"Không hiểu khoảng thời gian '{text}'; ví dụ hợp lệ: 30d, 12h, 45m.",
+            code="bad_duration",
+        )
+    value, unit = float(match.group(1)), match.group(2)
+    return timedelta(**{{"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}[unit]: value})
+
+
+# --- render -------------------------------------------------------------------------------
+
+
+@app.command()
+@reports_errors
+def render(
+    script: Annotated[Path, typer.Argument(help="Script file: .txt, .md or .docx")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="OUT.wav (playout) or OUT.mp3")],
+    engine: Annotated[
+        str | None, typer.Option(help="Engine to try first: gtts, espeak (default: settings)")
+    ] = None,
+    intro: Annotated[str | None, typer.Option(help="Intro jingle name (e.g. intro)")] = None,
+    outro: Annotated[str | None, typer.Option(help="Outro jingle name (e.g. outro)")] = None,
+    bed: Annotated[Path | None, typer.Option(help="Music bed under the speech (WAV/MP3)")] = None,
+) -> None:
+    """Render a script to a broadcast-ready program file and print its measurements."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from broadcast.render import Renderer
+    from broadcast.script_input import load_script
+
+    cfg = settings()
+    loaded = load_script(script, cfg.script_max_bytes)
+    renderer = Renderer(cfg)
+    console = Console(stderr=True)
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("Đang tổng hợp giọng đọc", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = renderer.render_script(
+            loaded, output, engine=engine, intro=intro, outro=outro, bed=bed, progress=progress
+        )
+    minutes, seconds = divmod(result.duration_seconds, 60)
+    typer.echo(f"Tệp:            {result.path}")
+    typer.echo(f"Thời lượng:     {int(minutes)}:{seconds:04.1f} ({result.duration_seconds:.1f} s)")
+    typer.echo(f"Độ lớn:         {result.integrated_lufs:.1f} LUFS")
+    typer.echo(f"Đỉnh thực:      {result.true_peak_dbtp:.1f} dBTP")
+    typer.echo(f"Giọng đọc:      {', '.join(result.engines)}")
+    typer.echo(
+        f"Bộ nhớ đệm:     {result.cache_hits}/{result.sentences} câu có sẵn, "
+        f"{result.synthesized} câu tổng hợp mới"
+    )
+
+
+# --- cache --------------------------------------------------------------------------------
+
+
+@cache_app.command("stats")
+@reports_errors
+def cache_stats() -> None:
+    """How many synthesized sentences the cache holds, and how much space they take."""
+    from broadcast.tts.cache import SentenceCache
+
+    stats = SentenceCache(settings().cache_dir).stats(datetime.now(UTC).astimezone())
+    typer.echo(f"Câu đã tổng hợp:  {stats.files} tệp, {_size(stats.bytes)}")
+    if stats.oldest and stats.newest:
+        span = f"{stats.oldest:%d/%m/%Y %H:%M} đến {stats.newest:%d/%m/%Y %H:%M}"
+        typer.echo(f"Dùng lần cuối:    từ {span}")
+    if stats.temp_files:
+        typer.echo(f"Tệp tạm còn sót:  {stats.temp_files} ({_size(stats.temp_bytes)})")
+
+
+@cache_app.command("prune")
+@reports_errors
+def cache_prune(
+    older_than: Annotated[str, typer.Option(help="Remove entries unused for this long: 30d, 12h")],
+) -> None:
+    """Remove cached sentences not used for a while (they are re-synthesized when needed)."""
+    from broadcast.tts.cache import SentenceCache
+
+    result = SentenceCache(settings().cache_dir).prune(parse_age(older_than), datetime.now(UTC))
+    typer.echo(
+        f"Đã xoá {result.removed_files} tệp ({_size(result.removed_bytes)}) và "
+        f"{result.removed_temp_files} tệp tạm; còn lại {result.kept_files} tệp."
+    )
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n / 1024:.0f} KiB"
+
+
+# --- text ---------------------------------------------------------------------------------
+
+
+@text_app.command("normalize")
+@reports_errors
+def text_normalize() -> None:
+    """Read lines on stdin; write exactly one normalized line per input line on stdout."""
+    from broadcast.text.lexicon import station_lexicon
+    from broadcast.text.normalize import normalize_lines
+
+    lexicon = station_lexicon(settings())
+    stdin = (line.rstrip("\r\n") for line in sys.stdin.buffer.read().decode("utf-8").split("\n"))
+    lines = list(stdin)
+    if lines and lines[-1] == "":
+        lines.pop()  # the newline that ends the last line does not start a new one
+    out = sys.stdout.buffer
+    for reading in normalize_lines(lines, lexicon):
+        out.write(reading.encode("utf-8") + b"\n")
+    out.flush()
+
+
+@text_app.command("preview")
+@reports_errors
+def text_preview(
+    script: Annotated[Path, typer.Argument(help="Script file: .txt, .md or .docx")],
+) -> None:
+    """Show each sentence beside its reading, with warnings to fix before it airs."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from broadcast.script_input import load_script
+    from broadcast.text.lexicon import station_lexicon
+    from broadcast.text.preview import preview_script
+
+    cfg = settings()
+    loaded = load_script(script, cfg.script_max_bytes)
+    rows = preview_script(loaded.text, station_lexicon(cfg))
+    table = Table("#", "Câu gốc", "Cách đọc", "Cảnh báo", show_lines=True)
+    warnings = 0
+    for index, row in enumerate(rows, start=1):
+        notes = "\n".join(f"{w.message} [{w.code}]" for w in row.warnings)
+        warnings += len(row.warnings)
+        table.add_row(str(index), row.original, row.reading, notes)
+    console = Console()
+    console.print(table)
+    console.print(f"{len(rows)} câu, {warnings} cảnh báo.")
+
+
+# --- the station ----------------------------------------------------------------------------
+
+
+def setup_logging() -> None:
+    import logging
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+def open_configured_store(cfg: Settings) -> Store:
+    from broadcast.store.store import open_store
+
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    return open_store(cfg.db_url)
+
+
+@app.command()
+@reports_errors
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+) -> None:
+    """Run the station: the scheduler that airs the timetable, and the web page + API."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.bootstrap import ensure_admin
+    from broadcast.playout.player import Player
+    from broadcast.playout.sounddevice_sink import sink_from_settings
+    from broadcast.station.runtime import Station
+
+    setup_logging()
+    cfg = settings()
+    store = open_configured_store(cfg)
+    player = Player(sink_from_settings(cfg))
+    station = Station(cfg, store, player, example_timetable=EXAMPLE_TIMETABLE)
+    station.startup()
+    try:
+        token = ensure_admin(store, cfg)
+        if token is not None:
+            typer.echo(
+                "Đã tạo tài khoản quản trị 'admin'. Mã truy cập (chỉ hiện một lần):\n"
+                f"  {token}"
+            )
+        web = create_app(cfg, store, station)
+        uvicorn.run(web, host=host or cfg.host, port=port or cfg.port, log_level="info")
+    finally:
+        station.shutdown()
+        store.close()
+
+
+@app.command()
+@reports_errors
+def timetable(
+    day: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: today)")] = None,
+) -> None:
+    """What airs on a day, with the outcomes of what already aired."""
+    from zoneinfo import ZoneInfo
+
+    from broadcast.render import Renderer
+    from broadcast.station.program_files import ProgramFiles
+    from broadcast.station.timetable_query import TimetableQuery
+
+    cfg = settings()
+    tz = ZoneInfo(cfg.timezone)
+    store = open_configured_store(cfg)
+    the_day = parse_day(day) if day else datetime.now(tz).date()
+    start = datetime.combine(the_day, datetime.min.time(), tzinfo=tz)
+    query = TimetableQuery(store, ProgramFiles(cfg, store, Renderer(cfg)), tz)
+    entries = query.timetable(start, start + timedelta(days=1))
+    typer.echo(f"Lịch phát ngày {the_day:%d/%m/%Y}:")
+    if not entries:
+        typer.echo("  (không có buổi phát nào)")
+    for e in entries:
+        length = "" if e.duration_seconds is None else f" ({e.duration_seconds / 60:.1f} phút)"
+        typer.echo(
+            f"  {e.start.astimezone(tz):%H:%M:%S}  {STATUS_LABELS[e.status]:<12} "
+            f"{e.priority.label:<9} {e.slot_id:<16} {e.program_title}{length}"
+        )
+
+
+STATUS_LABELS = {
+    "planned": "đã lên lịch",
+    "rendered": "đã dựng",
+    "on_air": "đang phát",
+    "aired": "đã phát",
+    "late": "phát trễ",
+    "missed": "bị lỡ",
+    "failed": "lỗi",
+    "skipped": "bỏ qua",
+    "interrupted": "bị ngắt",
+}
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise errors.ConfigError(
+            f"Ngày '{text}' không hợp lệ; dùng dạng YYYY-MM-DD.", code="bad_date"
+        ) from None
+
+
+@app.command("log")
+@reports_errors
+def as_run_log(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
+    day: Annotated[str | None, typer.Option(help="Only this day, YYYY-MM-DD")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many entries (newest)")] = 200,
+) -> None:
+    """The as-run log: every occurrence with its outcome."""
+    import json
+    from zoneinfo import ZoneInfo
+
+    from broadcast.station.log_format import entry_to_json
+
+    cfg = settings()
+    tz = ZoneInfo(cfg.timezone)
+    store = open_configured_store(cfg)
+    since = until = None
+    if day:
+        since = datetime.combine(parse_day(day), datetime.min.time(), tzinfo=tz)
+        until = since + timedelta(days=1)
+    entries = store.as_run.query(since=since, until=until, limit=limit, newest_first=True)
+    entries.reverse()
+    for entry in entries:
+        data = entry_to_json(entry, tz)
+        if as_json:
+            typer.echo(json.dumps(data, ensure_ascii=False))
+            continue
+        outcome = data["outcome"] or "on_air"
+        typer.echo(
+            f"{entry.scheduled_start.astimezone(tz):%d/%m/%Y %H:%M:%S}  "
+            f"{STATUS_LABELS.get(outcome, outcome):<12} {data['priority']:<9} "
+            f"{data['slot'] or '-':<16} {entry.program_title}"
+            + (f"  — {entry.error}" if entry.error else "")
+        )
+
+
+@schedule_app.command("import")
+@reports_errors
+def schedule_import(
+    file: Annotated[Path, typer.Argument(help="Timetable YAML (version: 1)")],
+) -> None:
+    """Replace the timetable with FILE; a file with clashing slots is refused whole."""
+    from broadcast.station.timetable_io import import_timetable
+
+    store = open_configured_store(settings())
+    timetable = import_timetable(store, file, now=datetime.now(UTC))
+    typer.echo(
+        f"Đã nhập lịch: {len(timetable.programs)} chương trình, {len(timetable.slots)} khung giờ."
+    )
+
+
+@schedule_app.command("export")
+@reports_errors
+def schedule_export(
+    file: Annotated[Path, typer.Argument(help="Where to write the timetable YAML")],
+) -> None:
+    """Write the timetable to FILE (paths relative to FILE's folder)."""
+    from broadcast.station.timetable_io import export_timetable
+
+    cfg = settings()
+    export_timetable(open_configured_store(cfg), file, timezone=cfg.timezone)
+    typer.echo(f"Đã xuất lịch ra {file}.")
+
+
+@app.command()
+@reports_errors
+def devices() -> None:
+    """List the sound output devices (pick one with BROADCAST_AUDIO_DEVICE)."""
+    from broadcast.playout.sounddevice_sink import list_devices
+
+    found = list_devices()
+    if not found:
+        typer.echo("Không tìm thấy thiết bị âm thanh đầu ra nào.")
+    for device in found:
+        mark = "*" if device.is_default else " "
+        typer.echo(
+            f"{mark} {device.index:>3}  {device.name}  ({device.host_api}, "
+            f"{device.max_output_channels} kênh, {device.default_samplerate:.0f} Hz)"
+        )
+
+
+@app.command()
+@reports_errors
+def play(
+    file: Annotated[Path, typer.Argument(help="Audio (.wav/.mp3) or script (.txt/.md/.docx)")],
+) -> None:
+    """Play a file or a script now, to test the line to the amplifier."""
+    import tempfile
+
+    from broadcast.playout.player import Player
+    from broadcast.playout.sounddevice_sink import sink_from_settings
+
+    cfg = settings()
+    with tempfile.TemporaryDirectory() as tmp:
+        audio = file
+        if file.suffix.lower() not in (".wav", ".mp3"):
+            from broadcast.render import Renderer
+            from broadcast.script_input import load_script
+
+            audio = Path(tmp) / "play.wav"
+            Renderer(cfg).render_script(load_script(file, cfg.script_max_bytes), audio)
+        player = Player(sink_from_settings(cfg))
+        playback = player.play(audio)
+        typer.echo(f"Đang phát {file.name} trên '{player.sink.name}'... (Ctrl+C để dừng)")
+        try:
+            while not playback.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            player.stop()
+            playback.wait(2.0)
+        finally:
+            player.close()
+        report = playback.report
+        if report is not None and report.error is not None:
+            raise report.error
+
+
+@users_app.command("create")
+@reports_errors
+def users_create(
+    name: Annotated[str, typer.Argument(help="Login name")],
+    role: Annotated[str, typer.Option(help="admin, approver, editor or operator")],
+    password: Annotated[
+        bool, typer.Option("--password", help="Also set a password for the web page (asked)")
+    ] = False,
+) -> None:
+    """Create an account and print its API token (shown only once)."""
+    store = open_configured_store(settings())
+    secret = None
+    if password:
+        secret = typer.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
+    store.users.create(name, role, password=secret)
+    token = store.users.issue_token(name)
+    typer.echo(f"Đã tạo tài khoản '{name}' ({role}). Mã truy cập (chỉ hiện một lần):")
+    typer.echo(token)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

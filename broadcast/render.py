@@ -1,0 +1,176 @@
+"""From a script or a program description to a broadcast-ready program file.
+
+Ties the layers together: script text -> normalization -> sentences -> engine chain (cached
+per sentence) -> mixing at broadcast loudness. Knows no HTTP and no scheduler.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from broadcast.errors import RenderError
+from broadcast.mixing.program import (
+    AudioPart,
+    JinglePart,
+    SilencePart,
+    SpeechPart,
+    render_preview_mp3,
+    render_program,
+)
+from broadcast.mixing.program import (
+    Part as MixPart,
+)
+from broadcast.programs import Program
+from broadcast.script_input import Script
+from broadcast.settings import Settings
+from broadcast.text.lexicon import Lexicon, station_lexicon
+from broadcast.text.normalize import normalize_for_speech
+from broadcast.text.sentences import split_sentences
+from broadcast.tts.chain import EngineChain, ScriptSpeech, build_chain
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class RenderResult:
+    """What one render produced, for the CLI, the as-run log and the store."""
+
+    path: Path
+    duration_seconds: float
+    integrated_lufs: float
+    true_peak_dbtp: float
+    engines: list[str] = field(default_factory=list)
+    cache_hits: int = 0
+    synthesized: int = 0
+    sentences: int = 0
+    segment_starts: list[tuple[str, float]] = field(default_factory=list)
+
+
+class Renderer:
+    """Renders scripts and programs with one settings object and one set of engine chains."""
+
+    def __init__(self, settings: Settings, lexicon: Lexicon | None = None) -> None:
+        self.settings = settings
+        self.lexicon = lexicon if lexicon is not None else station_lexicon(settings)
+        # One chain per engine order, so each chain keeps its circuit breakers between renders.
+        self._chains: dict[tuple[str, ...], EngineChain] = {}
+
+    def chain(self, engine: str | None = None) -> EngineChain:
+        names = list(self.settings.engines)
+        if engine:
+            names = [engine] + [n for n in names if n != engine]
+        key = tuple(names)
+        if key not in self._chains:
+            self._chains[key] = build_chain(self.settings, key)
+        return self._chains[key]
+
+    def sentences(self, script: Script) -> list[str]:
+        return split_sentences(normalize_for_speech(script.text, self.lexicon))
+
+    def speak(
+        self, script: Script, engine: str | None = None, progress: Progress | None = None
+    ) -> ScriptSpeech:
+        sentences = self.sentences(script)
+        if not sentences:
+            raise RenderError(
+                f"Bài '{script.title}' không có câu nào để đọc.", code="script_not_speakable"
+            )
+        return self.chain(engine or script.engine).speak_script(sentences, progress=progress)
+
+    def render_script(
+        self,
+        script: Script,
+        out: Path,
+        *,
+        engine: str | None = None,
+        intro: str | None = None,
+        outro: str | None = None,
+        bed: Path | None = None,
+        progress: Progress | None = None,
+    ) -> RenderResult:
+        """Render one script, optionally framed by jingles, to ``out`` (.wav or .mp3)."""
+        speech = self.speak(script, engine, progress)
+        parts: list[MixPart] = []
+        if intro:
+            parts.append(JinglePart(intro))
+        parts.append(SpeechPart(list(speech.clips)))
+        if outro:
+            parts.append(JinglePart(outro))
+        return self._mix(parts, out, bed, [speech])
+
+    def render_program(
+        self,
+        program: Program,
+        out: Path,
+        *,
+        load_script: Callable[[str], Script],
+        resolve_audio: Callable[[str], Path],
+        progress: Progress | None = None,
+    ) -> RenderResult:
+        """Render a program description; ``load_script``/``resolve_audio`` map segment refs."""
+        parts: list[MixPart] = []
+        speeches: list[ScriptSpeech] = []
+        for segment in program.segments:
+            if segment.kind == "jingle":
+                parts.append(JinglePart(segment.ref))
+            elif segment.kind == "silence":
+                parts.append(SilencePart(segment.seconds))
+            elif segment.kind == "audio":
+                parts.append(AudioPart(resolve_audio(segment.ref)))
+            else:
+                speech = self.speak(load_script(segment.ref), progress=progress)
+                speeches.append(speech)
+                parts.append(SpeechPart(list(speech.clips)))
+        bed = resolve_audio(program.bed) if program.bed else None
+        return self._mix(parts, out, bed, speeches)
+
+    def _mix(
+        self, parts: Sequence[MixPart], out: Path, bed: Path | None, speeches: list[ScriptSpeech]
+    ) -> RenderResult:
+        suffix = out.suffix.lower()
+        if suffix not in (".wav", ".mp3"):
+            raise RenderError(
+                f"Tệp kết quả phải có đuôi .wav hoặc .mp3, không phải '{out.name}'.",
+                code="output_type_unsupported",
+            )
+        out.parent.mkdir(parents=True, exist_ok=True)
+        s = self.settings
+        wav = out if suffix == ".wav" else _temp_path(out, ".wav")
+        try:
+            stats = render_program(
+                list(parts),
+                wav,
+                sample_rate=s.sample_rate,
+                target_lufs=s.loudness_target_lufs,
+                true_peak_max=s.true_peak_max_dbtp,
+                jingles_dir=s.jingles_path,
+                bed=bed,
+                duck_db=s.bed_duck_db,
+            )
+            if suffix == ".mp3":
+                render_preview_mp3(wav, out)
+        finally:
+            if wav != out:
+                wav.unlink(missing_ok=True)
+        engines = list(dict.fromkeys(sp.engine for sp in speeches))
+        return RenderResult(
+            path=out,
+            duration_seconds=stats.duration_seconds,
+            integrated_lufs=stats.integrated_lufs,
+            true_peak_dbtp=stats.true_peak_dbtp,
+            engines=engines,
+            cache_hits=sum(sp.cache_hits for sp in speeches),
+            synthesized=sum(sp.synthesized for sp in speeches),
+            sentences=sum(len(sp.clips) for sp in speeches),
+            segment_starts=list(stats.segment_starts),
+        )
+
+
+def _temp_path(near: Path, suffix: str) -> Path:
+    fd, name = tempfile.mkstemp(prefix=".render-", suffix=suffix, dir=near.parent)
+    os.close(fd)
+    return Path(name)

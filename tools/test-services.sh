@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Start the services the test suite uses and print the environment lines to source:
+#   source <(tools/test-services.sh start)
+# - the virtual loudspeaker (private PulseAudio server, null sink loa_xa) for the sound path;
+# - a private PostgreSQL server for the store tests.
+# Both are idempotent: a running service is reused.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+
+case "${1:-start}" in
+    start)
+        "$here/virtual-speaker.sh" start
+        url="$("$here/start-postgres.sh" | tail -n 1)"
+        echo "export LOA_TEST_POSTGRES_URL=$url"
+        ;;
+    stop)
+        "$here/virtual-speaker.sh" stop
+        ;;
+    *)
+        echo "usage: $0 {start|stop}" >&2
+        exit 2
+        ;;
+esac
