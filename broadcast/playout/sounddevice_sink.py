@@ -1,0 +1,488 @@
+"""The sound card sink: PortAudio through sounddevice (the only module importing it).
+
+The output stream is opened ahead of air time and runs on silence ("warm"). A program
+starts at the exact sample whose reported output (DAC) time maps to the scheduled
+instant: PortAudio's stream clock is tied to the wall clock by sampling both together.
+The callback only copies from the program's ring buffer (filled by a reader thread),
+mixes, applies the gain and fades; it never waits. A monitor thread turns callback
+events into handle updates at the instants the audio actually left, logs underflows,
+and notices a device that stopped (the playbacks then fail, naming the device).
+"""
+
+from __future__ import annotations
+
+import collections
+import enum
+import logging
+import queue
+import threading
+import time
+from datetime import datetime
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from broadcast.errors import PlayoutError
+from broadcast.playout.clock import from_epoch, to_epoch
+from broadcast.playout.sink import DeviceInfo, EndReason, PlaybackHandle
+from broadcast.playout.source import ProgramSource
+
+log = logging.getLogger(__name__)
+
+_sounddevice: ModuleType | None = None
+
+
+def load_sounddevice() -> ModuleType:
+    """Import sounddevice on first use; PortAudio missing becomes a clear PlayoutError."""
+    global _sounddevice
+    if _sounddevice is None:
+        try:
+            import sounddevice
+        except OSError as exc:
+            raise PlayoutError(
+                "Không tìm thấy thư viện PortAudio nên không thể phát ra card âm thanh. "
+                "Hãy cài gói libportaudio2 (Debian/Ubuntu: sudo apt-get install libportaudio2). "
+                f"Chi tiết: {exc}",
+                code="portaudio_missing",
+            ) from exc
+        _sounddevice = sounddevice
+    return _sounddevice
+
+
+def rescan_devices() -> None:
+    """Make PortAudio enumerate devices again (a card plugged in, a new ALSA config).
+
+    Only call it when no stream is open.
+    """
+    sd = load_sounddevice()
+    sd._terminate()
+    sd._initialize()
+
+
+def list_devices() -> list[DeviceInfo]:
+    """The output devices PortAudio sees, for ``broadcast devices``."""
+    sd = load_sounddevice()
+    default_out = _default_output_index(sd)
+    result = []
+    for index, dev in enumerate(sd.query_devices()):
+        if dev["max_output_channels"] <= 0:
+            continue
+        result.append(
+            DeviceInfo(
+                index=index,
+                name=str(dev["name"]),
+                host_api=str(sd.query_hostapis(dev["hostapi"])["name"]),
+                max_output_channels=int(dev["max_output_channels"]),
+                default_samplerate=float(dev["default_samplerate"]),
+                is_default=index == default_out,
+            )
+        )
+    return result
+
+
+def resolve_device(spec: str | int | None) -> DeviceInfo:
+    """Find the output device by index, by a case-insensitive part of its name, or the default."""
+    devices = list_devices()
+    label = "mặc định" if spec is None else str(spec)
+    if spec is None:
+        chosen = [d for d in devices if d.is_default]
+    elif isinstance(spec, int) or spec.strip().isdigit():
+        chosen = [d for d in devices if d.index == int(spec)]
+    else:
+        wanted = spec.strip().casefold()
+        exact = [d for d in devices if d.name.casefold() == wanted]
+        chosen = exact or [d for d in devices if wanted in d.name.casefold()]
+    if not chosen:
+        names = ", ".join(f"{d.index}: {d.name}" for d in devices) or "không có thiết bị nào"
+        raise PlayoutError(
+            f"Không tìm thấy thiết bị âm thanh '{label}'. Các thiết bị phát hiện có: {names}.",
+            code="device_not_found",
+        )
+    return chosen[0]
+
+
+def _default_output_index(sd: ModuleType) -> int:
+    try:
+        return int(sd.default.device[1])
+    except (TypeError, IndexError, ValueError):
+        return -1
+
+
+class _State(enum.Enum):
+    PENDING = 1
+    PLAYING = 2
+    DONE = 3
+
+
+class _Voice:
+    """One program inside the callback; only the callback thread mutates it."""
+
+    def __init__(self, handle: PlaybackHandle, start_stream_time: float | None) -> None:
+        self.handle = handle
+        self.source = handle.source
+        self.start_stream_time = start_stream_time
+        self.state = _State.PENDING
+        # A stop request, set from another thread: fade length, and when the fade begins
+        # (stream time; None: at once). fade_frames is written last: it is the signal.
+        self.stop_stream_time: float | None = None
+        self.fade_frames: int | None = None
+        self.fading = False
+        self.fade_done = 0  # frames of the fade already played
+        self.buf = np.zeros(4096, dtype=np.float32)
+
+
+class SounddeviceSink:
+    """A PortAudio output device, opened ahead and fed by a callback."""
+
+    def __init__(
+        self,
+        device: str | int | None = None,
+        *,
+        samplerate: int = 48_000,
+        channels: int | None = None,
+        gain_db: float = 0.0,
+        latency: float = 0.25,
+        blocksize: int = 1024,
+        watchdog_seconds: float = 2.0,
+    ) -> None:
+        self.device_spec = device
+        self.preferred_rate = samplerate
+        self.requested_channels = channels
+        self.gain = float(10.0 ** (gain_db / 20.0))
+        self.latency = latency
+        self.blocksize = blocksize
+        self.watchdog_seconds = watchdog_seconds
+        self.underflows = 0  # over the sink's life, for the operator's status page
+        self._device: DeviceInfo | None = None
+        self._rate = samplerate
+        self._channels = 1
+        self._stream: Any = None
+        self._offset = 0.0  # wall clock (epoch seconds) minus PortAudio stream time
+        self._incoming: collections.deque[_Voice] = collections.deque()
+        self._voices: list[_Voice] = []  # owned by the callback
+        self._live: dict[int, _Voice] = {}  # handle id -> voice, for stop() and failures
+        self._events: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self._mix = np.zeros(8192, dtype=np.float32)
+        self._last_callback = 0.0
+        self._callbacks = 0
+        self._max_lead = 0.0  # the most ahead of "now" a callback was asked to fill
+        self._failed = False
+        self._monitor: threading.Thread | None = None
+        self._closing = threading.Event()
+        self._lock = threading.RLock()
+
+    @property
+    def name(self) -> str:
+        if self._device is not None:
+            return self._device.name
+        return "mặc định" if self.device_spec is None else str(self.device_spec)
+
+    @property
+    def rate(self) -> int:
+        return self._rate
+
+    @property
+    def output_latency(self) -> float:
+        stream = self._stream
+        buffered = float(stream.latency) if stream is not None else self.latency
+        # How far ahead callbacks were seen filling, plus the block being filled now.
+        return max(buffered, self._max_lead) + self.blocksize / self._rate + 0.005
+
+    @property
+    def is_open(self) -> bool:
+        return self._stream is not None and not self._failed
+
+    def open(self) -> None:
+        with self._lock:
+            if self.is_open:
+                return
+            if self._stream is not None:
+                self._discard_stream()
+            sd = load_sounddevice()
+            try:
+                device = resolve_device(self.device_spec)
+            except PlayoutError:
+                rescan_devices()  # maybe plugged in since PortAudio started
+                device = resolve_device(self.device_spec)
+            self._device = device
+            self._channels = self.requested_channels or min(2, device.max_output_channels)
+            self._rate = self._pick_rate(sd, device)
+            try:
+                stream = sd.OutputStream(
+                    device=device.index,
+                    samplerate=self._rate,
+                    channels=self._channels,
+                    dtype="float32",
+                    latency=self.latency,
+                    blocksize=self.blocksize,
+                    callback=self._callback,
+                )
+                stream.start()
+            except (sd.PortAudioError, ValueError) as exc:
+                raise PlayoutError(
+                    f"Không mở được thiết bị âm thanh '{device.name}': {exc}",
+                    code="device_failed",
+                ) from exc
+            self._stream = stream
+            self._failed = False
+            self._last_callback = time.monotonic()
+            self._await_callbacks(stream)
+            self._offset = self._measure_offset()
+            self._closing.clear()
+            self._monitor = threading.Thread(
+                target=self._run_monitor, name="playout-monitor", daemon=True
+            )
+            self._monitor.start()
+            log.info(
+                "output open: '%s' %d Hz %d ch, latency %.1f ms",
+                device.name, self._rate, self._channels, stream.latency * 1000,
+            )
+
+    def start_at(self, source: ProgramSource, when: datetime | None = None) -> PlaybackHandle:
+        self.open()
+        source.prepare(self._rate)
+        with self._lock:
+            self._offset = self._measure_offset()  # the two clocks drift apart slowly
+            start = None if when is None else to_epoch(when) - self._offset
+            handle = PlaybackHandle(
+                source, device=self.name, scheduled=when, request_stop=self._request_stop
+            )
+            voice = _Voice(handle, start)
+            self._live[id(handle)] = voice
+            self._incoming.append(voice)
+        return handle
+
+    def close(self) -> None:
+        with self._lock:
+            self._closing.set()
+            if self._monitor is not None and self._monitor is not threading.current_thread():
+                self._monitor.join(timeout=2.0)
+            self._monitor = None
+            self._discard_stream()
+            for voice in list(self._live.values()):
+                voice.handle.finish(EndReason.STOPPED, from_epoch(time.time()))
+            self._live.clear()
+            self._incoming.clear()
+            self._voices = []
+
+    # The audio callback: no locks held for long, no I/O, no allocation in the steady state.
+
+    def _callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+        self._last_callback = time.monotonic()
+        self._callbacks += 1
+        if status.output_underflow:
+            self.underflows += 1
+            self._events.put(("underflow", len(self._voices)))
+            for voice in self._voices:
+                if voice.state is _State.PLAYING:
+                    voice.handle.underflows += 1
+        dac = time_info.outputBufferDacTime or (time_info.currentTime + self.latency)
+        if time_info.currentTime:
+            self._max_lead = max(self._max_lead, dac - time_info.currentTime)
+        if len(self._mix) < frames:
+            self._mix = np.zeros(frames, dtype=np.float32)
+        mix = self._mix[:frames]
+        mix.fill(0.0)
+        while self._incoming:
+            self._voices.append(self._incoming.popleft())
+        for voice in self._voices:
+            self._render(voice, mix, frames, dac)
+        if any(v.state is _State.DONE for v in self._voices):
+            self._voices = [v for v in self._voices if v.state is not _State.DONE]
+        if self.gain != 1.0:
+            mix *= self.gain
+        outdata[:] = mix[:, None]
+
+    def _render(self, voice: _Voice, mix: np.ndarray, frames: int, dac: float) -> None:
+        rate = self._rate
+        k = 0
+        if voice.state is _State.PENDING:
+            if voice.fade_frames is not None and (
+                voice.stop_stream_time is None
+                or voice.start_stream_time is None
+                or voice.stop_stream_time <= voice.start_stream_time
+            ):  # stopped before it began
+                voice.state = _State.DONE
+                self._events.put(("ended", voice, EndReason.STOPPED, dac))
+                return
+            if voice.start_stream_time is not None:
+                k = round((voice.start_stream_time - dac) * rate)
+                if k >= frames:
+                    return
+                k = max(k, 0)
+            voice.state = _State.PLAYING
+            self._events.put(("started", voice, dac + k / rate))
+        want = frames - k
+        if len(voice.buf) < want:
+            voice.buf = np.zeros(want, dtype=np.float32)
+        buf = voice.buf[:want]
+        n = voice.source.read_into(buf)
+        exhausted = voice.source.exhausted
+        if n < want:
+            buf[n:] = 0.0
+            if not exhausted:
+                voice.handle.underruns += 1
+                self._events.put(("underrun", voice))
+        if voice.fade_frames is not None:
+            j = 0  # where in this block the fade begins
+            if not voice.fading and voice.stop_stream_time is not None:
+                j = max(0, round((voice.stop_stream_time - dac) * rate) - k)
+            if j < want:
+                voice.fading = True
+                steps = np.arange(voice.fade_done + 1, voice.fade_done + want - j + 1)
+                ramp = np.clip(1.0 - steps / voice.fade_frames, 0.0, 1.0)
+                buf[j:] *= ramp
+                voice.fade_done += want - j
+                if voice.fade_done >= voice.fade_frames:
+                    silent_at = j + voice.fade_frames - (voice.fade_done - (want - j))
+                    mix[k:] += buf
+                    voice.state = _State.DONE
+                    end = dac + (k + silent_at) / rate
+                    self._events.put(("ended", voice, EndReason.STOPPED, end))
+                    return
+        mix[k:] += buf
+        if exhausted:
+            voice.state = _State.DONE
+            self._events.put(("ended", voice, EndReason.COMPLETED, dac + (k + n) / rate))
+
+    # Outside the callback.
+
+    def _request_stop(
+        self, handle: PlaybackHandle, fade_seconds: float, at: datetime | None
+    ) -> None:
+        voice = self._live.get(id(handle))
+        if voice is None:
+            return
+        if at is not None:
+            voice.stop_stream_time = to_epoch(at) - self._offset
+        voice.fade_frames = max(1, int(fade_seconds * self._rate))
+        if not self.is_open:  # nothing is running the callback: end it here
+            self._live.pop(id(handle), None)
+            handle.finish(EndReason.STOPPED, from_epoch(time.time()))
+
+    def _run_monitor(self) -> None:
+        pending_ends: list[tuple[float, _Voice, EndReason]] = []
+        warned_underflow = 0.0
+        while not self._closing.is_set():
+            try:
+                event = self._events.get(timeout=0.02)
+            except queue.Empty:
+                event = None
+            if event is not None:
+                kind = event[0]
+                if kind == "started":
+                    voice, at = event[1], event[2] + self._offset
+                    voice.handle.mark_started(from_epoch(at))
+                    scheduled = voice.handle.scheduled
+                    late = ""
+                    if scheduled is not None:
+                        late = f", {1000 * (at - to_epoch(scheduled)):+.1f} ms"
+                    log.info("on air: %s (DAC time%s)", voice.source.path.name, late)
+                elif kind == "ended":
+                    pending_ends.append((event[3] + self._offset, event[1], event[2]))
+                elif kind == "underflow" and time.monotonic() - warned_underflow > 5.0:
+                    warned_underflow = time.monotonic()
+                    log.warning("output underflow on '%s' (total %d)", self.name, self.underflows)
+                elif kind == "underrun":
+                    log.warning("program buffer ran dry: %s", event[1].source.path.name)
+            now = time.time()
+            for item in [p for p in pending_ends if p[0] <= now]:
+                pending_ends.remove(item)
+                self._live.pop(id(item[1].handle), None)
+                item[1].handle.finish(item[2], from_epoch(item[0]))
+            if self._stream_stalled():
+                self._fail_device(pending_ends)
+                return
+        for at, voice, reason in pending_ends:
+            voice.handle.finish(reason, from_epoch(at))
+
+    def _await_callbacks(self, stream: Any, timeout: float = 3.0) -> None:
+        """Warm means running: wait until the device asks for audio (a sound server that
+        was idle may hold the first request back for a while)."""
+        seen = self._callbacks
+        deadline = time.monotonic() + timeout
+        while self._callbacks < seen + 3 and time.monotonic() < deadline and stream.active:
+            time.sleep(0.005)
+        if self._callbacks < seen + 3:
+            log.warning("output '%s' is slow to start (no audio requested yet)", self.name)
+
+    def _stream_stalled(self) -> bool:
+        stream = self._stream
+        if stream is None:
+            return False
+        if not stream.active:
+            return True
+        # Before the first callbacks a sound server may legitimately hold the stream back.
+        limit = self.watchdog_seconds if self._callbacks > 3 else max(self.watchdog_seconds, 5.0)
+        return time.monotonic() - self._last_callback > limit
+
+    def _fail_device(self, pending_ends: list[tuple[float, _Voice, EndReason]]) -> None:
+        error = PlayoutError(
+            f"Thiết bị âm thanh '{self.name}' ngừng hoạt động khi đang phát.",
+            code="device_failed",
+        )
+        log.error("%s", error)
+        self._failed = True
+        now = from_epoch(time.time())
+        for at, voice, reason in pending_ends:
+            voice.handle.finish(reason, from_epoch(at))
+        for voice in list(self._live.values()):
+            voice.handle.finish(EndReason.FAILED, now, error)
+        self._live.clear()
+        self._incoming.clear()
+        # Closing a stream whose server vanished can block: do it off this thread.
+        stream, self._stream = self._stream, None
+        threading.Thread(target=_abort_quietly, args=(stream,), daemon=True).start()
+
+    def _discard_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            closer = threading.Thread(target=_abort_quietly, args=(stream,), daemon=True)
+            closer.start()
+            closer.join(timeout=3.0)
+
+    def _pick_rate(self, sd: ModuleType, device: DeviceInfo) -> int:
+        for rate in (self.preferred_rate, int(device.default_samplerate)):
+            try:
+                sd.check_output_settings(
+                    device=device.index, samplerate=rate, channels=self._channels, dtype="float32"
+                )
+                return rate
+            except (sd.PortAudioError, ValueError):
+                continue
+        raise PlayoutError(
+            f"Thiết bị âm thanh '{device.name}' không nhận tần số {self.preferred_rate} Hz "
+            f"hay {int(device.default_samplerate)} Hz.",
+            code="device_failed",
+        )
+
+    def _measure_offset(self) -> float:
+        """Wall clock minus stream clock, from the tightest of a few paired readings."""
+        stream = self._stream
+        best_span, best = float("inf"), self._offset
+        for _ in range(25):
+            before = time.time()
+            stream_time = stream.time
+            after = time.time()
+            if after - before < best_span:
+                best_span, best = after - before, (before + after) / 2 - stream_time
+        return best
+
+
+def _abort_quietly(stream: Any) -> None:
+    try:
+        stream.abort()
+        stream.close()
+    except Exception:  # the device is already gone; nothing more to release
+        log.debug("closing a failed stream raised", exc_info=True)
+
+
+
+def sink_from_settings(settings: Any) -> SounddeviceSink:
+    """The station's sink as configured (``audio_device``, ``sample_rate``, ``output_gain_db``)."""
+    return SounddeviceSink(
+        settings.audio_device,
+        samplerate=settings.sample_rate,
+        gain_db=settings.output_gain_db,
+    )
