@@ -68,9 +68,16 @@ def memory_child(minutes: int, data_dir: str) -> None:
     speech = renderer.speak(script)
     from broadcast.mixing.program import SpeechPart, render_program
 
-    per_script = sum(_duration(c) for c in speech.clips)
-    repeats = max(1, round(minutes * 60 / per_script))
-    parts = [SpeechPart(list(speech.clips)) for _ in range(repeats)]
+    # Repeat the script's clips until the program is ``minutes`` long.
+    clips: list[Path] = []
+    total = 0.0
+    while total < minutes * 60:
+        for clip in speech.clips:
+            clips.append(clip)
+            total += _duration(clip) + 0.35
+            if total >= minutes * 60:
+                break
+    parts = [SpeechPart(clips)]
     stats = render_program(
         parts, Path(data_dir) / f"mem-{minutes}.wav", sample_rate=48_000, target_lufs=-16.0,
         true_peak_max=-1.0, jingles_dir=settings.jingles_path,
