@@ -1,0 +1,1 @@
+"""Loa's HTTP API: the FastAPI app factory, routes, schemas and auth (see api.app)."""

@@ -1,0 +1,75 @@
+"""The app factory: the JSON API under /api, the web pages, one set of error handlers."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI
+
+from api import web
+from api.context import AppContext, Clock, DeviceLister, system_clock
+from api.errors import install_error_handlers
+from api.routes import health, log, media, onair, programs, reports, scripts, session, slots
+from api.routes import timetable as timetable_routes
+from api.sessions import LoginThrottle, SessionStore
+from broadcast.settings import Settings
+from broadcast.station.control import StationControl
+from broadcast.store.store import Store
+
+ROUTERS = (
+    health.router,
+    session.router,
+    scripts.router,
+    media.router,
+    programs.router,
+    slots.router,
+    timetable_routes.router,
+    onair.router,
+    log.router,
+    reports.router,
+)
+
+
+def _real_devices() -> list[object]:
+    from broadcast.playout.sounddevice_sink import list_devices  # PortAudio, loaded lazily
+
+    return list(list_devices())
+
+
+def create_app(
+    settings: Settings,
+    store: Store,
+    station: StationControl,
+    *,
+    list_devices: DeviceLister | None = None,
+    clock: Clock = system_clock,
+) -> FastAPI:
+    """Build the app around a store and a running station (no import-time singletons).
+
+    ``list_devices`` defaults to PortAudio's output devices; ``clock`` (aware UTC now) is for
+    tests."""
+    app = FastAPI(
+        title="Loa — đài truyền thanh xã",
+        version="1",
+        description=(
+            "API of the Loa station: scripts, programs, timetable, on-air control, as-run log "
+            "and airtime reports. Every call needs `Authorization: Bearer TOKEN` (or the web "
+            "page's session cookie with `X-CSRF-Token` on changes), except `GET /api/health` "
+            'and `POST /api/session`. Errors are `{"code", "message"}`.'
+        ),
+    )
+    app.state.loa = AppContext(
+        settings=settings,
+        store=store,
+        station=station,
+        sessions=SessionStore(),
+        throttle=LoginThrottle(),
+        list_devices=list_devices or _real_devices,
+        tz=ZoneInfo(settings.timezone),
+        clock=clock,
+    )
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    web.install(app)
+    return app

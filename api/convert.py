@@ -1,0 +1,185 @@
+"""Core records -> response bodies, and request values -> core values."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from datetime import datetime, time, timedelta
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from api import schemas
+from api.media_files import audio_name
+from broadcast.programs import Program, Segment
+from broadcast.scheduling.model import WEEKDAYS, Adjustment, Priority, Slot
+from broadcast.station.control import OnAir, TimetableEntry
+from broadcast.store.scripts import ScriptRecord, ScriptRevision
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text).strip()
+
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(text: str, *, fallback: str = "muc") -> str:
+    """ASCII id from Vietnamese text: ``Bản tin Chuyển đổi số`` -> ``ban-tin-chuyen-doi-so``."""
+    plain = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).lower()
+    slug = _NOT_SLUG.sub("-", plain).strip("-")[:48].strip("-")
+    return slug or fallback
+
+
+def parse_time(text: str) -> time:
+    parts = [int(p) for p in text.split(":")]
+    return time(parts[0], parts[1], parts[2] if len(parts) > 2 else 0)
+
+
+def days_in(value: Sequence[str] | str) -> frozenset[int]:
+    if value == "daily":
+        return frozenset(range(7))
+    return frozenset(WEEKDAYS.index(d) for d in value)
+
+
+def aware(value: datetime, tz: ZoneInfo) -> datetime:
+    """A naive datetime from a client is station-local time."""
+    return value.replace(tzinfo=tz) if value.tzinfo is None else value
+
+
+def local_iso(value: datetime, tz: ZoneInfo) -> datetime:
+    return value.astimezone(tz)
+
+
+def script_out(record: ScriptRecord, tz: ZoneInfo) -> schemas.ScriptOut:
+    return schemas.ScriptOut(
+        id=record.id,
+        title=record.title,
+        topic=record.topic,
+        text=record.text,
+        voice=record.voice,
+        engine=record.engine,
+        status=record.status,
+        revision=record.revision,
+        approved_by=record.approved_by,
+        approved_at=None if record.approved_at is None else local_iso(record.approved_at, tz),
+        approved_revision=record.approved_revision,
+        created_by=record.created_by,
+        created_at=local_iso(record.created_at, tz),
+        updated_at=local_iso(record.updated_at, tz),
+    )
+
+
+def revision_out(rev: ScriptRevision, tz: ZoneInfo) -> schemas.RevisionOut:
+    return schemas.RevisionOut(
+        number=rev.number,
+        title=rev.title,
+        topic=rev.topic,
+        text=rev.text,
+        voice=rev.voice,
+        engine=rev.engine,
+        edited_by=rev.edited_by,
+        created_at=local_iso(rev.created_at, tz),
+        approved_by=rev.approved_by,
+        approved_at=None if rev.approved_at is None else local_iso(rev.approved_at, tz),
+    )
+
+
+def segment_in(segment: Any, audio_ref: Callable[[str], str]) -> Segment:
+    if isinstance(segment, schemas.ScriptSegment):
+        return Segment("script", ref=str(segment.script_id))
+    if isinstance(segment, schemas.JingleSegment):
+        return Segment("jingle", ref=segment.name)
+    if isinstance(segment, schemas.AudioSegment):
+        return Segment("audio", ref=audio_ref(segment.name))
+    assert isinstance(segment, schemas.SilenceSegment)
+    return Segment("silence", seconds=segment.seconds)
+
+
+def segment_out(segment: Segment) -> schemas.SegmentOut:
+    if segment.kind == "script":
+        script_id = int(segment.ref) if segment.ref.isdigit() else None
+        name = None if script_id is not None else segment.ref  # a path from a YAML import
+        return schemas.SegmentOut(type="script", script_id=script_id, name=name)
+    if segment.kind == "silence":
+        return schemas.SegmentOut(type="silence", seconds=segment.seconds)
+    if segment.kind == "audio":
+        return schemas.SegmentOut(type="audio", name=audio_name(segment.ref))
+    return schemas.SegmentOut(type=segment.kind, name=segment.ref)
+
+
+def program_out(program: Program) -> schemas.ProgramOut:
+    return schemas.ProgramOut(
+        id=program.id,
+        title=program.title,
+        topic=program.topic,
+        segments=[segment_out(s) for s in program.segments],
+        bed=None if program.bed is None else audio_name(program.bed),
+    )
+
+
+def script_ids(program: Program) -> list[int]:
+    return [int(s.ref) for s in program.segments if s.kind == "script" and s.ref.isdigit()]
+
+
+def priority_name(priority: Priority | int | str) -> schemas.PriorityName:
+    return cast(schemas.PriorityName, Priority.parse(priority).label)
+
+
+def slot_out(slot: Slot) -> schemas.SlotOut:
+    return schemas.SlotOut(
+        id=slot.id,
+        program_id=slot.program_id,
+        time=slot.time.strftime("%H:%M:%S"),
+        date=slot.on_date,
+        days=[cast(schemas.WeekdayName, WEEKDAYS[d]) for d in sorted(slot.days)],
+        priority=priority_name(slot.priority),
+        max_duration_seconds=(
+            None if slot.max_duration is None else int(slot.max_duration.total_seconds())
+        ),
+        valid_from=slot.valid_from,
+        valid_until=slot.valid_until,
+        paused=slot.paused,
+    )
+
+
+def seconds_to_delta(seconds: int | None) -> timedelta | None:
+    return None if seconds is None else timedelta(seconds=seconds)
+
+
+def adjustment_out(adj: Adjustment, tz: ZoneInfo) -> schemas.AdjustmentOut:
+    return schemas.AdjustmentOut(
+        slot_id=adj.slot_id,
+        kind=adj.kind.value,
+        original_start=local_iso(adj.original_start, tz),
+        new_start=None if adj.new_start is None else local_iso(adj.new_start, tz),
+    )
+
+
+def entry_out(entry: TimetableEntry, tz: ZoneInfo) -> schemas.TimetableEntryOut:
+    return schemas.TimetableEntryOut(
+        slot_id=entry.slot_id,
+        program_id=entry.program_id,
+        program_title=entry.program_title,
+        topic=entry.topic,
+        priority=priority_name(entry.priority),
+        start=local_iso(entry.start, tz),
+        original_start=local_iso(entry.original_start, tz),
+        duration_seconds=entry.duration_seconds,
+        status=entry.status,
+        moved=entry.moved,
+        error=entry.error,
+    )
+
+
+def on_air_out(on_air: OnAir, tz: ZoneInfo) -> schemas.OnAirOut:
+    return schemas.OnAirOut(
+        slot_id=on_air.slot_id,
+        program_id=on_air.program_id,
+        program_title=on_air.program_title,
+        priority=priority_name(on_air.priority),
+        scheduled_start=local_iso(on_air.scheduled_start, tz),
+        actual_start=local_iso(on_air.actual_start, tz),
+        duration_seconds=on_air.duration_seconds,
+    )

@@ -1,0 +1,46 @@
+"""The as-run log, in the shape of ``broadcast log --json``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api import schemas
+from api.auth import READERS, Principal, requires
+from api.dates import day_start
+from api.routes.common import AUTH_ERRORS, Ctx
+from broadcast.scheduling.model import Outcome
+from broadcast.station.log_format import entry_to_json
+
+FromDate = Annotated[dt.date | None, Query(alias="from", description="first local date")]
+ToDate = Annotated[dt.date | None, Query(description="last local date (inclusive)")]
+
+router = APIRouter(prefix="/api", tags=["log"], responses=AUTH_ERRORS)
+
+
+@router.get("/log", response_model=list[schemas.LogEntryOut])
+def as_run_log(
+    ctx: Ctx,
+    who: Annotated[Principal, requires(READERS)],
+    from_: FromDate = None,
+    to: ToDate = None,
+    slot: Annotated[str | None, Query(max_length=64)] = None,
+    program: Annotated[str | None, Query(max_length=64)] = None,
+    outcome: Annotated[Outcome | None, Query()] = None,
+    topic: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> list[dict[str, Any]]:
+    """Newest first."""
+    entries = ctx.store.as_run.query(
+        since=None if from_ is None else day_start(from_, ctx.tz),
+        until=None if to is None else day_start(to + dt.timedelta(days=1), ctx.tz),
+        slot_id=slot,
+        program_id=program,
+        outcome=outcome,
+        topic=topic,
+        limit=limit,
+        newest_first=True,
+    )
+    return [entry_to_json(e, ctx.tz) for e in entries]

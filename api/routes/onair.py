@@ -1,0 +1,117 @@
+"""On air: what plays now and next, stop, emergency and priority announcements."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+
+from api import schemas
+from api.auth import APPROVERS, ON_AIR, READERS, Principal, forbidden, requires
+from api.context import AppContext
+from api.convert import entry_out, nfc, on_air_out, priority_name
+from api.errors import ApiError
+from api.routes.common import AUTH_ERRORS, Ctx, errors
+from broadcast.programs import Program, Segment
+from broadcast.scheduling.model import Priority
+from broadcast.store.scripts import ScriptRecord
+
+router = APIRouter(prefix="/api", tags=["on air"], responses=AUTH_ERRORS)
+
+UPCOMING = 5
+
+
+@router.get("/now", response_model=schemas.NowOut)
+def now_playing(ctx: Ctx, who: Annotated[Principal, requires(READERS)]) -> schemas.NowOut:
+    playing = ctx.station.on_air()
+    return schemas.NowOut(
+        on_air=None if playing is None else on_air_out(playing, ctx.tz),
+        next=[entry_out(e, ctx.tz) for e in ctx.station.upcoming(UPCOMING)],
+    )
+
+
+@router.post("/onair/stop", response_model=schemas.StopOut, responses=errors(503))
+def stop(ctx: Ctx, who: Annotated[Principal, requires(ON_AIR)]) -> schemas.StopOut:
+    stopped = ctx.station.stop()
+    ctx.timetable_cache.clear()
+    return schemas.StopOut(stopped=stopped)
+
+
+def _script_for(ctx: AppContext, body: schemas.AnnouncementIn, who: Principal) -> ScriptRecord:
+    if body.script_id is not None:
+        script = ctx.store.scripts.get(body.script_id)
+        if not script.approved:
+            raise ApiError(
+                422,
+                f"Tin bài «{script.title}» chưa được duyệt, không phát được.",
+                code="script_not_approved",
+                script_id=script.id,
+            )
+        return script
+    # Typed text goes on air without a separate review: only an approver may order it, and
+    # the script is recorded as approved by them.
+    if not who.may(APPROVERS):
+        raise forbidden("chỉ lãnh đạo duyệt mới được phát thông báo soạn trực tiếp")
+    assert body.text is not None
+    text = nfc(body.text)
+    if not any(ch.isalnum() for ch in text):
+        raise ApiError(422, "Thông báo không có chữ nào để đọc.", code="script_empty")
+    title = nfc(body.title or "") or "Thông báo khẩn cấp"
+    script = ctx.store.scripts.create(title=title, text=text, topic=nfc(body.topic), by=who.name)
+    return ctx.store.scripts.approve(script.id, by=who.name)
+
+
+def _program_for(ctx: AppContext, script: ScriptRecord) -> Program:
+    # Straight speech, no jingle: an announcement must start at once.
+    program = Program(
+        id=f"thong-bao-tin-{script.id}",
+        title=f"Thông báo: {script.title}",
+        topic=script.topic,
+        segments=(Segment("script", ref=str(script.id)),),
+    )
+    with ctx.timetable_lock:
+        return ctx.store.programs.upsert(program)
+
+
+@router.post(
+    "/announcements",
+    status_code=status.HTTP_201_CREATED,
+    response_model=schemas.AnnouncementOut,
+    responses=errors(404, 502, 503),
+)
+def announce(
+    body: schemas.AnnouncementIn, ctx: Ctx, who: Annotated[Principal, requires(ON_AIR)]
+) -> schemas.AnnouncementOut:
+    """Play now (interrupting lower priorities), ``repeat`` times ``every_minutes`` apart.
+    Everybody may announce an approved script; typed text needs an approver."""
+    script = _script_for(ctx, body, who)
+    program = _program_for(ctx, script)
+    ctx.timetable_cache.clear()
+    announcement = ctx.station.announce(
+        program.id,
+        Priority.parse(body.priority),
+        repeat=body.repeat,
+        every_minutes=body.every_minutes,
+        ordered_by=who.name,
+    )
+    return schemas.AnnouncementOut(
+        id=announcement.id,
+        program_id=announcement.program_id,
+        script_id=script.id,
+        priority=priority_name(announcement.priority),
+        starts=[s.astimezone(ctx.tz) for s in announcement.starts],
+    )
+
+
+@router.delete(
+    "/announcements/{announcement_id}", response_model=schemas.CancelOut, responses=errors(503)
+)
+def cancel_announcement(
+    announcement_id: Annotated[str, Path(min_length=1, max_length=100)],
+    ctx: Ctx,
+    who: Annotated[Principal, requires(ON_AIR)],
+) -> schemas.CancelOut:
+    """Cancel the repeats not aired yet (and stop it if it is playing)."""
+    cancelled = ctx.station.cancel_announcement(announcement_id)
+    ctx.timetable_cache.clear()
+    return schemas.CancelOut(cancelled=cancelled)

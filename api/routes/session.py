@@ -1,0 +1,111 @@
+"""Logging in from the web page (session cookie + CSRF token) and managing accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response, status
+
+from api import schemas
+from api.auth import ADMINS, ANY_ROLE, Principal, forbidden, requires
+from api.errors import ApiError
+from api.login import end_session as close_session
+from api.login import login, start_session
+from api.routes.common import AUTH_ERRORS, Ctx, errors
+from broadcast.store.users import Role
+
+router = APIRouter(prefix="/api", tags=["session and users"])
+
+UserName = Annotated[str, Path(min_length=1, max_length=100)]
+
+
+@router.post("/session", response_model=schemas.SessionOut, responses=errors(401, 422, 429))
+def create_session(
+    body: schemas.LoginIn, request: Request, response: Response, ctx: Ctx
+) -> schemas.SessionOut:
+    """Log in with name and password: sets the ``loa_session`` cookie (HttpOnly,
+    SameSite=Strict) and returns the CSRF token to send as ``X-CSRF-Token`` on changes."""
+    user = login(ctx, body.name, body.password)
+    session = start_session(ctx, user, request, response)
+    return schemas.SessionOut(name=user.name, role=user.role.value, csrf_token=session.csrf_token)
+
+
+@router.delete("/session", response_model=schemas.Done, responses=AUTH_ERRORS)
+def end_session(
+    response: Response, ctx: Ctx, who: Annotated[Principal, requires(ANY_ROLE)]
+) -> schemas.Done:
+    close_session(ctx, None if who.session is None else who.session.id, response)
+    return schemas.Done()
+
+
+@router.get("/me", response_model=schemas.MeOut, responses=AUTH_ERRORS)
+def me(who: Annotated[Principal, requires(ANY_ROLE)]) -> schemas.MeOut:
+    return schemas.MeOut(
+        name=who.name,
+        role=who.role.value,
+        auth=who.via,
+        csrf_token=None if who.session is None else who.session.csrf_token,
+    )
+
+
+@router.get("/users", response_model=list[schemas.UserOut], responses=AUTH_ERRORS)
+def list_users(ctx: Ctx, who: Annotated[Principal, requires(ADMINS)]) -> list[schemas.UserOut]:
+    return [
+        schemas.UserOut(
+            name=u.name, role=u.role.value, has_password=u.has_password, created_at=u.created_at
+        )
+        for u in ctx.store.users.list()
+    ]
+
+
+@router.post(
+    "/users",
+    status_code=status.HTTP_201_CREATED,
+    response_model=schemas.UserCreated,
+    responses={**AUTH_ERRORS, **errors(409)},
+)
+def create_user(
+    body: schemas.UserCreate, ctx: Ctx, who: Annotated[Principal, requires(ADMINS)]
+) -> schemas.UserCreated:
+    """The new user's bearer token is in the answer, once; only its hash is kept."""
+    user = ctx.store.users.create(body.name, body.role, password=body.password)
+    ctx.users.clear()
+    token = ctx.store.users.issue_token(user.name, label="api")
+    return schemas.UserCreated(name=user.name, role=user.role.value, token=token)
+
+
+@router.put(
+    "/users/{name}/password",
+    response_model=schemas.Done,
+    responses={**AUTH_ERRORS, **errors(404)},
+)
+def set_password(
+    name: UserName,
+    body: schemas.PasswordIn,
+    ctx: Ctx,
+    who: Annotated[Principal, requires(ANY_ROLE)],
+) -> schemas.Done:
+    """An admin sets anyone's password; everyone else only their own. Other sessions of the
+    user end."""
+    if who.name != name and who.role is not Role.ADMIN:
+        raise forbidden("chỉ được đổi mật khẩu của chính mình")
+    ctx.store.users.set_password(name, body.password)
+    ctx.users.clear()
+    keep = who.session.id if who.session is not None and who.name == name else None
+    ctx.sessions.delete_user(name, keep=keep)
+    return schemas.Done()
+
+
+@router.delete(
+    "/users/{name}", response_model=schemas.Done, responses={**AUTH_ERRORS, **errors(404, 409)}
+)
+def delete_user(
+    name: UserName, ctx: Ctx, who: Annotated[Principal, requires(ADMINS)]
+) -> schemas.Done:
+    """Delete an account with its tokens and sessions (not one's own)."""
+    if name == who.name:
+        raise ApiError(409, "Không thể tự xoá tài khoản của mình.", code="cannot_delete_self")
+    ctx.store.users.delete(name)
+    ctx.users.clear()
+    ctx.sessions.delete_user(name)
+    return schemas.Done()

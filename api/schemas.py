@@ -1,0 +1,412 @@
+"""Request and response bodies of the API (what /openapi.json describes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from broadcast.station.control import OccurrenceStatus
+
+WeekdayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+PriorityName = Literal["normal", "priority", "emergency"]
+RoleName = Literal["admin", "approver", "editor", "operator"]
+MediaKind = Literal["jingle", "audio"]
+
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+# Ids and media names are used in file names and URLs: a conservative alphabet.
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+
+Title = Annotated[str, Field(min_length=1, max_length=200)]
+Topic = Annotated[str, Field(max_length=100)]
+VoiceName = Annotated[str, Field(min_length=1, max_length=50)]
+MediaName = Annotated[str, Field(pattern=NAME_PATTERN)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(BaseModel):
+    """Every error: a stable English code, a Vietnamese message, sometimes more fields."""
+
+    model_config = ConfigDict(extra="allow")
+    code: str
+    message: str
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+
+class LoginIn(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    password: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class SessionOut(BaseModel):
+    name: str
+    role: RoleName
+    csrf_token: str
+
+
+class MeOut(BaseModel):
+    name: str
+    role: RoleName
+    auth: Literal["token", "session"]
+    csrf_token: str | None = None
+
+
+class UserCreate(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\s/\\]+$")]
+    role: RoleName
+    password: Annotated[str, Field(min_length=8, max_length=1000)] | None = None
+
+
+class UserCreated(BaseModel):
+    name: str
+    role: RoleName
+    token: str  # shown once
+
+
+class UserOut(BaseModel):
+    name: str
+    role: RoleName
+    has_password: bool
+    created_at: datetime
+
+
+class PasswordIn(Strict):
+    password: Annotated[str, Field(min_length=8, max_length=1000)]
+
+
+class Done(BaseModel):
+    ok: bool = True
+
+
+# --- scripts -------------------------------------------------------------------------------
+
+
+class ScriptCreate(Strict):
+    title: Title
+    text: Annotated[str, Field(min_length=1)]
+    topic: Topic = ""
+    voice: VoiceName | None = None
+    engine: VoiceName | None = None
+
+
+class ScriptUpdate(Strict):
+    title: Title | None = None
+    text: Annotated[str, Field(min_length=1)] | None = None
+    topic: Topic | None = None
+    voice: VoiceName | None = None
+    engine: VoiceName | None = None
+
+
+class ScriptOut(BaseModel):
+    id: int
+    title: str
+    topic: str
+    text: str
+    voice: str | None
+    engine: str | None
+    status: Literal["draft", "approved"]
+    revision: int
+    approved_by: str | None
+    approved_at: datetime | None
+    approved_revision: int | None
+    created_by: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class RevisionOut(BaseModel):
+    number: int
+    title: str
+    topic: str
+    text: str
+    voice: str | None
+    engine: str | None
+    edited_by: str | None
+    created_at: datetime
+    approved_by: str | None
+    approved_at: datetime | None
+
+
+class WarningOut(BaseModel):
+    code: str
+    token: str
+    message: str
+
+
+class SentenceOut(BaseModel):
+    original: str
+    reading: str
+    warnings: list[WarningOut]
+
+
+class PreviewOut(BaseModel):
+    sentences: list[SentenceOut]
+
+
+# --- media ---------------------------------------------------------------------------------
+
+
+class MediaOut(BaseModel):
+    name: str
+    kind: MediaKind
+    duration_seconds: float
+    size_bytes: int
+
+
+# --- programs ------------------------------------------------------------------------------
+
+
+class ScriptSegment(Strict):
+    type: Literal["script"]
+    script_id: Annotated[int, Field(ge=1, le=2**62)]
+
+
+class JingleSegment(Strict):
+    type: Literal["jingle"]
+    name: MediaName
+
+
+class AudioSegment(Strict):
+    type: Literal["audio"]
+    name: MediaName
+
+
+class SilenceSegment(Strict):
+    type: Literal["silence"]
+    seconds: Annotated[float, Field(gt=0, le=600)]
+
+
+SegmentIn = Annotated[
+    ScriptSegment | JingleSegment | AudioSegment | SilenceSegment, Field(discriminator="type")
+]
+
+
+class ProgramIn(Strict):
+    title: Title
+    topic: Topic = ""
+    segments: Annotated[list[SegmentIn], Field(min_length=1, max_length=100)]
+    bed: MediaName | None = None  # an uploaded audio file played under the speech
+
+
+class SegmentOut(BaseModel):
+    type: Literal["script", "jingle", "audio", "silence"]
+    script_id: int | None = None
+    name: str | None = None
+    seconds: float | None = None
+
+
+class ProgramOut(BaseModel):
+    id: str
+    title: str
+    topic: str
+    segments: list[SegmentOut]
+    bed: str | None
+
+
+# --- slots ---------------------------------------------------------------------------------
+
+TimeText = Annotated[str, Field(pattern=TIME_PATTERN, examples=["06:00:00"])]
+Days = list[WeekdayName] | Literal["daily"]
+MaxDuration = Annotated[int, Field(ge=1, le=86_400)]
+
+
+class SlotIn(Strict):
+    """A one-off slot (``date``) or a recurring one (``days``)."""
+
+    program_id: Annotated[str, Field(min_length=1, max_length=64)]
+    time: TimeText
+    date: dt.date | None = None
+    days: Annotated[Days, Field(min_length=1)] | None = None
+    priority: PriorityName = "normal"
+    max_duration_seconds: MaxDuration | None = None
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    id: Annotated[str, Field(pattern=ID_PATTERN)] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SlotIn:
+        if (self.date is None) == (self.days is None):
+            raise ValueError("give either date (one-off) or days (recurring), not both")
+        if self.date is not None and (self.valid_from or self.valid_until):
+            raise ValueError("a one-off slot has no valid_from / valid_until")
+        if self.valid_from and self.valid_until and self.valid_from > self.valid_until:
+            raise ValueError("valid_from is after valid_until")
+        return self
+
+
+class SlotPatch(Strict):
+    """Adjust airtime: only the fields given change (null clears an optional one)."""
+
+    program_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    time: TimeText | None = None
+    date: dt.date | None = None
+    days: Annotated[Days, Field(min_length=1)] | None = None
+    priority: PriorityName | None = None
+    max_duration_seconds: MaxDuration | None = None
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SlotPatch:
+        if self.date is not None and self.days is not None:
+            raise ValueError("give either date or days, not both")
+        return self
+
+
+class SlotOut(BaseModel):
+    id: str
+    program_id: str
+    time: str
+    date: dt.date | None
+    days: list[WeekdayName]
+    priority: PriorityName
+    max_duration_seconds: int | None
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+    paused: bool
+
+
+class SkipIn(Strict):
+    original_start: datetime
+
+
+class MoveIn(Strict):
+    original_start: datetime
+    new_start: datetime
+
+
+class AdjustmentOut(BaseModel):
+    slot_id: str
+    kind: Literal["skip", "move"]
+    original_start: datetime
+    new_start: datetime | None
+
+
+# --- timetable and on air ------------------------------------------------------------------
+
+
+class TimetableEntryOut(BaseModel):
+    slot_id: str
+    program_id: str
+    program_title: str
+    topic: str
+    priority: PriorityName
+    start: datetime
+    original_start: datetime
+    duration_seconds: float | None
+    status: OccurrenceStatus
+    moved: bool
+    error: str | None
+
+
+class OnAirOut(BaseModel):
+    slot_id: str | None
+    program_id: str
+    program_title: str
+    priority: PriorityName
+    scheduled_start: datetime
+    actual_start: datetime
+    duration_seconds: float | None
+
+
+class NowOut(BaseModel):
+    on_air: OnAirOut | None
+    next: list[TimetableEntryOut]
+
+
+class StopOut(BaseModel):
+    stopped: bool
+
+
+class AnnouncementIn(Strict):
+    """From an approved script (``script_id``), or from text typed by an approver."""
+
+    script_id: Annotated[int, Field(ge=1, le=2**62)] | None = None
+    text: Annotated[str, Field(min_length=1, max_length=20_000)] | None = None
+    title: Title | None = None
+    topic: Topic = ""
+    priority: Literal["emergency", "priority"] = "emergency"
+    repeat: Annotated[int, Field(ge=1, le=50)] = 1
+    every_minutes: Annotated[float, Field(ge=0, le=1440)] = 0.0
+
+    @model_validator(mode="after")
+    def _one_source(self) -> AnnouncementIn:
+        if (self.script_id is None) == (self.text is None):
+            raise ValueError("give either script_id or text")
+        if self.repeat > 1 and self.every_minutes <= 0:
+            raise ValueError("a repeated announcement needs every_minutes > 0")
+        return self
+
+
+class AnnouncementOut(BaseModel):
+    id: str
+    program_id: str
+    script_id: int
+    priority: PriorityName
+    starts: list[datetime]
+
+
+class CancelOut(BaseModel):
+    cancelled: bool
+
+
+# --- log and reports -----------------------------------------------------------------------
+
+
+class LogEntryOut(BaseModel):
+    """The fields of ``broadcast log --json`` (broadcast.station.log_format)."""
+
+    id: int
+    slot: str | None
+    program: str
+    program_title: str
+    topic: str
+    priority: PriorityName
+    scheduled_start: str
+    actual_start: str | None
+    end: str | None
+    outcome: str | None
+    lateness_seconds: float | None
+    engines: list[str]
+    error: str | None
+
+
+class AirtimeRowOut(BaseModel):
+    month: str
+    topic: str
+    minutes: float
+    broadcasts: int
+
+
+# --- health --------------------------------------------------------------------------------
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "degraded"]
+    scheduler_running: bool
+    sound_device: str | None
+    sound_device_error: str | None
+    database: bool
+    engines: dict[str, bool]
+
+
+class DeviceOut(BaseModel):
+    index: int
+    name: str
+    host_api: str
+    max_output_channels: int
+    default_samplerate: float
+    is_default: bool
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for error statuses (all share ErrorBody)."""
+    return {s: {"model": ErrorBody} for s in statuses}

@@ -1,0 +1,268 @@
+/* Loa operator page: shared helpers (no build step, no framework).
+   Every mutation goes through the JSON API with the session cookie and the X-CSRF-Token header. */
+"use strict";
+
+const Loa = (() => {
+  const meta = (name) => {
+    const node = document.querySelector(`meta[name="${name}"]`);
+    return node ? node.getAttribute("content") || "" : "";
+  };
+
+  const csrfToken = () => meta("csrf-token") || sessionStorage.getItem("loa_csrf") || "";
+  const role = () => meta("loa-role");
+  const userName = () => meta("loa-user");
+  const timezone = () => meta("loa-timezone") || "Asia/Ho_Chi_Minh";
+
+  const ROLE_LABELS = {
+    admin: "Quản trị",
+    approver: "Lãnh đạo duyệt",
+    editor: "Biên tập viên",
+    operator: "Nhân viên vận hành",
+  };
+  const STATUS_LABELS = {
+    planned: "Đã lên lịch",
+    rendered: "Đã dựng",
+    on_air: "Đang phát",
+    aired: "Đã phát",
+    late: "Phát trễ",
+    missed: "Bị lỡ",
+    failed: "Lỗi",
+    skipped: "Đã bỏ qua",
+    interrupted: "Bị ngắt",
+  };
+  const PRIORITY_LABELS = { normal: "Thường", priority: "Ưu tiên", emergency: "Khẩn cấp" };
+  const SCRIPT_STATUS_LABELS = { draft: "Bản nháp", approved: "Đã duyệt" };
+  const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+  const WEEKDAY_LABELS = {
+    mon: "Thứ Hai", tue: "Thứ Ba", wed: "Thứ Tư", thu: "Thứ Năm",
+    fri: "Thứ Sáu", sat: "Thứ Bảy", sun: "Chủ nhật",
+  };
+  const WEEKDAY_SHORT = { mon: "T2", tue: "T3", wed: "T4", thu: "T5", fri: "T6", sat: "T7", sun: "CN" };
+
+  const can = {
+    edit: () => ["admin", "approver", "editor"].includes(role()),
+    approve: () => ["admin", "approver"].includes(role()),
+    announceText: () => ["admin", "approver"].includes(role()),
+    onAir: () => ["admin", "approver", "editor", "operator"].includes(role()),
+  };
+
+  class ApiError extends Error {
+    constructor(status, code, message, body) {
+      super(message);
+      this.status = status;
+      this.code = code;
+      this.body = body;
+    }
+  }
+
+  function loginUrl() {
+    const next = window.location.pathname + window.location.search;
+    return "/dang-nhap?next=" + encodeURIComponent(next);
+  }
+
+  /* Call the JSON API; returns the parsed body (or null for 204); throws ApiError with the
+     Vietnamese message the API sent. */
+  async function api(method, path, body) {
+    const headers = { Accept: "application/json" };
+    const init = { method, headers, credentials: "same-origin" };
+    if (method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = csrfToken();
+    if (body instanceof FormData) {
+      init.body = body;
+    } else if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(path, init);
+    } catch (err) {
+      throw new ApiError(0, "network_error", "Không kết nối được với máy chủ của đài. Kiểm tra mạng rồi thử lại.");
+    }
+    if (response.status === 401 && !path.startsWith("/api/session")) {
+      window.location.assign(loginUrl());
+      throw new ApiError(401, "unauthenticated", "Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.");
+    }
+    if (response.status === 204) return null;
+    const type = response.headers.get("content-type") || "";
+    const data = type.includes("json") ? await response.json().catch(() => null) : await response.text();
+    if (!response.ok) {
+      const message = data && typeof data === "object" && data.message
+        ? data.message
+        : `Máy chủ báo lỗi (mã ${response.status}). Vui lòng thử lại.`;
+      throw new ApiError(response.status, (data && data.code) || "http_error", message, data);
+    }
+    return data;
+  }
+
+  /* DOM builder: el("p", {class: "x"}, "text", child). Text is never parsed as HTML. */
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key.startsWith("on") && typeof value === "function") {
+        node.addEventListener(key.slice(2), value);
+      } else if (key === "dataset") {
+        Object.assign(node.dataset, value);
+      } else if (value === true) {
+        node.setAttribute(key, "");
+      } else {
+        node.setAttribute(key, String(value));
+      }
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+    return node;
+  }
+
+  function flash(kind, message) {
+    const box = document.getElementById("flash");
+    if (!box) return;
+    clear(box);
+    if (!message) return;
+    box.append(el("div", { class: `flash ${kind}`, role: kind === "error" ? "alert" : "status" }, message));
+    box.scrollIntoView({ block: "nearest", behavior: "smooth" });
+  }
+  const showError = (err) => flash("error", err && err.message ? err.message : String(err));
+  const showNotice = (message) => flash("notice", message);
+  const clearFlash = () => flash("", "");
+
+  /* Run an action bound to a button: disables it meanwhile, shows the API's message on error. */
+  async function run(button, action) {
+    if (button) button.disabled = true;
+    try {
+      clearFlash();
+      return await action();
+    } catch (err) {
+      showError(err);
+      return undefined;
+    } finally {
+      if (button) button.disabled = false;
+    }
+  }
+
+  // Dates and times, always in the station's time zone.
+  const fmt = (options) => new Intl.DateTimeFormat("vi-VN", { timeZone: timezone(), ...options });
+  const timeText = (iso) => (iso ? fmt({ hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(iso)) : "");
+  const dateText = (iso) => (iso ? fmt({ day: "2-digit", month: "2-digit", year: "numeric" }).format(new Date(iso)) : "");
+  const dateTimeText = (iso) => (iso ? `${timeText(iso)} ${dateText(iso)}` : "");
+
+  function localParts(date) {
+    const parts = {};
+    for (const p of fmt({
+      year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+      second: "2-digit", hourCycle: "h23",
+    }).formatToParts(date)) parts[p.type] = p.value;
+    return parts;
+  }
+
+  /* "YYYY-MM-DD" of an instant in the station's time zone. */
+  function localDate(date) {
+    const p = new Intl.DateTimeFormat("en-CA", {
+      timeZone: timezone(), year: "numeric", month: "2-digit", day: "2-digit",
+    }).formatToParts(date || new Date());
+    const get = (t) => p.find((x) => x.type === t).value;
+    return `${get("year")}-${get("month")}-${get("day")}`;
+  }
+
+  function addDays(isoDate, days) {
+    const d = new Date(isoDate + "T12:00:00Z");
+    d.setUTCDate(d.getUTCDate() + days);
+    return d.toISOString().slice(0, 10);
+  }
+
+  function weekdayOf(isoDate) {
+    const d = new Date(isoDate + "T12:00:00Z");
+    return WEEKDAYS[(d.getUTCDay() + 6) % 7];
+  }
+
+  function dayTitle(isoDate) {
+    const [y, m, d] = isoDate.split("-");
+    return `${WEEKDAY_LABELS[weekdayOf(isoDate)]}, ${d}/${m}/${y}`;
+  }
+
+  /* The station's UTC offset ("+07:00") at an instant, to build ISO strings from local input. */
+  function offsetAt(date) {
+    const p = localParts(date);
+    const asUtc = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
+    const minutes = Math.round((asUtc - Math.floor(date.getTime() / 1000) * 1000) / 60000);
+    const sign = minutes >= 0 ? "+" : "-";
+    const abs = Math.abs(minutes);
+    return `${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+  }
+
+  /* "2026-08-03T06:30" typed in station time -> ISO 8601 with the station's offset. */
+  function localInputToIso(value) {
+    if (!value) return "";
+    const withSeconds = value.length === 16 ? value + ":00" : value;
+    return withSeconds + offsetAt(new Date(withSeconds + "Z"));
+  }
+
+  /* ISO instant -> "2026-08-03T06:30" in station time, for a datetime-local input. */
+  function isoToLocalInput(iso) {
+    const p = localParts(new Date(iso));
+    return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+  }
+
+  function durationText(seconds) {
+    if (seconds === null || seconds === undefined) return "";
+    const total = Math.round(seconds);
+    const m = Math.floor(total / 60);
+    const s = total % 60;
+    return m ? `${m} phút ${s ? s + " giây" : ""}`.trim() : `${s} giây`;
+  }
+
+  const badge = (cls, text) => el("span", { class: `badge ${cls}` }, text);
+  const statusBadge = (status) => badge(`status-${status}`, STATUS_LABELS[status] || status);
+  const priorityBadge = (priority) =>
+    priority && priority !== "normal" ? badge(`prio-${priority}`, PRIORITY_LABELS[priority] || priority) : null;
+  const scriptBadge = (status) => badge(`script-${status}`, SCRIPT_STATUS_LABELS[status] || status);
+
+  async function logout() {
+    try {
+      await api("DELETE", "/api/session");
+    } catch (err) {
+      // Logging out of an expired session still ends on the login page.
+    }
+    sessionStorage.removeItem("loa_csrf");
+    window.location.assign("/dang-nhap");
+  }
+
+  /* File inputs with a Vietnamese button and the chosen file's name, whatever the browser's
+     own language. The real input stays in the form (and keyboard-focusable). */
+  function filePickers() {
+    for (const input of document.querySelectorAll('input[type="file"]')) {
+      const empty = "Chưa chọn tệp nào";
+      const name = el("span", { class: "file-name muted" }, empty);
+      const button = el("label", { for: input.id, class: "btn" }, "Chọn tệp…");
+      const picker = el("div", { class: "file-picker" });
+      input.replaceWith(picker);
+      picker.append(input, button, name);
+      input.addEventListener("change", () => {
+        name.textContent = input.files.length ? input.files[0].name : empty;
+      });
+      if (input.form) input.form.addEventListener("reset", () => { name.textContent = empty; });
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const out = document.getElementById("logout");
+    if (out) out.addEventListener("click", logout);
+    filePickers();
+  });
+
+  return {
+    api, ApiError, el, clear, flash, showError, showNotice, clearFlash, run,
+    role, userName, csrfToken, can, timezone,
+    ROLE_LABELS, STATUS_LABELS, PRIORITY_LABELS, SCRIPT_STATUS_LABELS, WEEKDAYS, WEEKDAY_LABELS, WEEKDAY_SHORT,
+    timeText, dateText, dateTimeText, localDate, addDays, weekdayOf, dayTitle,
+    localInputToIso, isoToLocalInput, durationText,
+    badge, statusBadge, priorityBadge, scriptBadge,
+  };
+})();

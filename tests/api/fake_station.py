@@ -1,0 +1,103 @@
+"""A station that plays nothing: implements StationControl and records every call."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from broadcast.scheduling.model import Priority
+from broadcast.station.control import Announcement, Health, OnAir, TimetableEntry
+
+# A tiny file that starts like an MP3 (ID3 tag); enough for the API to serve.
+FAKE_MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" + b"\x00" * 400
+
+
+@dataclass
+class FakeStation:
+    folder: Path
+    entries: list[TimetableEntry] = field(default_factory=list)
+    playing: OnAir | None = None
+    health_report: Health = field(
+        default_factory=lambda: Health(
+            scheduler_running=True,
+            sound_device="loa_xa",
+            sound_device_error=None,
+            database=True,
+            engines={"gtts": False, "espeak": True},
+        )
+    )
+    calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def _record(self, name: str, *args: Any, **kwargs: Any) -> None:
+        self.calls.append((name, args, kwargs))
+
+    def called(self, name: str) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+        return [(a, k) for n, a, k in self.calls if n == name]
+
+    def timetable(self, start: datetime, end: datetime) -> list[TimetableEntry]:
+        self._record("timetable", start, end)
+        return [e for e in self.entries if start <= e.start < end]
+
+    def on_air(self) -> OnAir | None:
+        self._record("on_air")
+        return self.playing
+
+    def upcoming(self, limit: int = 5) -> list[TimetableEntry]:
+        self._record("upcoming", limit)
+        return self.entries[:limit]
+
+    def stop(self) -> bool:
+        self._record("stop")
+        was_playing = self.playing is not None
+        self.playing = None
+        return was_playing
+
+    def announce(
+        self,
+        program_id: str,
+        priority: Priority,
+        *,
+        repeat: int = 1,
+        every_minutes: float = 0.0,
+        ordered_by: str = "",
+    ) -> Announcement:
+        self._record(
+            "announce",
+            program_id,
+            priority,
+            repeat=repeat,
+            every_minutes=every_minutes,
+            ordered_by=ordered_by,
+        )
+        now = datetime.now(UTC)
+        starts = [now + timedelta(minutes=every_minutes * i) for i in range(repeat)]
+        return Announcement(f"ann-{next(self._ids)}", program_id, priority, starts)
+
+    def cancel_announcement(self, announcement_id: str) -> bool:
+        self._record("cancel_announcement", announcement_id)
+        return announcement_id.startswith("ann-")
+
+    def timetable_changed(self) -> None:
+        self._record("timetable_changed")
+
+    def _mp3(self, name: str) -> Path:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / name
+        path.write_bytes(FAKE_MP3)
+        return path
+
+    def preview_program(self, program_id: str) -> Path:
+        self._record("preview_program", program_id)
+        return self._mp3(f"program-{len(self.calls)}.mp3")
+
+    def preview_script(self, script_id: int) -> Path:
+        self._record("preview_script", script_id)
+        return self._mp3(f"script-{len(self.calls)}.mp3")
+
+    def health(self) -> Health:
+        self._record("health")
+        return self.health_report

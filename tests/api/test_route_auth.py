@@ -1,0 +1,156 @@
+"""Every API route against the role table: no credentials -> 401, a role without the right ->
+403, a role with it -> neither. The routes come from the app itself, so a new route that is
+not in the table (or that forgets its check) fails here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI, routing
+
+from api.auth import allowed_roles_of
+from tests.api.conftest import ROLES, Api
+
+ALL = frozenset(ROLES)
+EDIT = frozenset({"admin", "approver", "editor"})
+APPROVE = frozenset({"admin", "approver"})
+ADMIN = frozenset({"admin"})
+PUBLIC = None  # no credentials needed
+
+EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
+    ("GET", "/api/health"): PUBLIC,
+    ("POST", "/api/session"): PUBLIC,
+    ("GET", "/api/devices"): ALL,
+    ("DELETE", "/api/session"): ALL,
+    ("GET", "/api/me"): ALL,
+    ("GET", "/api/users"): ADMIN,
+    ("POST", "/api/users"): ADMIN,
+    ("PUT", "/api/users/{name}/password"): ALL,  # own password; others' checked in the handler
+    ("DELETE", "/api/users/{name}"): ADMIN,
+    ("GET", "/api/scripts"): ALL,
+    ("POST", "/api/scripts"): EDIT,
+    ("POST", "/api/scripts/upload"): EDIT,
+    ("GET", "/api/scripts/{script_id}"): ALL,
+    ("PUT", "/api/scripts/{script_id}"): EDIT,
+    ("DELETE", "/api/scripts/{script_id}"): EDIT,
+    ("GET", "/api/scripts/{script_id}/revisions"): ALL,
+    ("POST", "/api/scripts/{script_id}/approve"): APPROVE,
+    ("GET", "/api/scripts/{script_id}/preview"): ALL,
+    ("GET", "/api/scripts/{script_id}/audio"): ALL,
+    ("GET", "/api/media"): ALL,
+    ("POST", "/api/media"): EDIT,
+    ("DELETE", "/api/media/{kind}/{name}"): EDIT,
+    ("GET", "/api/programs"): ALL,
+    ("POST", "/api/programs"): EDIT,
+    ("GET", "/api/programs/{program_id}"): ALL,
+    ("PUT", "/api/programs/{program_id}"): EDIT,
+    ("DELETE", "/api/programs/{program_id}"): EDIT,
+    ("GET", "/api/programs/{program_id}/audio"): ALL,
+    ("GET", "/api/slots"): ALL,
+    ("POST", "/api/slots"): EDIT,
+    ("GET", "/api/slots/{slot_id}"): ALL,
+    ("PUT", "/api/slots/{slot_id}"): EDIT,
+    ("PATCH", "/api/slots/{slot_id}"): EDIT,
+    ("DELETE", "/api/slots/{slot_id}"): EDIT,
+    ("POST", "/api/slots/{slot_id}/pause"): EDIT,
+    ("POST", "/api/slots/{slot_id}/resume"): EDIT,
+    ("POST", "/api/slots/{slot_id}/skip"): EDIT,
+    ("POST", "/api/slots/{slot_id}/move"): EDIT,
+    ("GET", "/api/slots/{slot_id}/adjustments"): ALL,
+    ("DELETE", "/api/slots/{slot_id}/adjustments"): EDIT,
+    ("GET", "/api/timetable"): ALL,
+    ("GET", "/api/now"): ALL,
+    ("POST", "/api/onair/stop"): ALL,
+    ("POST", "/api/announcements"): ALL,  # typed text: approvers only, checked in the handler
+    ("DELETE", "/api/announcements/{announcement_id}"): ALL,
+    ("GET", "/api/log"): ALL,
+    ("GET", "/api/reports/airtime"): ALL,
+    ("GET", "/api/reports/airtime.csv"): ALL,
+}
+
+MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def route_entries(app: FastAPI) -> Iterator[tuple[str, str, Any]]:
+    """(method, path, route) of every route, descending into included routers."""
+    iterate = getattr(routing, "iter_route_contexts", None)
+    routes = iterate(app.routes) if iterate is not None else app.routes
+    for route in routes:
+        for method in sorted(getattr(route, "methods", None) or ()):
+            if method != "HEAD":
+                yield method, str(route.path), route
+
+
+def api_routes(app: FastAPI) -> dict[tuple[str, str], Any]:
+    return {(m, p): r for m, p, r in route_entries(app) if p.startswith("/api")}
+
+
+def fill(path: str, role: str) -> str:
+    return (
+        path.replace("{name}", role)
+        .replace("{kind}", "jingle")
+        .replace("{announcement_id}", "ann-x")
+        .replace("{script_id}", "999")
+        .replace("{program_id}", "khong-co")
+        .replace("{slot_id}", "khong-co")
+    )
+
+
+def test_every_api_route_is_in_the_table(shared_api: Api) -> None:
+    found = set(api_routes(shared_api.app))
+    assert found - set(EXPECTED) == set(), "routes missing from the auth table"
+    assert set(EXPECTED) - found == set(), "table lists routes the app does not have"
+
+
+def test_outside_api_only_pages_and_docs(shared_api: Api) -> None:
+    others = [(m, p) for m, p, _ in route_entries(shared_api.app) if not p.startswith("/api")]
+    assert others, "the web pages and the schema are served too"
+    assert all(m == "GET" for m, _ in others), others
+
+
+def test_each_route_declares_exactly_its_roles(shared_api: Api) -> None:
+    """The role table in api.auth is what each route declares with requires()."""
+    for key, route in api_routes(shared_api.app).items():
+        declared = [
+            allowed_roles_of(dep.call)
+            for dep in route.dependant.dependencies
+            if dep.call is not None and allowed_roles_of(dep.call) is not None
+        ]
+        expected = EXPECTED[key]
+        if expected is PUBLIC:
+            assert declared == [], key
+        else:
+            assert len(declared) == 1, key
+            assert {r.value for r in declared[0] or ()} == set(expected), key
+
+
+@pytest.mark.parametrize("method,path", sorted(EXPECTED))
+def test_no_credentials_is_401_unless_public(shared_api: Api, method: str, path: str) -> None:
+    response = shared_api.client.request(method, fill(path, "admin"))
+    if EXPECTED[(method, path)] is PUBLIC:
+        assert response.status_code != 401
+    else:
+        assert response.status_code == 401, response.text
+        assert response.json()["code"] == "unauthenticated"
+        bad = shared_api.client.request(
+            method, fill(path, "admin"), headers={"Authorization": "Bearer loa_not-a-token-xyz"}
+        )
+        assert bad.status_code == 401
+
+
+@pytest.mark.parametrize("method,path", sorted(k for k, v in EXPECTED.items() if v is not PUBLIC))
+def test_roles(shared_api: Api, method: str, path: str) -> None:
+    allowed = EXPECTED[(method, path)]
+    assert allowed is not None
+    for role in ROLES:
+        response = shared_api.client.request(
+            method, fill(path, role), headers=shared_api.auth(role)
+        )
+        if role in allowed:
+            assert response.status_code not in (401, 403), (role, response.text)
+        else:
+            assert method in MUTATING or path == "/api/users", "reads are open to every role"
+            assert response.status_code == 403, (role, response.text)
+            assert response.json()["code"] == "forbidden"

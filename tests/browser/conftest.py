@@ -1,0 +1,199 @@
+"""Browser tests: a real uvicorn server (create_app over a real SQLite store and a fake
+station) driven by Debian's chromium through Playwright. Screenshots go to
+test-artifacts/screenshots/ (git-ignored) for review."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from broadcast.settings import Settings
+from broadcast.store.store import Store, open_store
+from tests.browser.fake_station import FakeStation
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PASSWORD = "mat-khau-thu-nghiem"
+USERS = {"lanhdao": "approver", "bientap": "editor", "vanhanh": "operator"}
+
+
+def _require_browser() -> None:
+    # Never skip quietly: a missing browser is a broken test machine, not a reason to pass.
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} not found: install the Debian package chromium "
+            "(apt-get install chromium) to run the browser tests."
+        )
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.fail("Playwright for Python is missing: .venv/bin/pip install playwright "
+                    "(never `playwright install`: the tests use Debian's chromium).")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    url: str
+    store: Store
+    station: FakeStation
+    settings: Settings
+    tokens: dict[str, str]
+
+    def api(self, user: str = "lanhdao") -> httpx.Client:
+        """A bearer-token client for setting up data the way an integrator would."""
+        return httpx.Client(
+            base_url=self.url,
+            headers={"Authorization": f"Bearer {self.tokens[user]}"},
+            timeout=30.0,
+        )
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    _require_browser()
+    import uvicorn
+
+    from api.app import create_app
+
+    data_dir = tmp_path_factory.mktemp("station")
+    settings = Settings(data_dir=data_dir, load_example_timetable=False, engines=["espeak"])
+    store = open_store(settings.db_url)
+    tokens: dict[str, str] = {}
+    for name, role in USERS.items():
+        store.users.create(name, role, password=PASSWORD)
+        tokens[name] = store.users.issue_token(name, label="browser tests")
+    station = FakeStation(store, ZoneInfo(settings.timezone), data_dir)
+    app = create_app(settings, store, station)
+
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, name="uvicorn-browser-tests", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("the uvicorn server for the browser tests did not start")
+        time.sleep(0.05)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", store, station, settings, tokens)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        store.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    """A fresh browser context (no cookies), desktop size, Vietnamese locale."""
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 1280, "height": 900},
+        locale="vi-VN",
+        timezone_id="Asia/Ho_Chi_Minh",
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors = _watch_errors(page)
+    yield page
+    context.close()
+    assert not errors, f"errors on the page: {errors}"
+
+
+@pytest.fixture
+def phone_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="vi-VN",
+        timezone_id="Asia/Ho_Chi_Minh",
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors = _watch_errors(page)
+    yield page
+    context.close()
+    assert not errors, f"errors on the page: {errors}"
+
+
+def _watch_errors(page: Any) -> list[str]:
+    """Uncaught JavaScript errors and console errors (a Content-Security-Policy violation is
+    one); a refused API call (401, 409...) is the page's business, shown to the operator."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+
+    def on_console(message: Any) -> None:
+        if message.type == "error" and "Failed to load resource" not in message.text:
+            errors.append(f"console: {message.text}")
+
+    page.on("console", on_console)
+    return errors
+
+
+def screenshot(page: Any, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def login(page: Any, name: str, password: str = PASSWORD, *, next_path: str = "/") -> None:
+    page.goto(f"/dang-nhap?next={next_path}")
+    page.fill("#login-name", name)
+    page.fill("#login-password", password)
+    page.click("#login-submit")
+    wait_for_path(page, next_path)
+
+
+def wait_for_path(page: Any, path: str) -> None:
+    """Wait until the page is at ``path`` (path and query, exactly)."""
+
+    def at(url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.path + (f"?{parts.query}" if parts.query else "") == path
+
+    page.wait_for_url(at)

@@ -1,0 +1,154 @@
+"""A StationControl for the browser tests: the timetable comes from the real store (expanded
+with the real recurrence rules), announcements "play" at once, previews are a short real MP3."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from broadcast.scheduling.model import Priority
+from broadcast.scheduling.recurrence import expand, next_occurrences
+from broadcast.station.control import Announcement, Health, OnAir, TimetableEntry
+from broadcast.store.store import Store
+
+
+def make_mp3(path: Path, seconds: float = 1.0) -> Path:
+    """A short tone encoded by the real ffmpeg, so the <audio> element gets a playable MP3."""
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi",
+         "-i", f"sine=frequency=440:duration={seconds}",
+         "-c:a", "libmp3lame", "-b:a", "64k", str(path)],
+        check=True,
+    )
+    return path
+
+
+class FakeStation:
+    def __init__(self, store: Store, tz: ZoneInfo, work_dir: Path) -> None:
+        self.store = store
+        self.tz = tz
+        self.work_dir = work_dir
+        self._preview: Path | None = None
+        self.sound_device: str | None = "Card âm thanh giả lập"
+        self.scheduler_running = True
+        self.playing: OnAir | None = None
+        self.announcements: dict[str, Announcement] = {}
+        self.cancelled: list[str] = []
+        self.stops = 0
+        self.timetable_changes = 0
+        self._lock = threading.Lock()
+        self._next_id = 1
+
+    def _entries(self, start: datetime, end: datetime) -> list[TimetableEntry]:
+        slots = self.store.slots.list()
+        programs = {p.id: p for p in self.store.programs.list()}
+        adjustments = self.store.adjustments.list()
+        occurrences = expand(slots, adjustments, start, end, self.tz)
+        return [self._entry(o, programs) for o in occurrences]
+
+    def _entry(self, occurrence, programs) -> TimetableEntry:  # type: ignore[no-untyped-def]
+        program = programs.get(occurrence.program_id)
+        return TimetableEntry(
+            slot_id=occurrence.slot_id,
+            program_id=occurrence.program_id,
+            program_title=program.title if program else occurrence.program_id,
+            topic=program.topic if program else "",
+            priority=occurrence.priority,
+            start=occurrence.start,
+            original_start=occurrence.original_start,
+            duration_seconds=None,
+            status="skipped" if occurrence.skipped else "planned",
+            moved=occurrence.start != occurrence.original_start,
+        )
+
+    def timetable(self, start: datetime, end: datetime) -> list[TimetableEntry]:
+        return self._entries(start, end)
+
+    def on_air(self) -> OnAir | None:
+        return self.playing
+
+    def upcoming(self, limit: int = 5) -> list[TimetableEntry]:
+        now = datetime.now(UTC)
+        slots = self.store.slots.list()
+        programs = {p.id: p for p in self.store.programs.list()}
+        found = next_occurrences(
+            slots, self.store.adjustments.list(), now, self.tz, timedelta(days=7)
+        )
+        return [self._entry(o, programs) for o in found if not o.skipped][:limit]
+
+    def stop(self) -> bool:
+        with self._lock:
+            self.stops += 1
+            was = self.playing is not None
+            self.playing = None
+            return was
+
+    def announce(
+        self,
+        program_id: str,
+        priority: Priority,
+        *,
+        repeat: int = 1,
+        every_minutes: float = 0.0,
+        ordered_by: str = "",
+    ) -> Announcement:
+        now = datetime.now(UTC)
+        program = self.store.programs.get(program_id)
+        with self._lock:
+            announcement = Announcement(
+                id=f"ann-{self._next_id}",
+                program_id=program_id,
+                priority=priority,
+                starts=[now + timedelta(minutes=every_minutes * i) for i in range(repeat)],
+            )
+            self._next_id += 1
+            self.announcements[announcement.id] = announcement
+            self.playing = OnAir(
+                slot_id=None,
+                program_id=program_id,
+                program_title=program.title,
+                priority=priority,
+                scheduled_start=now,
+                actual_start=now,
+                duration_seconds=30.0,
+            )
+            return announcement
+
+    def cancel_announcement(self, announcement_id: str) -> bool:
+        with self._lock:
+            announcement = self.announcements.pop(announcement_id, None)
+            if announcement is None:
+                return False
+            self.cancelled.append(announcement_id)
+            if self.playing is not None and self.playing.program_id == announcement.program_id:
+                self.playing = None
+            return True
+
+    def timetable_changed(self) -> None:
+        self.timetable_changes += 1
+
+    def _preview_file(self) -> Path:
+        with self._lock:
+            if self._preview is None:
+                self._preview = make_mp3(self.work_dir / "preview.mp3")
+            return self._preview
+
+    def preview_program(self, program_id: str) -> Path:
+        self.store.programs.get(program_id)
+        return self._preview_file()
+
+    def preview_script(self, script_id: int) -> Path:
+        self.store.scripts.get(script_id)
+        return self._preview_file()
+
+    def health(self) -> Health:
+        return Health(
+            scheduler_running=self.scheduler_running,
+            sound_device=self.sound_device,
+            sound_device_error=None if self.sound_device else "Không tìm thấy card âm thanh",
+            database=True,
+            engines={"gtts": False, "espeak": True},
+        )
