@@ -90,6 +90,8 @@ class ProgramRow(Base):
     topic: Mapped[str] = mapped_column(String(100), default="")
     segments: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     bed: Mapped[str | None] = mapped_column(String(500))
+    # Order in the timetable as written (a YAML import exports back in the same order).
+    position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -109,6 +111,7 @@ class SlotRow(Base):
     valid_from: Mapped[date | None] = mapped_column(Date())
     valid_until: Mapped[date | None] = mapped_column(Date())
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

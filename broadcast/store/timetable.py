@@ -138,13 +138,18 @@ def slot_not_found(slot_id: str) -> StoreError:
     return StoreError(f"Không tìm thấy khung giờ phát {slot_id!r}", code="not_found")
 
 
+def _next_position(session: Session, row: type[ProgramRow] | type[SlotRow]) -> int:
+    """New programs and slots go after the existing ones."""
+    return int(session.scalar(select(func.coalesce(func.max(row.position), -1))) or 0) + 1
+
+
 # --- repositories ------------------------------------------------------------------------
 
 
 class ProgramRepo(Repository):
     def list(self) -> list[Program]:
         with self._session() as session:
-            rows = session.scalars(select(ProgramRow).order_by(ProgramRow.id))
+            rows = session.scalars(select(ProgramRow).order_by(ProgramRow.position, ProgramRow.id))
             return [_program(r) for r in rows]
 
     def get(self, program_id: str) -> Program:
@@ -164,7 +169,10 @@ class ProgramRepo(Repository):
         with self._session() as session:
             if session.get(ProgramRow, program.id) is not None:
                 raise StoreError(f"Mã chương trình {program.id!r} đã có", code="duplicate_id")
-            session.add(ProgramRow(**_program_values(program, now or utc_now())))
+            session.add(
+                ProgramRow(**_program_values(program, now or utc_now()),
+                           position=_next_position(session, ProgramRow))
+            )
             return program
 
     def upsert(self, program: Program, *, now: datetime | None = None) -> Program:
@@ -172,7 +180,8 @@ class ProgramRepo(Repository):
         with self._session() as session:
             row = session.get(ProgramRow, program.id)
             if row is None:
-                session.add(ProgramRow(**_program_values(program, now)))
+                session.add(ProgramRow(**_program_values(program, now),
+                                       position=_next_position(session, ProgramRow)))
             else:
                 row.title = program.title
                 row.topic = program.topic
@@ -218,7 +227,7 @@ class SlotRepo(Repository):
     def list(self, *, program_id: str | None = None, include_paused: bool = True) -> list[Slot]:
         # Core rows of the needed columns, not ORM objects: there may be thousands of slots.
         columns = [c for c in SlotRow.__table__.columns if c.name != "updated_at"]
-        query = select(*columns).order_by(SlotRow.id)
+        query = select(*columns).order_by(SlotRow.position, SlotRow.id)
         if program_id is not None:
             query = query.where(SlotRow.program_id == program_id)
         if not include_paused:
@@ -245,7 +254,8 @@ class SlotRepo(Repository):
             if session.get(SlotRow, slot.id) is not None:
                 raise StoreError(f"Mã khung giờ {slot.id!r} đã có", code="duplicate_id")
             self._require_program(session, slot.program_id)
-            session.add(SlotRow(**_slot_values(slot, now or utc_now())))
+            session.add(SlotRow(**_slot_values(slot, now or utc_now()),
+                                position=_next_position(session, SlotRow)))
             return slot
 
     def upsert(self, slot: Slot, *, now: datetime | None = None) -> Slot:
@@ -255,7 +265,7 @@ class SlotRepo(Repository):
             values = _slot_values(slot, now)
             row = session.get(SlotRow, slot.id)
             if row is None:
-                session.add(SlotRow(**values))
+                session.add(SlotRow(**values, position=_next_position(session, SlotRow)))
             else:
                 for key, value in values.items():
                     setattr(row, key, value)
@@ -422,9 +432,14 @@ def _replace_in(
     session.execute(delete(SlotRow))
     session.execute(delete(ProgramRow))
     if programs:
-        session.execute(insert(ProgramRow), [_program_values(p, now) for p in programs])
+        session.execute(
+            insert(ProgramRow),
+            [{**_program_values(p, now), "position": n} for n, p in enumerate(programs)],
+        )
     if slots:
-        session.execute(insert(SlotRow), [_slot_values(s, now) for s in slots])
+        session.execute(
+            insert(SlotRow), [{**_slot_values(s, now), "position": n} for n, s in enumerate(slots)]
+        )
     if adjustments:
         session.execute(insert(AdjustmentRow), [_adjustment_values(a) for a in adjustments])
     session.flush()

@@ -79,9 +79,9 @@ def test_program_ids_are_unique(store: Store) -> None:
 
 def test_slots_round_trip_every_field(store: Store) -> None:
     _load(store)
-    assert store.slots.list() == sorted([SANG, CHIEU, ONCE], key=lambda s: s.id)
+    assert store.slots.list() == [SANG, CHIEU, ONCE]  # in the order written
     assert store.slots.get("bao-lu") == ONCE
-    assert store.slots.list(program_id="tin-chieu") == [ONCE, CHIEU]
+    assert store.slots.list(program_id="tin-chieu") == [CHIEU, ONCE]
     assert store.slots.count() == 3
 
 
@@ -91,7 +91,7 @@ def test_slot_upsert_pause_resume_and_delete(store: Store) -> None:
     store.slots.upsert(moved)
     assert store.slots.get("chieu") == moved
     assert store.slots.pause("chieu").paused
-    assert [s.id for s in store.slots.list(include_paused=False)] == ["bao-lu", "sang-246"]
+    assert [s.id for s in store.slots.list(include_paused=False)] == ["sang-246", "bao-lu"]
     assert not store.slots.resume("chieu").paused
     store.slots.delete("chieu")
     assert store.slots.find("chieu") is None
@@ -170,7 +170,7 @@ def test_replace_timetable_swaps_everything(store: Store) -> None:
 
 def _assert_old_timetable(store: Store) -> None:
     assert store.programs.list() == [CDS, TIN]
-    assert store.slots.list() == sorted([SANG, CHIEU, ONCE], key=lambda s: s.id)
+    assert store.slots.list() == [SANG, CHIEU, ONCE]  # in the order written
     assert store.adjustments.list() == [SKIP, MOVE]
 
 
@@ -241,3 +241,11 @@ def test_replace_timetable_inside_a_callers_transaction(store: Store) -> None:
     with store.sessions.begin() as session:
         replace_timetable(session, [TIN], [CHIEU], [])
     assert store.slots.list() == [CHIEU]
+
+
+def test_programs_and_slots_keep_the_order_they_were_written_in(store: Store) -> None:
+    store.replace_timetable([TIN, CDS], [ONCE, SANG], [])
+    later = Slot(id="a-cuoi", program_id="tin-chieu", time=time(20), days=frozenset({0}))
+    store.slots.create(later)
+    assert [p.id for p in store.programs.list()] == ["tin-chieu", "cds-sang"]
+    assert [s.id for s in store.slots.list()] == ["bao-lu", "sang-246", "a-cuoi"]

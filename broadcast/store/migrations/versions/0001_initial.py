@@ -71,6 +71,7 @@ def upgrade() -> None:
         sa.Column("topic", sa.String(100), nullable=False),
         sa.Column("segments", sa.JSON(), nullable=False),
         sa.Column("bed", sa.String(500), nullable=True),
+        sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_programs")),
@@ -88,6 +89,7 @@ def upgrade() -> None:
         sa.Column("valid_from", sa.Date(), nullable=True),
         sa.Column("valid_until", sa.Date(), nullable=True),
         sa.Column("paused", sa.Boolean(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["program_id"],

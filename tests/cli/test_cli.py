@@ -1,0 +1,165 @@
+"""The `broadcast` command line as an operator uses it (real subprocesses, real files)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+import soundfile
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def broadcast(
+    tmp_path: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "BROADCAST_DATA_DIR": str(tmp_path / "data"),
+        "BROADCAST_ENGINES": '["espeak"]',
+        "COLUMNS": "200",
+        **(env or {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "broadcast.cli", *args],
+        input=stdin, capture_output=True, text=True, timeout=180, env=environment, cwd=tmp_path,
+    )
+
+
+def test_help_reads_well(tmp_path: Path) -> None:
+    result = broadcast(tmp_path, "--help")
+    assert result.returncode == 0
+    for command in ("render", "serve", "timetable", "log", "schedule", "cache", "text", "play"):
+        assert command in result.stdout
+
+
+def test_render_prints_the_measurements_and_writes_broadcast_audio(tmp_path: Path) -> None:
+    script = tmp_path / "bai.txt"
+    script.write_text("---\ntitle: Thử\n---\nKính thưa bà con. UBND xã thông báo.\n")
+    out = tmp_path / "out.wav"
+    result = broadcast(tmp_path, "render", str(script), "-o", str(out), "--intro", "intro")
+    assert result.returncode == 0, result.stderr
+    assert "LUFS" in result.stdout and "dBTP" in result.stdout and "espeak" in result.stdout
+    info = soundfile.info(str(out))
+    assert info.samplerate == 48_000 and info.channels == 1
+    again = broadcast(tmp_path, "render", str(script), "-o", str(tmp_path / "out.mp3"))
+    assert again.returncode == 0, again.stderr
+    assert "2/2 câu có sẵn" in again.stdout  # both sentences came from the cache
+    stats = broadcast(tmp_path, "cache", "stats")
+    assert "2 tệp" in stats.stdout
+    pruned = broadcast(tmp_path, "cache", "prune", "--older-than", "0d")
+    assert "Đã xoá 2 tệp" in pruned.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "code"),
+    [
+        (b"", "trong.txt", "script_empty"),
+        (b"\x00\x01\x02PNG\x00" * 50, "anh.txt", "script_binary"),
+        ("Uû ban nh©n d©n x· th«ng b¸o".encode("latin-1"), "cu.txt", "script_legacy_encoding"),
+    ],
+)
+def test_bad_scripts_get_one_clear_line_and_the_input_exit_code(
+    tmp_path: Path, content: bytes, name: str, code: str
+) -> None:
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    result = broadcast(tmp_path, "render", str(bad), "-o", str(tmp_path / "x.wav"))
+    assert result.returncode == 3
+    line = result.stderr.strip().splitlines()[-1]
+    assert line.startswith("Lỗi: ") and line.endswith(f"[{code}]")
+    assert not (tmp_path / "x.wav").exists()
+
+
+def test_a_50_mb_file_is_refused(tmp_path: Path) -> None:
+    big = tmp_path / "lon.txt"
+    with big.open("wb") as f:
+        f.truncate(50 * 1024 * 1024)
+    result = broadcast(tmp_path, "render", str(big), "-o", str(tmp_path / "x.wav"))
+    assert result.returncode == 3
+    assert "[script_too_large]" in result.stderr
+
+
+def test_text_normalize_writes_one_nfc_line_per_input_line(tmp_path: Path) -> None:
+    lines = ["Nghị quyết 57-NQ/TW ngày 22/12/2024", "", "UBND xã họp lúc 7h30", "Tỷ lệ 85,5%"]
+    decomposed = unicodedata.normalize("NFD", "\n".join(lines) + "\n")
+    result = broadcast(tmp_path, "text", "normalize", stdin=decomposed)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.split("\n")
+    assert out[-1] == "" and len(out) - 1 == len(lines)
+    assert out[0] == unicodedata.normalize("NFC", out[0])
+    assert out[1] == ""
+    assert "ủy ban nhân dân" in out[2] and "bảy giờ ba mươi phút" in out[2]
+    assert not any(ch.isdigit() for ch in result.stdout)
+
+
+def test_text_preview_shows_readings_and_warnings(tmp_path: Path) -> None:
+    script = tmp_path / "bai.txt"
+    script.write_text("Mạng 5G phủ sóng 27/27 thôn.\n")
+    result = broadcast(tmp_path, "text", "preview", str(script))
+    assert result.returncode == 0, result.stderr
+    assert "hai mươi bảy trên hai mươi bảy thôn" in result.stdout
+    assert "“5G” chưa có trong từ điển" in result.stdout
+
+
+def test_schedule_import_then_export_round_trips_exactly(tmp_path: Path) -> None:
+    schedules = tmp_path / "schedules"
+    shutil.copytree(ROOT / "schedules", schedules)
+    shutil.copytree(ROOT / "scripts", tmp_path / "scripts")
+    imported = broadcast(tmp_path, "schedule", "import", str(schedules / "example.yaml"))
+    assert imported.returncode == 0, imported.stderr
+    exported = broadcast(tmp_path, "schedule", "export", str(schedules / "copy.yaml"))
+    assert exported.returncode == 0, exported.stderr
+    assert (schedules / "copy.yaml").read_bytes() == (schedules / "example.yaml").read_bytes()
+    day = broadcast(tmp_path, "timetable", "--day", "2026-12-07")  # a Monday
+    assert day.returncode == 0, day.stderr
+    assert "06:00:00" in day.stdout and "06:10:00" in day.stdout and "17:00:00" in day.stdout
+
+
+def test_an_import_with_clashing_slots_is_refused_whole(tmp_path: Path) -> None:
+    schedules = tmp_path / "schedules"
+    shutil.copytree(ROOT / "schedules", schedules)
+    shutil.copytree(ROOT / "scripts", tmp_path / "scripts")
+    first = broadcast(tmp_path, "schedule", "import", str(schedules / "example.yaml"))
+    assert first.returncode == 0, first.stderr
+    text = (schedules / "example.yaml").read_text()
+    clash = text.replace('time: "06:10"', 'time: "06:05"', 1)
+    assert clash != text
+    (schedules / "clash.yaml").write_text(clash)
+    result = broadcast(tmp_path, "schedule", "import", str(schedules / "clash.yaml"))
+    assert result.returncode == 6
+    assert "[schedule_conflict]" in result.stderr and "trùng giờ" in result.stderr
+    exported = broadcast(tmp_path, "schedule", "export", str(schedules / "after.yaml"))
+    assert exported.returncode == 0
+    assert (schedules / "after.yaml").read_bytes() == (schedules / "example.yaml").read_bytes()
+
+
+def test_log_json_has_the_integration_fields(tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from broadcast.store.store import open_store
+
+    data = tmp_path / "data"
+    data.mkdir()
+    store = open_store(f"sqlite:///{data / 'loa.db'}")
+    start = datetime(2026, 11, 2, 23, 0, tzinfo=UTC)
+    store.as_run.append(program_id="tin", priority="normal", scheduled_start=start,
+                        slot_id="sang", actual_start=start, end=start + timedelta(minutes=3),
+                        outcome="aired", engines=["espeak"], topic="chuyen-doi-so")
+    store.close()
+    result = broadcast(tmp_path, "log", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(rows) == 1
+    row = rows[0]
+    for field in ("slot", "program", "priority", "scheduled_start", "actual_start", "end",
+                  "outcome", "error"):
+        assert field in row
+    assert row["scheduled_start"] == "2026-11-03T06:00:00+07:00"
+    assert row["outcome"] == "aired" and row["engines"] == ["espeak"]
