@@ -206,3 +206,49 @@ def test_a_second_station_on_the_same_database_refuses_to_start(
         second_store.close()
     finally:
         first.shutdown()
+
+
+def test_amplifier_hooks_run_around_a_broadcast_and_a_failing_one_does_not_stop_it(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    marks = tmp_path / "hooks.log"
+    hooked = settings.model_copy(
+        update={
+            "hook_before": f"sh -c 'echo before $LOA_SLOT >> {marks}; exit 3'",
+            "hook_after": f"sh -c 'echo after $LOA_SLOT $LOA_OUTCOME >> {marks}'",
+        }
+    )
+    add_program(store)
+    store.slots.create(one_off("thu", "tin", whole_second(3)))
+    station, sink = make_station(hooked, store, tmp_path)
+    station.startup()
+    try:
+        entry = wait_for_entry(store, "thu")
+        deadline = time.time() + 5
+        while "after" not in (marks.read_text() if marks.exists() else ""):
+            assert time.time() < deadline, "the after hook did not run"
+            time.sleep(0.05)
+    finally:
+        station.shutdown()
+    assert entry.outcome.value == "aired"  # the before hook failed (exit 3): aired anyway
+    assert marks.read_text().splitlines() == ["before thu", "after thu aired"]
+
+
+def test_a_missing_device_fails_the_occurrence_and_the_next_one_airs(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    add_program(store)
+    store.slots.create(one_off("mot", "tin", whole_second(3)))
+    store.slots.create(one_off("hai", "tin", whole_second(7)))
+    sink = FileSink(tmp_path / "played", name="Loa ngoài trời", missing=True)
+    station = Station(settings, store, Player(sink))
+    station.startup()
+    try:
+        first = wait_for_entry(store, "mot")
+        sink.missing = False  # the operator plugs the sound card back in
+        second = wait_for_entry(store, "hai")
+    finally:
+        station.shutdown()
+    assert first.outcome.value == "failed"
+    assert first.error is not None and "Loa ngoài trời" in first.error
+    assert second.outcome.value == "aired"
