@@ -276,8 +276,9 @@ def serve(
         token = ensure_admin(store, cfg)
         if token is not None:
             typer.echo(
-                "Đã tạo tài khoản quản trị 'admin'. Mã truy cập (chỉ hiện một lần):\n"
-                f"  {token}"
+                "Đã tạo tài khoản quản trị 'admin'. Mã truy cập API (chỉ hiện một lần):\n"
+                f"  {token}\n"
+                "Đặt mật khẩu để đăng nhập trang web: broadcast users password admin"
             )
         web = create_app(cfg, store, station)
         uvicorn.run(web, host=host or cfg.host, port=port or cfg.port, log_level="info")
@@ -473,6 +474,16 @@ def users_create(
     token = store.users.issue_token(name)
     typer.echo(f"Đã tạo tài khoản '{name}' ({role}). Mã truy cập (chỉ hiện một lần):")
     typer.echo(token)
+
+
+@users_app.command("password")
+@reports_errors
+def users_password(name: Annotated[str, typer.Argument(help="Login name")]) -> None:
+    """Set the web page password of an account (asked twice, at least 8 characters)."""
+    store = open_configured_store(settings())
+    secret = typer.prompt("Mật khẩu mới", hide_input=True, confirmation_prompt=True)
+    store.users.set_password(name, secret)
+    typer.echo(f"Đã đặt mật khẩu cho '{name}'.")
 
 
 def main() -> None:

@@ -163,3 +163,24 @@ def test_log_json_has_the_integration_fields(tmp_path: Path) -> None:
         assert field in row
     assert row["scheduled_start"] == "2026-11-03T06:00:00+07:00"
     assert row["outcome"] == "aired" and row["engines"] == ["espeak"]
+
+
+def test_users_get_a_token_once_and_a_password_for_the_web_page(tmp_path: Path) -> None:
+    created = broadcast(tmp_path, "users", "create", "lan", "--role", "editor")
+    assert created.returncode == 0, created.stderr
+    token = created.stdout.strip().splitlines()[-1]
+    assert token.startswith("loa_")
+    changed = broadcast(tmp_path, "users", "password", "lan", stdin="mat-khau-moi\nmat-khau-moi\n")
+    assert changed.returncode == 0, changed.stderr
+
+    from broadcast.store.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'data' / 'loa.db'}")
+    try:
+        assert store.users.verify_password("lan", "mat-khau-moi") is not None
+        user = store.users.user_for_token(token)
+        assert user is not None and user.role.value == "editor"
+    finally:
+        store.close()
+    refused = broadcast(tmp_path, "users", "create", "x", "--role", "boss")
+    assert refused.returncode == 8 and "[invalid_role]" in refused.stderr
