@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from broadcast.errors import BroadcastError
+from broadcast.programs import Program
 from broadcast.scheduling.recurrence import expand
 from broadcast.station.control import TimetableEntry
 from broadcast.station.program_files import ProgramFiles
@@ -21,12 +23,11 @@ class TimetableQuery:
 
     def durations(self) -> dict[str, timedelta]:
         """Known program durations (from their last good render), for planning and clashes."""
-        out: dict[str, timedelta] = {}
-        for program in self.store.programs.list():
-            record = self.store.renders.last_good(program.id)
-            if record is not None and record.duration_seconds:
-                out[program.id] = timedelta(seconds=record.duration_seconds)
-        return out
+        return {
+            program_id: timedelta(seconds=record.duration_seconds)
+            for program_id, record in self.store.renders.newest_good().items()
+            if record.duration_seconds
+        }
 
     def timetable(self, start: datetime, end: datetime) -> list[TimetableEntry]:
         programs = {p.id: p for p in self.store.programs.list()}
@@ -35,16 +36,23 @@ class TimetableQuery:
             self.durations(),
         )
         logged = self.store.as_run.query(since=start, until=end)
-        rendered = {pid for pid in {o.program_id for o in occurrences} if self.has_render(pid)}
+        rendered = self.rendered_programs({o.program_id for o in occurrences}, programs)
         return timetable_entries(occurrences, logged, programs, rendered)
 
-    def has_render(self, program_id: str) -> bool:
-        """Whether the program's current content is rendered and ready to air."""
-        program = self.store.programs.find(program_id)
-        if program is None:
-            return False
-        try:
-            digest = self.files.content_hash(program)
-        except BroadcastError:
-            return False
-        return self.store.renders.find_good(program_id, digest) is not None
+    def rendered_programs(
+        self, program_ids: Iterable[str], programs: Mapping[str, Program]
+    ) -> set[str]:
+        """The programs whose current content is rendered and ready to air."""
+        good = self.store.renders.good_contents()
+        out: set[str] = set()
+        for program_id in program_ids:
+            program = programs.get(program_id)
+            if program is None:
+                continue
+            try:
+                digest = self.files.content_hash(program)
+            except BroadcastError:
+                continue
+            if (program_id, digest) in good:
+                out.add(program_id)
+        return out

@@ -107,3 +107,20 @@ class RenderRepo(Repository):
             query = query.where(RenderRow.program_id == program_id)
         with self._session() as session:
             return [_record(r) for r in session.scalars(query.limit(limit))]
+
+    def newest_good(self) -> dict[str, RenderRecord]:
+        """The newest successful render of every program, in one query (for planning and
+        the timetable, which need it for many programs at once)."""
+        query = (
+            select(RenderRow)
+            .where(RenderRow.ok.is_(True))
+            .order_by(RenderRow.created_at, RenderRow.id)
+        )
+        with self._session() as session:
+            return {row.program_id: _record(row) for row in session.scalars(query)}
+
+    def good_contents(self) -> set[tuple[str, str]]:
+        """(program id, content hash) of every successful render."""
+        query = select(RenderRow.program_id, RenderRow.content_hash).where(RenderRow.ok.is_(True))
+        with self._session() as session:
+            return {(pid, digest) for pid, digest in session.execute(query)}

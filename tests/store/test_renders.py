@@ -56,3 +56,16 @@ def test_find_good_matches_the_content_hash(store: Store) -> None:
     failed = store.renders.list("sang")
     assert {r.content_hash for r in failed} == {"h1", "h2"}
     assert [r.error for r in failed if not r.ok] == ["x"]
+
+
+def test_newest_good_and_good_contents_cover_every_program_in_one_query(store: Store) -> None:
+    store.renders.record(program_id="a", content_hash="h1", ok=True, wav_path="/x/a1.wav",
+                         duration_seconds=10.0)
+    store.renders.record(program_id="a", content_hash="h2", ok=True, wav_path="/x/a2.wav",
+                         duration_seconds=12.0)
+    store.renders.record(program_id="a", content_hash="h3", ok=False, error="hỏng")
+    store.renders.record(program_id="b", content_hash="h4", ok=True, wav_path="/x/b.wav",
+                         duration_seconds=5.0)
+    newest = store.renders.newest_good()
+    assert {pid: r.content_hash for pid, r in newest.items()} == {"a": "h2", "b": "h4"}
+    assert store.renders.good_contents() == {("a", "h1"), ("a", "h2"), ("b", "h4")}
