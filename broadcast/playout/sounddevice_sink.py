@@ -15,6 +15,7 @@ import collections
 import enum
 import logging
 import queue
+import sys
 import threading
 import time
 from datetime import datetime
@@ -28,6 +29,7 @@ from broadcast.playout.clock import from_epoch, to_epoch
 from broadcast.playout.sink import DeviceInfo, EndReason, PlaybackHandle
 from broadcast.playout.source import ProgramSource
 
+SWITCH_INTERVAL_SECONDS = 0.0005
 log = logging.getLogger(__name__)
 
 _sounddevice: ModuleType | None = None
@@ -200,6 +202,9 @@ class SounddeviceSink:
             if self._stream is not None:
                 self._discard_stream()
             sd = load_sounddevice()
+            # The callback is Python: it must win the GIL from busy threads (the HTTP
+            # server under load) well within one block, not after the 5 ms default.
+            sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_SECONDS))
             try:
                 device = resolve_device(self.device_spec)
             except PlayoutError:

@@ -46,6 +46,7 @@ PLAN_INTERVAL_SECONDS = 30.0
 PREPARE_LEAD_SECONDS = 3.0
 ANNOUNCE_LEAD_SECONDS = 2.0
 ON_TIME = timedelta(seconds=1)
+UPCOMING_REFRESH = timedelta(seconds=2)
 JOB_FUNCTION = "broadcast.station.runtime:run_job"
 JOB_KINDS = ("render", "air", "skip")
 
@@ -121,6 +122,8 @@ class Station:
         self._render_futures: dict[tuple[str, datetime], Future[Path | None]] = {}
         self._futures_lock = threading.Lock()
         self._stop_timers: dict[int, threading.Timer] = {}
+        self._upcoming: tuple[datetime, list[TimetableEntry]] | None = None
+        self._upcoming_lock = threading.Lock()
         self.player.add_listener(self._on_playback_end)
 
     # --- life cycle -----------------------------------------------------------------------
@@ -217,6 +220,7 @@ class Station:
     # --- planning ---------------------------------------------------------------------------
 
     def timetable_changed(self) -> None:
+        self._upcoming = None
         self.plan()
 
     def plan(self) -> None:
@@ -224,6 +228,7 @@ class Station:
         left for an occurrence that no longer exists."""
         if self.jobs is None or not self.jobs.running:
             return
+        self._upcoming = None
         with self._plan_lock:
             now = utc_now()
             horizon = now + self.render_ahead + timedelta(seconds=2 * PLAN_INTERVAL_SECONDS)
@@ -406,6 +411,7 @@ class Station:
         tag = report.tag
         if not isinstance(tag, _OnAirTag):
             return
+        self._upcoming = None
         timer = self._stop_timers.pop(tag.entry_id, None)
         if timer is not None:
             timer.cancel()
@@ -475,9 +481,17 @@ class Station:
         )
 
     def upcoming(self, limit: int = 5) -> list[TimetableEntry]:
+        """The next occurrences to air. "Now playing" pages poll this often, so the week
+        ahead is computed at most once per ``UPCOMING_REFRESH`` (and after every change
+        made through the station), not per request."""
         now = utc_now()
-        entries = self.timetable(now, now + timedelta(days=7))
-        return [e for e in entries if e.status in ("planned", "rendered")][:limit]
+        with self._upcoming_lock:
+            if self._upcoming is None or now - self._upcoming[0] > UPCOMING_REFRESH:
+                entries = self.timetable(now, now + timedelta(days=7))
+                waiting = [e for e in entries if e.status in ("planned", "rendered")]
+                self._upcoming = (now, waiting)
+            waiting = self._upcoming[1]
+        return [e for e in waiting if e.start >= now][:limit]
 
     def stop(self) -> bool:
         """Stop what is on air (fading out); the log says ``interrupted``."""
