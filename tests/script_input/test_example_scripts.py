@@ -16,6 +16,7 @@ EXAMPLES = {
     "cds-02-binh-dan-hoc-vu-so.txt": ("chuyen-doi-so", "Bình dân học vụ số"),
     "cds-03-dich-vu-cong-truc-tuyen.txt": ("chuyen-doi-so", "VNeID"),
     "ban-tin-sang.txt": ("thong-tin-chung", "tiêm chủng"),
+    "ban-tin-chieu.txt": ("thong-tin-chung", "nghĩa vụ quân sự"),
 }
 # Words per minute of a commune announcer reading Vietnamese at a calm pace, and a brisk one.
 SLOW_WPM, FAST_WPM = 140, 200
@@ -41,6 +42,7 @@ def test_example_script_loads_with_front_matter(name: str) -> None:
         ("cds-02-binh-dan-hoc-vu-so.txt", 2, 5),
         ("cds-03-dich-vu-cong-truc-tuyen.txt", 2, 5),
         ("ban-tin-sang.txt", 1.5, 2.5 * FAST_WPM / SLOW_WPM),
+        ("ban-tin-chieu.txt", 1.5, 2.5 * FAST_WPM / SLOW_WPM),
     ],
 )
 def test_example_script_reads_in_the_promised_time(
