@@ -63,9 +63,12 @@ def _script_for(ctx: AppContext, body: schemas.AnnouncementIn, who: Principal) -
 
 def _program_for(ctx: AppContext, script: ScriptRecord) -> Program:
     # Straight speech, no jingle: an announcement must start at once.
+    title = script.title
+    if not title.startswith("Thông báo"):
+        title = f"Thông báo: {title}"
     program = Program(
         id=f"thong-bao-tin-{script.id}",
-        title=f"Thông báo: {script.title}",
+        title=title,
         topic=script.topic,
         segments=(Segment("script", ref=str(script.id)),),
     )

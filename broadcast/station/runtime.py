@@ -124,6 +124,7 @@ class Station:
         self._stop_timers: dict[int, threading.Timer] = {}
         self._upcoming: tuple[datetime, list[TimetableEntry]] | None = None
         self._upcoming_lock = threading.Lock()
+        self._air_lock = threading.Lock()
         self.player.add_listener(self._on_playback_end)
 
     # --- life cycle -----------------------------------------------------------------------
@@ -194,6 +195,7 @@ class Station:
             self.store.as_run.finish(
                 entry.id,
                 outcome=Outcome.INTERRUPTED,
+                actual_start=started,
                 end=end,
                 error=(
                     "Trạm phát dừng đột ngột trong khi phát; đã khởi động lại lúc "
@@ -342,32 +344,55 @@ class Station:
             self._log_unplayed(slot_id, start, Outcome.MISSED, _busy_error(), engines)
             return
         when = start if decision.outcome is Outcome.AIRED else None
-        try:
-            entry = self.store.as_run.append(
-                slot_id=slot_id,
-                program_id=slot.program_id,
-                priority=slot.priority,
-                scheduled_start=start,
-                actual_start=when or utc_now(),
-                engines=engines,
+        # Claim and arm under the lock a cancellation takes too: a change made while this
+        # job was preparing is seen here, or the cancellation sees the armed playback.
+        with self._air_lock:
+            current_slot = self._still_due(slot_id, start)
+            if current_slot is None:
+                return
+            slot = current_slot
+            try:
+                entry = self.store.as_run.append(
+                    slot_id=slot_id,
+                    program_id=slot.program_id,
+                    priority=slot.priority,
+                    scheduled_start=start,
+                    engines=engines,
+                )
+            except StoreError as exc:
+                if exc.code == "duplicate_entry":
+                    return  # another job claimed this occurrence first
+                raise
+            duration = record.duration_seconds if record is not None else None
+            tag = _OnAirTag(
+                entry.id, slot_id, slot.program_id, program.title if program else slot.program_id,
+                slot.priority, start, duration, engines,
             )
-        except StoreError as exc:
-            if exc.code == "duplicate_entry":
-                return  # another job claimed this occurrence first
-            raise
-        duration = record.duration_seconds if record is not None else None
-        tag = _OnAirTag(
-            entry.id, slot_id, slot.program_id, program.title if program else slot.program_id,
-            slot.priority, start, duration, engines,
-        )
-        try:
-            self.player.play(path, when, slot.priority, tag=tag)
-        except PlayoutError as exc:  # the air was taken in the meantime
-            self.store.as_run.finish(entry.id, outcome=Outcome.MISSED, end=utc_now(),
-                                     error=exc.message)
-            return
+            try:
+                self.player.play(path, when, slot.priority, tag=tag)
+            except PlayoutError as exc:  # the air was taken in the meantime
+                self.store.as_run.finish(entry.id, outcome=Outcome.MISSED, end=utc_now(),
+                                         error=exc.message)
+                return
         if slot.max_duration is not None:
             self._cut_at(entry.id, (when or utc_now()) + slot.max_duration)
+
+    def _still_due(self, slot_id: str, start: datetime) -> Slot | None:
+        """The slot, if its occurrence at ``start`` is still in the timetable: the operator
+        may have deleted, paused, moved or skipped it since the job was planned. A skip is
+        logged here."""
+        slot = self.store.slots.find(slot_id)
+        if slot is None:
+            return None
+        adjustments = self.store.adjustments.list(slot_id=slot_id)
+        window = expand([slot], adjustments, start, start + timedelta(microseconds=1), self.tz)
+        occurrence = next((o for o in window if o.start == start), None)
+        if occurrence is None:
+            return None
+        if occurrence.skipped:
+            self._log_unplayed(slot_id, start, Outcome.SKIPPED, None)
+            return None
+        return slot
 
     def _file_to_air(self, slot_id: str, start: datetime) -> Path | None:
         """The render made ahead; if it failed, one more try now (the fault may be gone)."""
@@ -415,11 +440,13 @@ class Station:
         timer = self._stop_timers.pop(tag.entry_id, None)
         if timer is not None:
             timer.cancel()
-        outcome, lateness = report.outcome, None
+        outcome, lateness, error = report.outcome, None, None
         if report.actual_start is not None:
             lateness = report.actual_start - tag.scheduled
             if outcome is Outcome.AIRED and lateness > ON_TIME:
                 outcome = Outcome.LATE
+        elif outcome is Outcome.INTERRUPTED:  # stopped before a sample was heard
+            outcome, error = Outcome.SKIPPED, "Đã dừng trước giờ phát."
         try:
             self.store.as_run.finish(
                 tag.entry_id,
@@ -427,7 +454,7 @@ class Station:
                 end=report.end or utc_now(),
                 actual_start=report.actual_start,
                 lateness=lateness,
-                error=None if report.error is None else report.error.message,
+                error=report.error.message if report.error is not None else error,
             )
         except BroadcastError:
             log.exception("could not close as-run entry %d", tag.entry_id)
@@ -469,14 +496,16 @@ class Station:
             return None
         tag = current.tag
         handle = current.handle
-        actual = handle.actual_start if handle is not None and handle.actual_start else None
+        actual = handle.actual_start if handle is not None else None
+        if actual is None:
+            return None  # armed, not yet heard
         return OnAir(
             slot_id=tag.slot_id,
             program_id=tag.program_id,
             program_title=tag.program_title,
             priority=tag.priority,
             scheduled_start=tag.scheduled,
-            actual_start=actual or tag.scheduled,
+            actual_start=actual,
             duration_seconds=tag.duration_seconds,
         )
 
@@ -537,19 +566,20 @@ class Station:
 
     def cancel_announcement(self, announcement_id: str) -> bool:
         prefix = f"ann-{announcement_id}-"
-        now = utc_now()
         found = False
-        for slot in self.store.slots.list():
-            if not slot.id.startswith(prefix):
-                continue
-            found = True
-            assert slot.on_date is not None
-            if datetime.combine(slot.on_date, slot.time, tzinfo=self.tz) > now:
-                self.store.slots.delete(slot.id)
-        current = self.player.current
-        tag = current.tag if current is not None else None
-        if isinstance(tag, _OnAirTag) and tag.slot_id.startswith(prefix):
-            self.player.stop()
+        with self._air_lock:
+            now = utc_now()
+            for slot in self.store.slots.list():
+                if not slot.id.startswith(prefix):
+                    continue
+                found = True
+                assert slot.on_date is not None
+                if datetime.combine(slot.on_date, slot.time, tzinfo=self.tz) > now:
+                    self.store.slots.delete(slot.id)
+            current = self.player.current
+            tag = current.tag if current is not None else None
+            if isinstance(tag, _OnAirTag) and tag.slot_id.startswith(prefix):
+                self.player.stop()
         self.plan()
         return found
 

@@ -7,6 +7,7 @@ import asyncio
 import io
 import math
 import struct
+import threading
 import wave
 from pathlib import Path
 from typing import Any
@@ -167,7 +168,11 @@ def test_limit_is_enforced_while_reading_not_after(tmp_path: Path) -> None:
             (b"content-type", b"multipart/form-data; boundary=B"),
         ],
     }
-    asyncio.run(api.app(scope, receive, send))
+    # In a thread of its own: Playwright's sync API (browser tests in the same session)
+    # leaves an event loop running in the main thread, where asyncio.run() is refused.
+    worker = threading.Thread(target=asyncio.run, args=(api.app(scope, receive, send),))
+    worker.start()
+    worker.join(timeout=60)
     start = next(m for m in sent if m["type"] == "http.response.start")
     assert start["status"] == 413
     assert pulled < 10, f"pulled {pulled} chunks of 1 kB with a 1 kB limit"

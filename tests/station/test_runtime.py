@@ -15,7 +15,7 @@ from broadcast.errors import RenderError
 from broadcast.playout.file_sink import FileSink
 from broadcast.playout.player import Player
 from broadcast.programs import Program, Segment
-from broadcast.scheduling.model import Adjustment, AdjustmentKind, Slot
+from broadcast.scheduling.model import Adjustment, AdjustmentKind, Priority, Slot
 from broadcast.settings import Settings
 from broadcast.station.runtime import Station
 from broadcast.store.asrun import AsRunEntry
@@ -252,3 +252,40 @@ def test_a_missing_device_fails_the_occurrence_and_the_next_one_airs(
     assert first.outcome.value == "failed"
     assert first.error is not None and "Loa ngoài trời" in first.error
     assert second.outcome.value == "aired"
+
+
+def test_an_announcement_cancelled_at_once_never_airs(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    add_program(store)
+    station, sink = make_station(settings, store, tmp_path)
+    station.startup()
+    try:
+        announcement = station.announce("tin", Priority.EMERGENCY)
+        assert station.cancel_announcement(announcement.id)
+        time.sleep((announcement.starts[0] - datetime.now(UTC)).total_seconds() + 2)
+        entries = store.as_run.query(program_id="tin")
+    finally:
+        station.shutdown()
+    # Either the air job saw the slot gone (no entry) or the armed playback was stopped
+    # before a sample was heard (skipped, no airtime): never aired.
+    assert all(e.outcome is not None and e.outcome.value == "skipped" for e in entries), entries
+    assert all(e.actual_start is None for e in entries)
+    assert store.as_run.airtime_report(timezone="Asia/Ho_Chi_Minh") == []
+
+
+def test_a_skip_made_after_planning_is_honoured(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    add_program(store)
+    at = whole_second(6)
+    store.slots.create(one_off("thu", "tin", at))
+    station, sink = make_station(settings, store, tmp_path)
+    station.startup()  # the air job is planned now
+    try:
+        store.adjustments.put(Adjustment("thu", at.astimezone(TZ), AdjustmentKind.SKIP))
+        entry = wait_for_entry(store, "thu")  # no timetable_changed(): the job must notice
+    finally:
+        station.shutdown()
+    assert entry.outcome.value == "skipped"
+    assert sink.played == []
