@@ -223,6 +223,17 @@ def to_pcm16(block: np.ndarray) -> np.ndarray:
     return np.rint(scaled).astype(np.int16)
 
 
+def quantize_pcm16(block: np.ndarray) -> np.ndarray:
+    """``to_pcm16`` done in place on a float32 block: returns the int16 samples, and leaves
+    in ``block`` exactly the float values they decode to (what a reader of the file gets)."""
+    np.clip(block, -1.0, _PCM16_MAX, out=block)
+    block *= np.float32(PCM16_SCALE)
+    np.rint(block, out=block)
+    pcm = block.astype(np.int16)
+    block *= np.float32(1.0 / PCM16_SCALE)
+    return pcm
+
+
 class WavWriter:
     """Streaming mono WAV writer (16-bit PCM by default, or ``subtype="FLOAT"``)."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -46,6 +47,12 @@ def default_jingle(name: JingleName, sample_rate: int) -> np.ndarray:
     """The shipped chime ``name`` as mono float32 (peak 0.5; the program sets its level)."""
     if name not in _NOTES:
         raise _not_found(str(name))
+    return _generated_jingle(name, sample_rate).copy()
+
+
+@lru_cache(maxsize=8)
+def _generated_jingle(name: str, sample_rate: int) -> np.ndarray:
+    # Generating a chime takes ~20 ms, a noticeable part of a cached render: kept per process.
     length = _LENGTH_SECONDS[name]
     out = np.zeros(int(length * sample_rate))
     for onset, fundamental in _NOTES[name]:

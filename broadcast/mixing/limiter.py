@@ -29,6 +29,9 @@ from broadcast.mixing.truepeak import CHUNK, CONTEXT, chunk_peaks
 CELL = CHUNK
 LOOKAHEAD_SECONDS = 0.003
 RELEASE_DB_PER_SECOND = 40.0
+_FRACTIONS = np.arange(CELL, dtype=np.float32) / np.float32(CELL)
+_INTERPOLATION = np.stack((np.ones(CELL, dtype=np.float32), _FRACTIONS))
+_ROWS = 2048  # small products stay on the calling thread (see truepeak._BLAS_ROWS)
 
 
 def attenuation_db(peaks: np.ndarray, ceiling: float) -> np.ndarray:
@@ -52,9 +55,16 @@ class CellGain:
         self._pending = np.zeros(0)
         self._history = np.zeros(look_cells - 1)
         self._last_a2 = 0.0
+        self._steps: np.ndarray = np.zeros(0)  # release * (1, 2, ...), grown on demand
+
+    def _release_steps(self, count: int) -> np.ndarray:
+        if self._steps.shape[0] < count:
+            self._steps = np.arange(1, max(count, 2 * self._steps.shape[0]) + 1) * self._release
+        return self._steps[:count]
 
     def push(self, a: np.ndarray) -> np.ndarray:
-        buf = np.concatenate((self._pending, a)) if self._pending.size else a
+        buf: np.ndarray = np.concatenate((self._pending, a)) if self._pending.size else (
+            np.asarray(a, dtype=np.float64))  # fmt: skip
         emit = buf.shape[0] - (self.look - 1)
         if emit <= 0:
             self._pending = buf
@@ -64,15 +74,22 @@ class CellGain:
             return np.zeros(emit)
         look = self.look
         a1 = maximum_filter1d(buf, size=look, origin=-(look // 2), mode="constant")[:emit]
-        steps = np.arange(1, emit + 1) * self._release
-        running = np.maximum.accumulate(np.concatenate(([self._last_a2], a1 + steps)))
-        a2 = np.maximum(running[1:] - steps, 0.0)
+        # a2[i] = max(a1[i], a2[i - 1] - r) = max(last_a2, max_k<=i(a1[k] + (k+1) r)) - (i+1) r;
+        # it is >= a1[i] >= 0 exactly, since adding a non-negative value never rounds down.
+        steps = self._release_steps(emit)
+        a2 = a1 + steps
+        a2[0] = max(float(a2[0]), self._last_a2)
+        np.maximum.accumulate(a2, out=a2)
+        a2 -= steps
         joined = np.concatenate((self._history, a2))
-        sums = np.cumsum(np.concatenate(([0.0], joined)))
-        g = (sums[look:] - sums[:-look]) / look
+        sums = np.cumsum(joined)
+        g = np.empty(emit)
+        g[0] = sums[look - 1]
+        np.subtract(sums[look:], sums[:-look], out=g[1:])
+        g /= look
         self._last_a2 = float(a2[-1])
-        self._history = joined[-(look - 1) :].copy() if look > 1 else np.zeros(0)
-        return np.maximum(g, 0.0)
+        self._history = joined[-(look - 1) :].copy()
+        return np.maximum(g, 0.0, out=g)
 
     def flush(self) -> np.ndarray:
         pending = self._pending.shape[0]
@@ -86,14 +103,18 @@ def limiter_timing(sample_rate: int) -> tuple[int, float]:
 
 
 class TruePeakLimiter:
-    """Streaming limiter; ``process`` returns fewer samples than it gets until ``flush``."""
+    """Streaming limiter; ``process`` returns fewer samples than it gets until ``flush``.
+
+    The arrays it returns are the caller's: the limiter keeps no reference to their samples
+    and never changes its input, so the caller may change either in place.
+    """
 
     def __init__(self, sample_rate: int, ceiling_dbtp: float) -> None:
         self._ceiling = 10.0 ** (ceiling_dbtp / 20.0)
         look, release = limiter_timing(sample_rate)
         self._gain = CellGain(look, release)
+        self._head = np.zeros(CONTEXT, dtype=np.float32)  # input just before ``_samples``
         self._samples = np.zeros(0, dtype=np.float32)  # not yet emitted, from a cell start
-        self._context = np.zeros(CONTEXT, dtype=np.float32)  # before the next cell to measure
         self._measured = 0  # cells of ``_samples`` whose peaks went into ``_gain``
         self._gains = np.zeros(0)  # reductions (dB) of the first cells of ``_samples``
         self._last_g = 0.0  # reduction of the last emitted cell (for the first knot)
@@ -107,28 +128,30 @@ class TruePeakLimiter:
         return self._run(block)
 
     def _run(self, block: np.ndarray) -> np.ndarray:
-        self._samples = np.concatenate((self._samples, block)) if self._samples.size else block
+        # The only copy of the input: the emitted samples are shaped in place and handed over.
+        buf = np.concatenate((self._head, self._samples, block))  # sample i at CONTEXT + i
         # A cell can be measured once CONTEXT samples after it have arrived.
-        ready = (self._samples.shape[0] - CONTEXT) // CELL
+        ready = (buf.shape[0] - 2 * CONTEXT) // CELL
         if ready > self._measured:
             start, stop = self._measured * CELL, ready * CELL
-            padded = np.concatenate((self._context, self._samples[start : stop + CONTEXT]))
-            peaks = chunk_peaks(padded, self._ceiling)
+            peaks = chunk_peaks(buf[start : stop + 2 * CONTEXT], self._ceiling)
             self._gains = np.concatenate((self._gains, self._gain.push(
                 attenuation_db(peaks, self._ceiling))))  # fmt: skip
-            self._context = self._samples[stop - CONTEXT : stop].copy()
             self._measured = ready
         # A cell is emitted once the gain of the next cell (its end knot) is known.
         emit = self._gains.shape[0] - 1
         if emit <= 0:
+            self._head, self._samples = buf[:CONTEXT], buf[CONTEXT:]
             return np.zeros(0, dtype=np.float32)
-        out = self._samples[: emit * CELL].copy()
+        cut = CONTEXT + emit * CELL
+        self._head = buf[cut - CONTEXT : cut].copy()  # before ``out`` is shaped
+        self._samples = buf[cut:]
+        out = buf[CONTEXT:cut]
         g = self._gains[: emit + 1]
         if g.any() or self._last_g > 0.0:
             self._shape(out, g, emit)
         self._last_g = float(g[emit - 1])
         self._gains = self._gains[emit:]
-        self._samples = self._samples[emit * CELL :]
         self._measured -= emit
         self._emitted += out.shape[0]
         return out
@@ -141,11 +164,20 @@ class TruePeakLimiter:
             return
         # Linear interpolation of the linear gains: inside a cell the gain stays between its
         # two knots, so the attenuation is never less than the smaller knot (>= g[i]).
-        linear = np.power(10.0, knots / -20.0).astype(np.float32)
-        frac = np.arange(CELL, dtype=np.float32) / np.float32(CELL)
-        start = linear[active][:, None]
-        view = out.reshape(emit, CELL)
-        view[active] *= start + (linear[active + 1][:, None] - start) * frac[None, :]
+        # Over the span from the first to the last active cell: cells in between whose two
+        # knots are 0 dB get a gain of exactly 1.
+        first, last = int(active[0]), int(active[-1]) + 1
+        linear = np.exp(knots[first : last + 1] * (-math.log(10.0) / 20.0)).astype(np.float32)
+        terms = np.empty((last - first, 2), dtype=np.float32)
+        terms[:, 0] = linear[:-1]
+        np.subtract(linear[1:], linear[:-1], out=terms[:, 1])
+        view = out[first * CELL : last * CELL].reshape(-1, CELL)
+        gain = np.empty((_ROWS, CELL), dtype=np.float32)
+        for row in range(0, last - first, _ROWS):
+            part = terms[row : row + _ROWS]
+            rows = gain[: part.shape[0]]
+            np.matmul(part, _INTERPOLATION, out=rows)  # start + (end - start) * fraction
+            view[row : row + part.shape[0]] *= rows
         self.max_reduction_db = max(self.max_reduction_db, float(g.max()))
 
     def flush(self) -> np.ndarray:

@@ -73,11 +73,12 @@ class SubBlockSums:
         self._partial = 0.0
         self._done: list[np.ndarray] = []
 
-    def add(self, squares: np.ndarray) -> None:
-        n, i, sub = squares.shape[0], 0, self._sub_len
+    def add(self, samples: np.ndarray) -> None:
+        """Add the squares of ``samples`` (float64)."""
+        n, i, sub = samples.shape[0], 0, self._sub_len
         if self._fill:
             take = min(n, sub - self._fill)
-            self._partial += float(squares[:take].sum())
+            self._partial += _sum_of_squares(samples[:take])
             self._fill += take
             i = take
             if self._fill == sub:
@@ -85,10 +86,11 @@ class SubBlockSums:
                 self._partial, self._fill = 0.0, 0
         whole = (n - i) // sub
         if whole:
-            self._done.append(squares[i : i + whole * sub].reshape(whole, sub).sum(axis=1))
+            rows = samples[i : i + whole * sub].reshape(whole, sub)
+            self._done.append(np.einsum("ij,ij->i", rows, rows))
             i += whole * sub
         if i < n:
-            self._partial = float(squares[i:].sum())
+            self._partial = _sum_of_squares(samples[i:])
             self._fill = n - i
 
     def sums(self, *, include_partial: bool = False) -> np.ndarray:
@@ -96,6 +98,10 @@ class SubBlockSums:
         if include_partial and self._fill:
             parts.append(np.array([self._partial]))
         return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _sum_of_squares(samples: np.ndarray) -> float:
+    return float(np.einsum("i,i->", samples, samples))
 
 
 def gated_loudness(sub_sums: np.ndarray, sub_len: int) -> float:
@@ -125,8 +131,7 @@ class LoudnessMeter:
         self._sums = SubBlockSums(self.sub_len)
 
     def add(self, block: np.ndarray) -> None:
-        weighted = self._filter.process(block)
-        self._sums.add(weighted * weighted)
+        self._sums.add(self._filter.process(block))
 
     def integrated(self) -> float:
         return gated_loudness(self._sums.sums(), self.sub_len)

@@ -83,6 +83,40 @@ def _interpolated_peaks(windows: np.ndarray) -> np.ndarray:
     return out
 
 
+def _sample_peaks(abs_x: np.ndarray, n: int) -> np.ndarray:
+    """Sample peak of each CHUNK-sample chunk of ``abs_x[CONTEXT : CONTEXT + n]``."""
+    rows = -(-n // CHUNK)
+    if n % CHUNK:
+        core = np.zeros(rows * CHUNK, dtype=np.float32)
+        core[:n] = abs_x[CONTEXT : CONTEXT + n]
+    else:
+        core = abs_x[CONTEXT : CONTEXT + n]
+    return _row_max(core)
+
+
+def _candidates(abs_x: np.ndarray, peaks: np.ndarray, n: int, threshold: float) -> np.ndarray:
+    """Chunks whose true peak could exceed ``threshold`` (see the module docstring)."""
+    reach = peaks.copy()
+    reach[1:] = np.maximum(reach[1:], peaks[:-1])
+    reach[:-1] = np.maximum(reach[:-1], peaks[1:])
+    reach[0] = max(reach[0], float(abs_x[:CONTEXT].max()))
+    reach[-1] = max(reach[-1], float(abs_x[CONTEXT + n :].max()))
+    # (a hair under the exact limit, so float32 rounding cannot skip a chunk it should not)
+    return np.flatnonzero(reach > np.float32(threshold / PHASE_GAIN_BOUND * (1.0 - 1e-6)))
+
+
+def _windows(padded: np.ndarray, selected: np.ndarray) -> np.ndarray:
+    """Rows ``padded[c * CHUNK : c * CHUNK + CHUNK + TAPS]`` for the selected chunks ``c``."""
+    tail = int(selected[-1]) * CHUNK + _SPAN - padded.shape[0]
+    source = np.concatenate((padded, np.zeros(tail, np.float32))) if tail > 0 else padded
+    count = (source.shape[0] - _SPAN) // CHUNK + 1
+    strided = np.lib.stride_tricks.as_strided(
+        source, shape=(count, _SPAN), strides=(CHUNK * source.strides[0], source.strides[0]),
+        writeable=False,
+    )  # fmt: skip
+    return strided[selected]
+
+
 def chunk_peaks(padded: np.ndarray, threshold: float) -> np.ndarray:
     """Peak of each CHUNK-sample chunk of ``padded[CONTEXT:-CONTEXT]``.
 
@@ -91,31 +125,16 @@ def chunk_peaks(padded: np.ndarray, threshold: float) -> np.ndarray:
     any other chunk gets its sample peak, which is then known to be at or below the
     threshold, as is its true peak. The last chunk may be shorter.
     """
-    padded = np.asarray(padded, dtype=np.float32)
+    padded = np.ascontiguousarray(padded, dtype=np.float32)
     n = padded.shape[0] - 2 * CONTEXT
     if n <= 0:
         return np.zeros(0, dtype=np.float32)
     abs_x = np.abs(padded)
-    rows = -(-n // CHUNK)
-    if n % CHUNK:
-        core = np.zeros(rows * CHUNK, dtype=np.float32)
-        core[:n] = abs_x[CONTEXT : CONTEXT + n]
-    else:
-        core = abs_x[CONTEXT : CONTEXT + n]
-    peaks = _row_max(core)
-    reach = peaks.copy()
-    reach[1:] = np.maximum(reach[1:], peaks[:-1])
-    reach[:-1] = np.maximum(reach[:-1], peaks[1:])
-    reach[0] = max(reach[0], float(abs_x[:CONTEXT].max()))
-    reach[-1] = max(reach[-1], float(abs_x[CONTEXT + n :].max()))
-    selected = np.flatnonzero(reach * PHASE_GAIN_BOUND > threshold)
-    if selected.size == 0:
-        return peaks
-    tail = int(selected[-1]) * CHUNK + _SPAN - padded.shape[0]
-    source = np.concatenate((padded, np.zeros(tail, np.float32))) if tail > 0 else padded
-    windows = source[selected[:, None] * CHUNK + np.arange(_SPAN)[None, :]]
-    interpolated = _interpolated_peaks(windows)
-    peaks[selected] = np.maximum(peaks[selected], interpolated)
+    peaks = _sample_peaks(abs_x, n)
+    selected = _candidates(abs_x, peaks, n, threshold)
+    if selected.size:
+        interpolated = _interpolated_peaks(_windows(padded, selected))
+        peaks[selected] = np.maximum(peaks[selected], interpolated)
     return peaks
 
 
@@ -130,23 +149,34 @@ class TruePeakMeter:
         if block.shape[0] == 0:
             return
         padded = np.concatenate((self._tail, np.asarray(block, dtype=np.float32)))
+        self._tail = padded[-2 * CONTEXT :].copy()
         # Looks at padded[CONTEXT:-CONTEXT]: the last CONTEXT samples wait for the next block.
-        # The sample peak is a floor for the true peak, so it raises the skip threshold.
-        floor = max(self._peak, float(np.abs(padded[CONTEXT:-CONTEXT]).max()))
-        peaks = chunk_peaks(padded, floor)
-        if peaks.size:
-            self._peak = max(self._peak, float(peaks.max()))
-        self._tail = padded[-2 * CONTEXT :]
+        self._peak = max(self._peak, _max_true_peak(padded, self._peak))
 
     def peak(self) -> float:
         """Linear true peak so far, including the held-back tail (as if followed by silence)."""
         padded = np.concatenate((self._tail, np.zeros(2 * CONTEXT, np.float32)))
-        peaks = chunk_peaks(padded, self._peak)
-        return max(self._peak, float(peaks.max()) if peaks.size else 0.0)
+        return max(self._peak, _max_true_peak(padded, self._peak))
 
     def dbtp(self) -> float:
         peak = self.peak()
         return 20.0 * math.log10(peak) if peak > 0 else -math.inf
+
+
+def _max_true_peak(padded: np.ndarray, floor: float) -> float:
+    """Largest true peak of ``padded[CONTEXT:-CONTEXT]``, or a value <= ``floor`` when it is
+    not above ``floor``. Only chunks that could beat the largest sample peak are oversampled,
+    since the sample peak is a floor for the true peak."""
+    n = padded.shape[0] - 2 * CONTEXT
+    if n <= 0:
+        return 0.0
+    abs_x = np.abs(padded)
+    peaks = _sample_peaks(abs_x, n)
+    best = max(floor, float(peaks.max()))
+    selected = _candidates(abs_x, peaks, n, best)
+    if selected.size:
+        best = max(best, float(_interpolated_peaks(_windows(padded, selected)).max()))
+    return best
 
 
 def true_peak_dbtp(samples: np.ndarray) -> float:
