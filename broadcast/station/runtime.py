@@ -230,7 +230,6 @@ class Station:
         left for an occurrence that no longer exists."""
         if self.jobs is None or not self.jobs.running:
             return
-        self._upcoming = None
         with self._plan_lock:
             now = utc_now()
             horizon = now + self.render_ahead + timedelta(seconds=2 * PLAN_INTERVAL_SECONDS)
@@ -561,7 +560,7 @@ class Station:
             "announcement %s ordered by %s: %s x%d, priority %s",
             ident, ordered_by or "?", program_id, len(starts), priority.label,
         )
-        self.plan()
+        self.timetable_changed()
         return Announcement(id=ident, program_id=program_id, priority=priority, starts=starts)
 
     def cancel_announcement(self, announcement_id: str) -> bool:
@@ -580,7 +579,7 @@ class Station:
             tag = current.tag if current is not None else None
             if isinstance(tag, _OnAirTag) and tag.slot_id.startswith(prefix):
                 self.player.stop()
-        self.plan()
+        self.timetable_changed()
         return found
 
     def preview_program(self, program_id: str) -> Path:
