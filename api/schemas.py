@@ -354,6 +354,16 @@ class AnnouncementOut(BaseModel):
     starts: list[datetime]
 
 
+class ActiveAnnouncementOut(BaseModel):
+    """An announcement on air or with airings to come (``starts``)."""
+
+    id: str
+    program_id: str
+    title: str
+    priority: PriorityName
+    starts: list[datetime]
+
+
 class CancelOut(BaseModel):
     cancelled: bool
 

@@ -106,6 +106,26 @@ def announce(
     )
 
 
+@router.get("/announcements", response_model=list[schemas.ActiveAnnouncementOut])
+def list_announcements(
+    ctx: Ctx, who: Annotated[Principal, requires(READERS)]
+) -> list[schemas.ActiveAnnouncementOut]:
+    """Announcements on air or still to come, so any device can see and cancel them."""
+    out = []
+    for announcement in ctx.station.announcements():
+        program = ctx.store.programs.find(announcement.program_id)
+        out.append(
+            schemas.ActiveAnnouncementOut(
+                id=announcement.id,
+                program_id=announcement.program_id,
+                title=program.title if program is not None else announcement.program_id,
+                priority=priority_name(announcement.priority),
+                starts=[s.astimezone(ctx.tz) for s in announcement.starts],
+            )
+        )
+    return out
+
+
 @router.delete(
     "/announcements/{announcement_id}", response_model=schemas.CancelOut, responses=errors(503)
 )

@@ -153,9 +153,19 @@
     });
   }
 
+  // The station's list wins over this browser's memory: an announcement started on another
+  // device can be stopped here, and one that is over or cancelled elsewhere is forgotten.
+  async function loadActive() {
+    const local = remembered();
+    const list = (await api("GET", "/api/announcements")) || [];
+    const current = list.find((a) => local && a.id === local.id) || list[0];
+    remember(current ? { ...current, what: current.title } : null);
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     setup();
     showActive(remembered());
+    run(null, loadActive);
     run(null, loadScripts);
   });
 })();

@@ -98,6 +98,11 @@ class StationControl(Protocol):
         ``every_minutes`` apart; the occurrences go through the as-run log like any other."""
         ...
 
+    def announcements(self) -> list[Announcement]:
+        """Announcements on air or with airings still to come (``starts``: those airings),
+        so any device can see and cancel them."""
+        ...
+
     def cancel_announcement(self, announcement_id: str) -> bool:
         """Cancel the repeats that have not aired yet (and stop it if playing)."""
         ...

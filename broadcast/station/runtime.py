@@ -563,6 +563,24 @@ class Station:
         self.timetable_changed()
         return Announcement(id=ident, program_id=program_id, priority=priority, starts=starts)
 
+    def announcements(self) -> list[Announcement]:
+        now = utc_now()
+        current = self.player.current
+        tag = current.tag if current is not None and not current.done else None
+        on_air = tag.slot_id if isinstance(tag, _OnAirTag) else None
+        found: dict[str, Announcement] = {}
+        for slot in self.store.slots.list():
+            if not slot.id.startswith("ann-") or slot.on_date is None:
+                continue
+            ident = slot.id.split("-")[1]
+            start = datetime.combine(slot.on_date, slot.time, tzinfo=self.tz)
+            if start <= now and slot.id != on_air:
+                continue  # aired (or missed) already
+            if ident not in found:
+                found[ident] = Announcement(ident, slot.program_id, slot.priority)
+            found[ident].starts.append(start)
+        return [a for a in found.values() if a.starts]
+
     def cancel_announcement(self, announcement_id: str) -> bool:
         prefix = f"ann-{announcement_id}-"
         found = False

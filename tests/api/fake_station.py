@@ -20,6 +20,7 @@ class FakeStation:
     folder: Path
     entries: list[TimetableEntry] = field(default_factory=list)
     playing: OnAir | None = None
+    active_announcements: list[Announcement] = field(default_factory=list)
     health_report: Health = field(
         default_factory=lambda: Health(
             scheduler_running=True,
@@ -76,6 +77,10 @@ class FakeStation:
         now = datetime.now(UTC)
         starts = [now + timedelta(minutes=every_minutes * i) for i in range(repeat)]
         return Announcement(f"ann-{next(self._ids)}", program_id, priority, starts)
+
+    def announcements(self) -> list[Announcement]:
+        self._record("announcements")
+        return list(self.active_announcements)
 
     def cancel_announcement(self, announcement_id: str) -> bool:
         self._record("cancel_announcement", announcement_id)

@@ -7,7 +7,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 from broadcast.scheduling.model import Outcome, Priority
-from broadcast.station.control import OnAir, TimetableEntry
+from broadcast.station.control import Announcement, OnAir, TimetableEntry
 from tests.api.conftest import Api
 from tests.api.helpers import create_script
 
@@ -212,3 +212,20 @@ def test_timetable_answer_is_shared_briefly_and_dropped_on_changes(api: Api) -> 
     create_script(api, approve=True)  # approving changes what may air
     api.client.get(url, headers=api.auth("operator"))
     assert len(api.station.called("timetable")) == 3
+
+
+def test_active_announcements_are_listed_for_every_device(api: Api) -> None:
+    body = api.client.post(
+        "/api/announcements", json={"text": "Lũ về, sơ tán ngay.", "title": "Lũ quét"},
+        headers=api.auth("approver"),
+    ).json()
+    at = datetime.now(UTC) + timedelta(minutes=30)
+    api.station.active_announcements.append(
+        Announcement(body["id"], body["program_id"], Priority.EMERGENCY, [at])
+    )
+    listed = api.client.get("/api/announcements", headers=api.auth("operator"))
+    assert listed.status_code == 200
+    [row] = listed.json()
+    assert row["id"] == body["id"] and row["priority"] == "emergency"
+    assert row["title"] == "Thông báo: Lũ quét"
+    assert datetime.fromisoformat(row["starts"][0]) == at

@@ -63,6 +63,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/timetable"): ALL,
     ("GET", "/api/now"): ALL,
     ("POST", "/api/onair/stop"): ALL,
+    ("GET", "/api/announcements"): ALL,
     ("POST", "/api/announcements"): ALL,  # typed text: approvers only, checked in the handler
     ("DELETE", "/api/announcements/{announcement_id}"): ALL,
     ("GET", "/api/log"): ALL,

@@ -35,7 +35,7 @@ class FakeStation:
         self.sound_device: str | None = "Card âm thanh giả lập"
         self.scheduler_running = True
         self.playing: OnAir | None = None
-        self.announcements: dict[str, Announcement] = {}
+        self.announcements_by_id: dict[str, Announcement] = {}
         self.cancelled: list[str] = []
         self.stops = 0
         self.timetable_changes = 0
@@ -105,7 +105,7 @@ class FakeStation:
                 starts=[now + timedelta(minutes=every_minutes * i) for i in range(repeat)],
             )
             self._next_id += 1
-            self.announcements[announcement.id] = announcement
+            self.announcements_by_id[announcement.id] = announcement
             self.playing = OnAir(
                 slot_id=None,
                 program_id=program_id,
@@ -117,9 +117,13 @@ class FakeStation:
             )
             return announcement
 
+    def announcements(self) -> list[Announcement]:
+        with self._lock:
+            return list(self.announcements_by_id.values())
+
     def cancel_announcement(self, announcement_id: str) -> bool:
         with self._lock:
-            announcement = self.announcements.pop(announcement_id, None)
+            announcement = self.announcements_by_id.pop(announcement_id, None)
             if announcement is None:
                 return False
             self.cancelled.append(announcement_id)

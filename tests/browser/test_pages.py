@@ -261,7 +261,7 @@ def test_emergency_announcement_needs_confirmation_and_can_be_stopped(
     page: Any, live_server: LiveServer
 ) -> None:
     station = live_server.station
-    before = dict(station.announcements)
+    before = dict(station.announcements_by_id)
     login(page, "lanhdao", next_path="/khan-cap")
     page.check("#source-text")
     page.fill("#announce-title", "Thông báo khẩn về bão số 3")
@@ -273,18 +273,18 @@ def test_emergency_announcement_needs_confirmation_and_can_be_stopped(
     assert "KHẨN CẤP" in page.inner_text("#confirm-summary")
     assert "3 lần" in page.inner_text("#confirm-summary")
     screenshot(page, "07-khan-cap-xac-nhan")
-    assert station.announcements == before, "nothing may play before the confirmation"
+    assert station.announcements_by_id == before, "nothing may play before the confirmation"
 
     page.click("#announce-back")
     assert page.is_visible("#announce-form") and page.is_hidden("#confirm-card")
-    assert station.announcements == before
+    assert station.announcements_by_id == before
     page.click("#announce-next")
     page.click("#announce-confirm")
     page.wait_for_selector("#active-card:visible")
     assert "bão số 3" in page.inner_text("#active")
-    new_ids = set(station.announcements) - set(before)
+    new_ids = set(station.announcements_by_id) - set(before)
     assert len(new_ids) == 1
-    announcement = station.announcements[new_ids.pop()]
+    announcement = station.announcements_by_id[new_ids.pop()]
     assert len(announcement.starts) == 3
     assert station.playing is not None
     screenshot(page, "08-khan-cap-dang-phat")
@@ -294,6 +294,16 @@ def test_emergency_announcement_needs_confirmation_and_can_be_stopped(
     page.wait_for_selector("#onair-title-text")
     assert "bão số 3" in page.inner_text("#onair-title-text")
     screenshot(page, "09-hom-nay-dang-phat")
+
+    # Another device (a fresh browser: nothing remembered locally) sees it and can stop it.
+    other = page.context.browser.new_context(base_url=live_server.url)
+    try:
+        phone = other.new_page()
+        login(phone, "vanhanh", next_path="/khan-cap")
+        phone.wait_for_selector("#active-card:visible")
+        assert "bão số 3" in phone.inner_text("#active")
+    finally:
+        other.close()
 
     # Back on the emergency page the stop button is still there.
     page.goto("/khan-cap")

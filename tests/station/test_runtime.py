@@ -289,3 +289,20 @@ def test_a_skip_made_after_planning_is_honoured(
         station.shutdown()
     assert entry.outcome.value == "skipped"
     assert sink.played == []
+
+
+def test_announcements_to_come_are_listed_until_cancelled(
+    settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    add_program(store)
+    station, _ = make_station(settings, store, tmp_path)
+    station.startup()
+    try:
+        ordered = station.announce("tin", Priority.EMERGENCY, repeat=3, every_minutes=30)
+        [listed] = station.announcements()
+        assert listed.id == ordered.id and listed.priority is Priority.EMERGENCY
+        assert listed.starts == ordered.starts  # none aired yet (the first is seconds away)
+        assert station.cancel_announcement(ordered.id)
+        assert station.announcements() == []
+    finally:
+        station.shutdown()
