@@ -383,8 +383,11 @@ def schedule_import(
     """Replace the timetable with FILE; a file with clashing slots is refused whole."""
     from broadcast.station.timetable_io import import_timetable
 
-    store = open_configured_store(settings())
-    timetable = import_timetable(store, file, now=datetime.now(UTC))
+    cfg = settings()
+    store = open_configured_store(cfg)
+    timetable = import_timetable(
+        store, file, now=datetime.now(UTC), max_script_bytes=cfg.script_max_bytes
+    )
     typer.echo(
         f"Đã nhập lịch: {len(timetable.programs)} chương trình, {len(timetable.slots)} khung giờ."
     )

@@ -175,7 +175,10 @@ class Station:
             return
         from broadcast.station.timetable_io import import_timetable
 
-        import_timetable(self.store, self.example_timetable, now=utc_now())
+        import_timetable(
+            self.store, self.example_timetable, now=utc_now(),
+            max_script_bytes=self.settings.script_max_bytes,
+        )
         log.info("empty database: loaded the example timetable %s", self.example_timetable)
 
     def _last_seen(self, crashed_at: datetime | None) -> datetime | None:

@@ -21,7 +21,6 @@ from broadcast.script_input import load_script
 from broadcast.store.store import Store
 
 PATH_KINDS = ("script", "audio")
-MAX_SCRIPT_BYTES = 2_000_000
 
 
 def _map_paths(program: Program, convert: Callable[[str], str]) -> Program:
@@ -32,14 +31,16 @@ def _map_paths(program: Program, convert: Callable[[str], str]) -> Program:
     return replace(program, segments=segments, bed=convert(program.bed) if program.bed else None)
 
 
-def import_timetable(store: Store, path: Path, *, now: datetime) -> Timetable:
+def import_timetable(
+    store: Store, path: Path, *, now: datetime, max_script_bytes: int
+) -> Timetable:
     """Validate ``path`` whole, then replace the stored timetable with it."""
     timetable = load_timetable(Path(path), now=now, check_files=True)
     programs = [_map_paths(p, lambda ref: str(timetable.resolve(ref))) for p in timetable.programs]
     for program in programs:  # a script that cannot be read is refused before storing
         for segment in program.segments:
             if segment.kind == "script" and not segment.ref.isdigit():
-                load_script(Path(segment.ref), MAX_SCRIPT_BYTES)
+                load_script(Path(segment.ref), max_script_bytes)
     store.replace_timetable(programs, timetable.slots, timetable.adjustments, now=now)
     return timetable
 

@@ -56,6 +56,15 @@ def add_program(store: Store, program_id: str = "tin", text: str = "Xin chào b�
     )
 
 
+def break_rendering(station: Station, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every render from now on fails (``monkeypatch.undo()`` mends it)."""
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RenderError("Hỏng giọng đọc.", code="render_failed")
+
+    monkeypatch.setattr(station.renderer, "render_program", broken)
+
+
 def one_off(slot_id: str, program_id: str, at: datetime) -> Slot:
     local = at.astimezone(TZ)
     return Slot(id=slot_id, program_id=program_id, time=local.time(), on_date=local.date())
@@ -100,11 +109,7 @@ def test_a_failed_render_airs_the_last_good_render(
     add_program(store)
     station, sink = make_station(settings, store, tmp_path)
     good = station.files.render("tin")
-
-    def broken(*args: object, **kwargs: object) -> None:
-        raise RenderError("Hỏng giọng đọc.", code="render_failed")
-
-    monkeypatch.setattr(station.renderer, "render_program", broken)
+    break_rendering(station, monkeypatch)
     store.scripts.update(1, text="Bài đã sửa.")  # new content must be rendered again
     store.scripts.approve(1, by="tester")
     store.slots.create(one_off("thu", "tin", whole_second(3)))
@@ -124,11 +129,7 @@ def test_a_render_failure_with_nothing_to_fall_back_on_is_logged_failed(
 ) -> None:
     add_program(store)
     station, sink = make_station(settings, store, tmp_path)
-
-    def broken(*args: object, **kwargs: object) -> None:
-        raise RenderError("Hỏng giọng đọc.", code="render_failed")
-
-    monkeypatch.setattr(station.renderer, "render_program", broken)
+    break_rendering(station, monkeypatch)
     store.slots.create(one_off("thu", "tin", whole_second(3)))
     store.slots.create(one_off("sau", "tin", whole_second(5)))
     station.startup()
