@@ -4,24 +4,20 @@
 importing this package never touches PortAudio.
 """
 
-from broadcast.playout.clock import Clock, ManualClock, SystemClock
 from broadcast.playout.file_sink import FilePlayback, FileSink
 from broadcast.playout.player import Playback, PlaybackReport, Player
 from broadcast.playout.sink import DeviceInfo, EndReason, PlaybackHandle, Sink
 from broadcast.playout.source import ProgramSource
 
 __all__ = [
-    "Clock",
     "DeviceInfo",
     "EndReason",
     "FilePlayback",
     "FileSink",
-    "ManualClock",
     "Playback",
     "PlaybackHandle",
     "PlaybackReport",
     "Player",
     "ProgramSource",
     "Sink",
-    "SystemClock",
 ]

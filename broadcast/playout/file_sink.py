@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
+from broadcast.clock import Clock, SystemClock
 from broadcast.errors import PlayoutError
-from broadcast.playout.clock import Clock, SystemClock
 from broadcast.playout.sink import EndReason, PlaybackHandle
 from broadcast.playout.source import ProgramSource
 
@@ -81,13 +81,15 @@ class FileSink:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self._opened = True
 
-    def start_at(self, source: ProgramSource, when: datetime | None = None) -> PlaybackHandle:
+    def start_at(
+        self, source: ProgramSource, when: datetime | None = None, *, ref: str | None = None
+    ) -> PlaybackHandle:
         self.open()
         source.prepare(self._rate)
         stop = threading.Event()
         fade: list[tuple[float, datetime]] = []
         handle = PlaybackHandle(
-            source, device=self._name, scheduled=when, request_stop=self._request_stop
+            source, device=self._name, scheduled=when, request_stop=self._request_stop, ref=ref
         )
         self._stops[id(handle)] = (stop, fade)
         path = self.out_dir / f"{next(self._seq):04d}-{source.path.stem}.wav"

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from broadcast.clock import Clock, SystemClock
 from broadcast.errors import PlayoutError
-from broadcast.playout.clock import Clock, SystemClock
 from broadcast.playout.sink import DEFAULT_FADE_SECONDS, EndReason, PlaybackHandle, Sink
 from broadcast.playout.source import ProgramSource
 from broadcast.scheduling.model import Outcome, Priority
@@ -119,6 +119,7 @@ class Player:
         *,
         tag: object = None,
         preempt: bool = False,
+        ref: str | None = None,
     ) -> Playback:
         """Put ``path`` on air at ``when`` (``None``: now).
 
@@ -126,7 +127,8 @@ class Player:
         it out so that the new one starts at ``when``, or right after the fade when
         ``when`` is ``None`` or too close; otherwise ``PlayoutError`` code
         ``player_busy`` is raised. Sink and file faults do not raise: the playback ends
-        FAILED and the listeners get its report.
+        FAILED (or INTERRUPTED when the fault cut it after it was heard) and the listeners get
+        its report. ``ref`` names the playback on the sink (journals, engine reports).
         """
         playback = Playback(Path(path), priority, when, tag)
         with self._lock:
@@ -143,7 +145,7 @@ class Player:
             self._current = playback
         try:
             source = ProgramSource(playback.path)
-            handle = self.sink.start_at(source, when)
+            handle = self.sink.start_at(source, when, ref=ref)
         except PlayoutError as exc:
             self._end(playback, None, exc)
             return playback
@@ -178,12 +180,14 @@ class Player:
     def _end(
         self, playback: Playback, handle: PlaybackHandle | None, error: PlayoutError | None
     ) -> None:
-        if handle is None or handle.end_reason is EndReason.FAILED or error is not None:
+        if handle is None or handle.end_reason is EndReason.FAILED:
             outcome = Outcome.FAILED
-        elif handle.end_reason is EndReason.COMPLETED:
+        elif handle.end_reason is EndReason.COMPLETED and error is None:
             outcome = Outcome.AIRED
-        else:
+        elif handle.end_reason in (EndReason.STOPPED, EndReason.CUT):
             outcome = Outcome.INTERRUPTED
+        else:
+            outcome = Outcome.FAILED
         report = PlaybackReport(
             path=playback.path,
             priority=playback.priority,

@@ -30,7 +30,8 @@ class EndReason(enum.StrEnum):
 
     COMPLETED = "completed"  # the whole program was played
     STOPPED = "stopped"  # stop() was called (by an operator or an interruption)
-    FAILED = "failed"  # the device or the file failed; see ``error``
+    CUT = "cut"  # heard, then cut off by a fault (device lost, engine died); see ``error``
+    FAILED = "failed"  # the device or the file failed before anything was heard; ``error``
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,12 @@ class PlaybackHandle:
         device: str,
         scheduled: datetime | None,
         request_stop: Callable[[PlaybackHandle, float, datetime | None], None],
+        ref: str | None = None,
     ) -> None:
         self.source = source
         self.device = device
         self.scheduled = scheduled
+        self.ref = ref  # the caller's name for this playback (e.g. its as-run entry)
         self.actual_start: datetime | None = None
         self.actual_end: datetime | None = None
         self.end_reason: EndReason | None = None
@@ -127,6 +130,7 @@ class Sink(Protocol):
     ``PlayoutError`` with code ``device_not_found`` or ``device_failed``). ``start_at``
     prepares ``source`` if needed and schedules its first sample to be heard at ``when``
     (``None``: as soon as possible), opening the sink if needed; it returns at once.
+    ``ref`` names the playback for the caller (it comes back in reports and journals).
     Several playbacks may overlap briefly (a fade-out under a start); the Player keeps
     one program on air. ``close`` stops everything and releases the device.
     """
@@ -148,6 +152,8 @@ class Sink(Protocol):
 
     def open(self) -> None: ...
 
-    def start_at(self, source: ProgramSource, when: datetime | None = None) -> PlaybackHandle: ...
+    def start_at(
+        self, source: ProgramSource, when: datetime | None = None, *, ref: str | None = None
+    ) -> PlaybackHandle: ...
 
     def close(self) -> None: ...

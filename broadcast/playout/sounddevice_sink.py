@@ -24,8 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from broadcast.clock import from_epoch, to_epoch
 from broadcast.errors import PlayoutError
-from broadcast.playout.clock import from_epoch, to_epoch
 from broadcast.playout.sink import DeviceInfo, EndReason, PlaybackHandle
 from broadcast.playout.source import ProgramSource
 
@@ -244,14 +244,17 @@ class SounddeviceSink:
                 device.name, self._rate, self._channels, stream.latency * 1000,
             )
 
-    def start_at(self, source: ProgramSource, when: datetime | None = None) -> PlaybackHandle:
+    def start_at(
+        self, source: ProgramSource, when: datetime | None = None, *, ref: str | None = None
+    ) -> PlaybackHandle:
         self.open()
         source.prepare(self._rate)
         with self._lock:
             self._offset = self._measure_offset()  # the two clocks drift apart slowly
             start = None if when is None else to_epoch(when) - self._offset
             handle = PlaybackHandle(
-                source, device=self.name, scheduled=when, request_stop=self._request_stop
+                source, device=self.name, scheduled=when, request_stop=self._request_stop,
+                ref=ref,
             )
             voice = _Voice(handle, start)
             self._live[id(handle)] = voice

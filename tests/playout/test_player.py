@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import soundfile
 
+from broadcast.clock import ManualClock
 from broadcast.errors import PlayoutError
-from broadcast.playout import FileSink, ManualClock, Player
+from broadcast.playout import FileSink, Player
 from broadcast.playout.sink import EndReason
 from broadcast.playout.source import ProgramSource
 from broadcast.scheduling.model import Outcome, Priority

@@ -1,4 +1,7 @@
-"""Clocks for playout: the wall clock, and a manual one for tests of other layers."""
+"""The one clock of the station: every place that reads the time or waits for an instant gets
+a :class:`Clock` passed in. ``SystemClock`` is the wall clock; ``ManualClock`` moves only when a
+test moves it, so the runtime is tested without sleeping.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +12,10 @@ from typing import Protocol
 
 
 class Clock(Protocol):
-    """Where playout reads the time and waits for an instant."""
+    """Where the station reads the time and waits for an instant."""
 
     def now(self) -> datetime:
-        """The current instant, timezone-aware."""
+        """The current instant, timezone-aware (UTC)."""
         ...
 
     def wait_until(self, deadline: datetime, interrupt: threading.Event) -> bool:
@@ -39,13 +42,18 @@ class SystemClock:
 
 
 class ManualClock:
-    """A clock that moves only when told to (``advance``/``set``); thread-safe."""
+    """A clock that moves only when told to (``advance``/``set``); thread-safe.
+
+    It knows which threads are waiting on it, so a test can move time only once every
+    worker of the station is idle or waiting for a later instant (see ``waiting_threads``).
+    """
 
     def __init__(self, start: datetime) -> None:
         if start.tzinfo is None:
             raise ValueError("ManualClock needs a timezone-aware start")
-        self._now = start
+        self._now = start.astimezone(UTC)
         self._changed = threading.Condition()
+        self._waiting: dict[int, int] = {}  # thread ident -> nesting depth
 
     def now(self) -> datetime:
         with self._changed:
@@ -59,16 +67,28 @@ class ManualClock:
 
     def set(self, instant: datetime) -> None:
         with self._changed:
-            self._now = instant
+            self._now = instant.astimezone(UTC)
             self._changed.notify_all()
 
-    def wait_until(self, deadline: datetime, interrupt: threading.Event) -> bool:
+    def waiting_threads(self) -> set[int]:
+        """Idents of the threads blocked in ``wait_until`` right now."""
         with self._changed:
-            while self._now < deadline:
-                if interrupt.is_set():
-                    return True
-                # A short real-time wait so that `interrupt` is noticed without a notify.
-                self._changed.wait(0.01)
+            return set(self._waiting)
+
+    def wait_until(self, deadline: datetime, interrupt: threading.Event) -> bool:
+        me = threading.get_ident()
+        with self._changed:
+            self._waiting[me] = self._waiting.get(me, 0) + 1
+            try:
+                while self._now < deadline:
+                    if interrupt.is_set():
+                        return True
+                    # A short real-time wait so that `interrupt` is noticed without a notify.
+                    self._changed.wait(0.005)
+            finally:
+                depth = self._waiting.pop(me) - 1
+                if depth:
+                    self._waiting[me] = depth
         return interrupt.is_set()
 
 
