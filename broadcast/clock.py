@@ -70,10 +70,10 @@ class ManualClock:
             self._now = instant.astimezone(UTC)
             self._changed.notify_all()
 
-    def waiting_threads(self) -> set[int]:
+    def waiting_threads(self) -> frozenset[int]:
         """Idents of the threads blocked in ``wait_until`` right now."""
         with self._changed:
-            return set(self._waiting)
+            return frozenset(self._waiting)
 
     def wait_until(self, deadline: datetime, interrupt: threading.Event) -> bool:
         me = threading.get_ident()
