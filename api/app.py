@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI
 
 from api import web
-from api.context import AppContext, Clock, DeviceLister, system_clock
+from api.context import AppContext, DeviceLister
 from api.errors import install_error_handlers
 from api.routes import health, log, media, onair, programs, reports, scripts, session, slots
 from api.routes import timetable as timetable_routes
@@ -42,12 +42,10 @@ def create_app(
     station: StationControl,
     *,
     list_devices: DeviceLister | None = None,
-    clock: Clock = system_clock,
 ) -> FastAPI:
     """Build the app around a store and a running station (no import-time singletons).
-
-    ``list_devices`` defaults to PortAudio's output devices; ``clock`` (aware UTC now) is for
-    tests."""
+    The time is the station's clock; ``list_devices`` defaults to PortAudio's output
+    devices."""
     app = FastAPI(
         title="Loa — đài truyền thanh xã",
         version="1",
@@ -66,8 +64,9 @@ def create_app(
         throttle=LoginThrottle(),
         list_devices=list_devices or _real_devices,
         tz=ZoneInfo(settings.timezone),
-        clock=clock,
     )
+    # Cached timetable pages are dropped whenever the timetable changes.
+    station.timetable.add_listener(app.state.loa.timetable_cache.clear)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

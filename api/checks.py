@@ -1,9 +1,8 @@
-"""Checks shared by the program and slot routes: references exist, scripts are approved."""
+"""Checks of a program sent to the API: every script, jingle and audio file it names exists."""
 
 from __future__ import annotations
 
 from api.context import AppContext
-from api.convert import script_ids
 from api.errors import ApiError
 from api.media_files import audio_name, media_file
 from broadcast.errors import StoreError
@@ -29,36 +28,22 @@ def _script(ctx: AppContext, script_id: int, program: Program) -> ScriptRecord:
 def check_references(ctx: AppContext, program: Program) -> list[ScriptRecord]:
     """Every script, jingle and audio file the program names must exist (422 otherwise);
     returns the scripts in segment order."""
-    scripts = [_script(ctx, script_id, program) for script_id in script_ids(program)]
+    scripts = [_script(ctx, script_id, program) for script_id in program.script_ids]
     for segment in program.segments:
         if (
-            segment.kind == "jingle"
-            and segment.ref not in DEFAULT_JINGLES
-            and media_file(ctx.settings, "jingle", segment.ref) is None
+            segment.name is not None
+            and segment.name not in DEFAULT_JINGLES
+            and media_file(ctx.settings, "jingle", segment.name) is None
         ):
             raise ApiError(
                 422,
-                f"Không có nhạc hiệu «{segment.ref}».",
+                f"Không có nhạc hiệu «{segment.name}».",
                 code="unknown_jingle",
-                name=segment.ref,
+                name=segment.name,
             )
-    audio_refs = [s.ref for s in program.segments if s.kind == "audio"]
+    audio_refs = [s.path for s in program.segments if s.kind == "audio" and s.path is not None]
     for ref in [*audio_refs, *([program.bed] if program.bed else [])]:
         if not (ctx.settings.media_path / ref).is_file():
             name = audio_name(ref)
             raise ApiError(422, f"Không có tệp âm thanh «{name}».", code="unknown_audio", name=name)
     return scripts
-
-
-def require_approved(ctx: AppContext, program: Program) -> None:
-    """A slot may air a program only if every script in it is approved (422 otherwise)."""
-    for script_id in script_ids(program):
-        script = _script(ctx, script_id, program)
-        if not script.approved:
-            raise ApiError(
-                422,
-                f"Tin bài «{script.title}» (số {script.id}) trong chương trình «{program.title}» "
-                "chưa được duyệt; cần lãnh đạo duyệt trước khi xếp lịch phát.",
-                code="script_not_approved",
-                script_id=script.id,
-            )

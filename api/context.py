@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,14 +13,10 @@ from fastapi import Request
 from api.sessions import LoginThrottle, ResponseCache, SessionStore, UserCache
 from broadcast.settings import Settings
 from broadcast.station.control import StationControl
+from broadcast.station.timetable_service import TimetableService
 from broadcast.store.store import Store
 
 DeviceLister = Callable[[], list[Any]]
-Clock = Callable[[], datetime]
-
-
-def system_clock() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -33,22 +28,16 @@ class AppContext:
     throttle: LoginThrottle
     list_devices: DeviceLister
     tz: ZoneInfo
-    clock: Clock = system_clock
     users: UserCache = field(default_factory=UserCache)
-    # Check-then-write of the timetable (conflict check, then insert) runs under this lock so
-    # that two requests cannot both pass the check and create clashing slots.
-    timetable_lock: threading.Lock = field(default_factory=threading.Lock)
-
     timetable_cache: ResponseCache = field(default_factory=lambda: ResponseCache(ttl=1.0))
 
-    def now(self) -> datetime:
-        return self.clock()
+    @property
+    def timetable(self) -> TimetableService:
+        """Every change to the timetable goes through the station's timetable service."""
+        return self.station.timetable
 
-    def timetable_changed(self) -> None:
-        """After any change made through the API: forget cached timetables, tell the
-        station to plan again."""
-        self.timetable_cache.clear()
-        self.station.timetable_changed()
+    def now(self) -> datetime:
+        return self.station.clock.now()
 
 
 async def get_context(request: Request) -> AppContext:

@@ -88,25 +88,25 @@ def revision_out(rev: ScriptRevision, tz: ZoneInfo) -> schemas.RevisionOut:
 
 def segment_in(segment: Any, audio_ref: Callable[[str], str]) -> Segment:
     if isinstance(segment, schemas.ScriptSegment):
-        return Segment("script", ref=str(segment.script_id))
+        return Segment.stored_script(segment.script_id)
     if isinstance(segment, schemas.JingleSegment):
-        return Segment("jingle", ref=segment.name)
+        return Segment.jingle(segment.name)
     if isinstance(segment, schemas.AudioSegment):
-        return Segment("audio", ref=audio_ref(segment.name))
+        return Segment.audio_file(audio_ref(segment.name))
     assert isinstance(segment, schemas.SilenceSegment)
-    return Segment("silence", seconds=segment.seconds)
+    return Segment.silence(segment.seconds)
 
 
 def segment_out(segment: Segment) -> schemas.SegmentOut:
     if segment.kind == "script":
-        script_id = int(segment.ref) if segment.ref.isdigit() else None
-        name = None if script_id is not None else segment.ref  # a path from a YAML import
-        return schemas.SegmentOut(type="script", script_id=script_id, name=name)
+        # A script file (from a YAML import) is shown by its path.
+        return schemas.SegmentOut(type="script", script_id=segment.script_id, name=segment.path)
     if segment.kind == "silence":
         return schemas.SegmentOut(type="silence", seconds=segment.seconds)
     if segment.kind == "audio":
-        return schemas.SegmentOut(type="audio", name=audio_name(segment.ref))
-    return schemas.SegmentOut(type=segment.kind, name=segment.ref)
+        assert segment.path is not None
+        return schemas.SegmentOut(type="audio", name=audio_name(segment.path))
+    return schemas.SegmentOut(type=segment.kind, name=segment.name)
 
 
 def program_out(program: Program) -> schemas.ProgramOut:
@@ -117,10 +117,6 @@ def program_out(program: Program) -> schemas.ProgramOut:
         segments=[segment_out(s) for s in program.segments],
         bed=None if program.bed is None else audio_name(program.bed),
     )
-
-
-def script_ids(program: Program) -> list[int]:
-    return [int(s.ref) for s in program.segments if s.kind == "script" and s.ref.isdigit()]
 
 
 def priority_name(priority: Priority | int | str) -> schemas.PriorityName:
@@ -160,6 +156,7 @@ def adjustment_out(adj: Adjustment, tz: ZoneInfo) -> schemas.AdjustmentOut:
 def entry_out(entry: TimetableEntry, tz: ZoneInfo) -> schemas.TimetableEntryOut:
     return schemas.TimetableEntryOut(
         slot_id=entry.slot_id,
+        announcement_id=entry.announcement_id,
         program_id=entry.program_id,
         program_title=entry.program_title,
         topic=entry.topic,
@@ -170,12 +167,14 @@ def entry_out(entry: TimetableEntry, tz: ZoneInfo) -> schemas.TimetableEntryOut:
         status=entry.status,
         moved=entry.moved,
         error=entry.error,
+        note=entry.note,
     )
 
 
 def on_air_out(on_air: OnAir, tz: ZoneInfo) -> schemas.OnAirOut:
     return schemas.OnAirOut(
         slot_id=on_air.slot_id,
+        announcement_id=on_air.announcement_id,
         program_id=on_air.program_id,
         program_title=on_air.program_title,
         priority=priority_name(on_air.priority),

@@ -93,7 +93,7 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 def _extra_fields(exc: BroadcastError) -> dict[str, Any]:
     if isinstance(exc, ApiError):
         return dict(exc.extra)
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = dict(exc.details)
     # SlotClash (scheduling.conflicts) names the other slot and when they meet.
     for name in ("slot_id", "other_slot_id"):
         value = getattr(exc, name, None)

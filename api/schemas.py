@@ -294,7 +294,11 @@ class AdjustmentOut(BaseModel):
 
 
 class TimetableEntryOut(BaseModel):
-    slot_id: str
+    """One airing: an occurrence of a slot (``slot_id``) or one repeat of an announcement
+    (``announcement_id``)."""
+
+    slot_id: str | None
+    announcement_id: int | None
     program_id: str
     program_title: str
     topic: str
@@ -305,10 +309,12 @@ class TimetableEntryOut(BaseModel):
     status: OccurrenceStatus
     moved: bool
     error: str | None
+    note: str | None = None
 
 
 class OnAirOut(BaseModel):
     slot_id: str | None
+    announcement_id: int | None
     program_id: str
     program_title: str
     priority: PriorityName
@@ -347,7 +353,7 @@ class AnnouncementIn(Strict):
 
 
 class AnnouncementOut(BaseModel):
-    id: str
+    id: int
     program_id: str
     script_id: int
     priority: PriorityName
@@ -357,7 +363,7 @@ class AnnouncementOut(BaseModel):
 class ActiveAnnouncementOut(BaseModel):
     """An announcement on air or with airings to come (``starts``)."""
 
-    id: str
+    id: int
     program_id: str
     title: str
     priority: PriorityName
@@ -376,6 +382,8 @@ class LogEntryOut(BaseModel):
 
     id: int
     slot: str | None
+    announcement: int | None
+    cluster: str
     program: str
     program_title: str
     topic: str
@@ -387,6 +395,7 @@ class LogEntryOut(BaseModel):
     lateness_seconds: float | None
     engines: list[str]
     error: str | None
+    note: str | None
 
 
 class AirtimeRowOut(BaseModel):
@@ -399,6 +408,12 @@ class AirtimeRowOut(BaseModel):
 # --- health --------------------------------------------------------------------------------
 
 
+class ComponentHealthOut(BaseModel):
+    name: str
+    ok: bool
+    detail: str
+
+
 class HealthOut(BaseModel):
     status: Literal["ok", "degraded"]
     scheduler_running: bool
@@ -406,6 +421,7 @@ class HealthOut(BaseModel):
     sound_device_error: str | None
     database: bool
     engines: dict[str, bool]
+    components: list[ComponentHealthOut]
 
 
 class DeviceOut(BaseModel):

@@ -115,7 +115,7 @@ def real_station(settings: Any, store: Any) -> Any:
     script = store.scripts.create(title="Bench", text=text, topic="chuyen-doi-so")
     store.scripts.approve(script.id, by="bench")
     store.programs.create(Program(id="bench", title="Bench", topic="chuyen-doi-so",
-                                  segments=(Segment("script", str(script.id)),)))
+                                  segments=(Segment.stored_script(script.id),)))
     station.announce("bench", Priority.NORMAL)
     deadline = time.time() + 30
     while station.on_air() is None and time.time() < deadline:

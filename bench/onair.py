@@ -77,7 +77,7 @@ def scale(speaker: VirtualSpeaker) -> None:
         data = Path(tmp)
         store = open_store(f"sqlite:///{data / 'loa.db'}")
         programs = [Program(id=f"p{n}", title=f"Chương trình {n}", topic="thu-nghiem",
-                            segments=(Segment("silence", seconds=1.0),)) for n in range(100)]
+                            segments=(Segment.silence(1.0),)) for n in range(100)]
         slots = []
         for n in range(10_000):  # one-off slots spread over a year, a second apart
             day = datetime.now(TZ).date() + timedelta(days=n % 365)

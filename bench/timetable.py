@@ -150,7 +150,7 @@ def run(label: str, slots: list[Slot]) -> None:
     report("baseline: sample 4 weeks and sweep (inexact)", sample_took)
     report("find_conflicts: whole timetable, exact", took, sample_took)
 
-    tt = Timetable(1, TZ.key, [Program("p", "Chương trình", "", (Segment("jingle", "intro"),))],
+    tt = Timetable(1, TZ.key, [Program("p", "Chương trình", "", (Segment.jingle("intro"),))],
                    slots)
     took, text = best_of(3, lambda: dump_timetable(tt))
     assert isinstance(text, str)

@@ -313,8 +313,13 @@ def timetable(
         length = "" if e.duration_seconds is None else f" ({e.duration_seconds / 60:.1f} phút)"
         typer.echo(
             f"  {e.start.astimezone(tz):%H:%M:%S}  {STATUS_LABELS[e.status]:<12} "
-            f"{e.priority.label:<9} {e.slot_id:<16} {e.program_title}{length}"
+            f"{e.priority.label:<9} {_airing_label(e.slot_id, e.announcement_id):<16} "
+            f"{e.program_title}{length}"
         )
+
+
+def _airing_label(slot_id: str | None, announcement_id: int | None) -> str:
+    return slot_id if slot_id is not None else f"thông báo {announcement_id}"
 
 
 STATUS_LABELS = {
@@ -370,7 +375,8 @@ def as_run_log(
         typer.echo(
             f"{entry.scheduled_start.astimezone(tz):%d/%m/%Y %H:%M:%S}  "
             f"{STATUS_LABELS.get(outcome, outcome):<12} {data['priority']:<9} "
-            f"{data['slot'] or '-':<16} {entry.program_title}"
+            f"{_airing_label(entry.slot_id, entry.announcement_id) if entry.key else '-':<16} "
+            f"{entry.program_title}"
             + (f"  — {entry.error}" if entry.error else "")
         )
 
@@ -381,13 +387,14 @@ def schedule_import(
     file: Annotated[Path, typer.Argument(help="Timetable YAML (version: 1)")],
 ) -> None:
     """Replace the timetable with FILE; a file with clashing slots is refused whole."""
-    from broadcast.station.timetable_io import import_timetable
+    from zoneinfo import ZoneInfo
+
+    from broadcast.station.timetable_service import TimetableService
 
     cfg = settings()
     store = open_configured_store(cfg)
-    timetable = import_timetable(
-        store, file, now=datetime.now(UTC), max_script_bytes=cfg.script_max_bytes
-    )
+    service = TimetableService(store, store.clock, ZoneInfo(cfg.timezone))
+    timetable = service.import_file(file, max_script_bytes=cfg.script_max_bytes)
     typer.echo(
         f"Đã nhập lịch: {len(timetable.programs)} chương trình, {len(timetable.slots)} khung giờ."
     )

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 
 class BroadcastError(Exception):
-    """Root of every error Loa raises on purpose."""
+    """Root of every error Loa raises on purpose. ``details``: plain values that name what
+    the error is about (e.g. ``script_id``), passed on to API clients."""
 
     code: str = "broadcast_error"
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
+    def __init__(self, message: str, *, code: str | None = None, **details: object) -> None:
         super().__init__(message)
         self.message = message
+        self.details = details
         if code is not None:
             self.code = code
 

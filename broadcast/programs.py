@@ -7,24 +7,98 @@ segments resolved to audio.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 SegmentKind = Literal["jingle", "script", "silence", "audio"]
+SEGMENT_KINDS: tuple[SegmentKind, ...] = ("jingle", "script", "silence", "audio")
 
 
 @dataclass(frozen=True)
 class Segment:
-    """One part of a program.
+    """One part of a program. Each kind uses its own fields, and only those:
 
-    - ``jingle``: ``ref`` is a jingle name (shipped ``intro``/``outro`` or an uploaded one);
-    - ``script``: ``ref`` is a script path (YAML import) or a script id (database);
-    - ``audio``: ``ref`` is an audio file path (WAV/MP3);
-    - ``silence``: ``seconds`` of silence.
+    - ``jingle``: ``name`` (shipped ``intro``/``outro`` or an uploaded jingle);
+    - ``script``: ``script_id`` (a stored script) or ``path`` (a script file), never both;
+    - ``audio``: ``path`` (WAV/MP3; a relative path is in the station's media folder);
+    - ``silence``: ``seconds``.
+
+    Build them with the class methods (``Segment.stored_script(12)``...).
     """
 
     kind: SegmentKind
-    ref: str = ""
+    name: str | None = None
+    script_id: int | None = None
+    path: str | None = None
     seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        given = {
+            "name": self.name is not None,
+            "script_id": self.script_id is not None,
+            "path": self.path is not None,
+            "seconds": bool(self.seconds),
+        }
+        allowed = {
+            "jingle": {"name"},
+            "script": {"script_id", "path"},
+            "audio": {"path"},
+            "silence": {"seconds"},
+        }.get(self.kind)
+        if allowed is None:
+            raise ValueError(f"unknown segment kind {self.kind!r}")
+        extra = {name for name, present in given.items() if present} - allowed
+        if extra:
+            raise ValueError(f"a {self.kind} segment has no {', '.join(sorted(extra))}")
+        if self.kind == "script" and (self.script_id is None) == (self.path is None):
+            raise ValueError("a script segment names a stored script or a file, exactly one")
+        if self.kind == "jingle" and not self.name:
+            raise ValueError("a jingle segment needs a name")
+        if self.kind == "audio" and not self.path:
+            raise ValueError("an audio segment needs a path")
+
+    @classmethod
+    def jingle(cls, name: str) -> Segment:
+        return cls("jingle", name=name)
+
+    @classmethod
+    def stored_script(cls, script_id: int) -> Segment:
+        return cls("script", script_id=script_id)
+
+    @classmethod
+    def script_file(cls, path: str) -> Segment:
+        return cls("script", path=path)
+
+    @classmethod
+    def audio_file(cls, path: str) -> Segment:
+        return cls("audio", path=path)
+
+    @classmethod
+    def silence(cls, seconds: float) -> Segment:
+        return cls("silence", seconds=float(seconds))
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored form: the kind and the fields that kind uses."""
+        data: dict[str, Any] = {"kind": self.kind}
+        if self.name is not None:
+            data["name"] = self.name
+        if self.script_id is not None:
+            data["script_id"] = self.script_id
+        if self.path is not None:
+            data["path"] = self.path
+        if self.kind == "silence":
+            data["seconds"] = self.seconds
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Segment:
+        script_id = data.get("script_id")
+        return cls(
+            kind=data["kind"],
+            name=data.get("name"),
+            script_id=None if script_id is None else int(script_id),
+            path=data.get("path"),
+            seconds=float(data.get("seconds", 0.0)),
+        )
 
 
 @dataclass(frozen=True)
@@ -34,3 +108,8 @@ class Program:
     topic: str = ""
     segments: tuple[Segment, ...] = field(default_factory=tuple)
     bed: str | None = None  # optional music bed (audio path) under the speech
+
+    @property
+    def script_ids(self) -> list[int]:
+        """The stored scripts the program reads, in order."""
+        return [s.script_id for s in self.segments if s.script_id is not None]

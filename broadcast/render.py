@@ -24,7 +24,7 @@ from broadcast.mixing.program import (
 from broadcast.mixing.program import (
     Part as MixPart,
 )
-from broadcast.programs import Program
+from broadcast.programs import Program, Segment
 from broadcast.script_input import Script
 from broadcast.settings import Settings
 from broadcast.text.lexicon import Lexicon, station_lexicon
@@ -107,22 +107,25 @@ class Renderer:
         program: Program,
         out: Path,
         *,
-        load_script: Callable[[str], Script],
+        load_script: Callable[[Segment], Script],
         resolve_audio: Callable[[str], Path],
         progress: Progress | None = None,
     ) -> RenderResult:
-        """Render a program description; ``load_script``/``resolve_audio`` map segment refs."""
+        """Render a program description; ``load_script`` reads a script segment's script,
+        ``resolve_audio`` finds an audio path."""
         parts: list[MixPart] = []
         speeches: list[ScriptSpeech] = []
         for segment in program.segments:
             if segment.kind == "jingle":
-                parts.append(JinglePart(segment.ref))
+                assert segment.name is not None
+                parts.append(JinglePart(segment.name))
             elif segment.kind == "silence":
                 parts.append(SilencePart(segment.seconds))
             elif segment.kind == "audio":
-                parts.append(AudioPart(resolve_audio(segment.ref)))
+                assert segment.path is not None
+                parts.append(AudioPart(resolve_audio(segment.path)))
             else:
-                speech = self.speak(load_script(segment.ref), progress=progress)
+                speech = self.speak(load_script(segment), progress=progress)
                 speeches.append(speech)
                 parts.append(SpeechPart(list(speech.clips)))
         bed = resolve_audio(program.bed) if program.bed else None

@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     hook_after: str | None = None
     hook_lead_seconds: float = 5.0
     load_example_timetable: bool = True
+    disk_min_free_mb: int = 500  # health is degraded below this much free space
 
     # HTTP server.
     host: str = "127.0.0.1"

@@ -17,22 +17,21 @@ router = APIRouter(prefix="/api", tags=["health"])
 
 @router.get("/health", response_model=schemas.HealthOut)
 def health(ctx: Ctx) -> schemas.HealthOut:
-    """Scheduler, sound device, database and engines; ``degraded`` if any of them is not
-    usable. No login needed, so monitoring can poll it."""
+    """Scheduler, sound output, speech engines, database and disk, each as its part reports
+    it; ``degraded`` if any of them cannot do its job. No login needed, so monitoring can
+    poll it."""
     report = ctx.station.health()
-    ok = (
-        report.scheduler_running
-        and report.sound_device is not None
-        and report.database
-        and any(report.engines.values())
-    )
     return schemas.HealthOut(
-        status="ok" if ok else "degraded",
+        status="ok" if report.ok else "degraded",
         scheduler_running=report.scheduler_running,
         sound_device=report.sound_device,
         sound_device_error=report.sound_device_error,
         database=report.database,
         engines=dict(report.engines),
+        components=[
+            schemas.ComponentHealthOut(name=c.name, ok=c.ok, detail=c.detail)
+            for c in report.components
+        ],
     )
 
 

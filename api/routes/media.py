@@ -27,8 +27,8 @@ _UPLOAD_FIELDS: dict[str, dict[str, Any]] = {
 
 def _media_used(program: Program, kind: schemas.MediaKind) -> set[str]:
     if kind == "jingle":
-        return {s.ref for s in program.segments if s.kind == "jingle"}
-    refs = [s.ref for s in program.segments if s.kind == "audio"]
+        return {s.name for s in program.segments if s.name is not None}
+    refs = [s.path for s in program.segments if s.kind == "audio" and s.path is not None]
     return {audio_name(r) for r in [*refs, *([program.bed] if program.bed else [])]}
 
 
@@ -70,7 +70,7 @@ async def upload_media(
         display_name=upload.display_name,
         replace=upload.fields.get("replace", "").lower() == "true",
     )
-    ctx.timetable_changed()  # a replaced jingle changes the programs that use it
+    ctx.timetable.changed()  # a replaced jingle changes the programs that use it
     return saved
 
 
@@ -89,5 +89,5 @@ def remove_media(
             code="media_in_use",
         )
     delete_media(ctx.settings, kind, name)
-    ctx.timetable_changed()
+    ctx.timetable.changed()
     return schemas.Done()

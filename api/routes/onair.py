@@ -33,7 +33,7 @@ def now_playing(ctx: Ctx, who: Annotated[Principal, requires(READERS)]) -> schem
 @router.post("/onair/stop", response_model=schemas.StopOut, responses=errors(503))
 def stop(ctx: Ctx, who: Annotated[Principal, requires(ON_AIR)]) -> schemas.StopOut:
     stopped = ctx.station.stop()
-    ctx.timetable_cache.clear()
+    ctx.timetable_cache.clear()  # the status of what was on air changes
     return schemas.StopOut(stopped=stopped)
 
 
@@ -70,10 +70,11 @@ def _program_for(ctx: AppContext, script: ScriptRecord) -> Program:
         id=f"thong-bao-tin-{script.id}",
         title=title,
         topic=script.topic,
-        segments=(Segment("script", ref=str(script.id)),),
+        segments=(Segment.stored_script(script.id),),
     )
-    with ctx.timetable_lock:
-        return ctx.store.programs.upsert(program)
+    if ctx.store.programs.find(program.id) is None:
+        return ctx.timetable.create_program(program, id_base=program.id)
+    return ctx.timetable.replace_program(program)
 
 
 @router.post(
@@ -89,7 +90,6 @@ def announce(
     Everybody may announce an approved script; typed text needs an approver."""
     script = _script_for(ctx, body, who)
     program = _program_for(ctx, script)
-    ctx.timetable_cache.clear()
     announcement = ctx.station.announce(
         program.id,
         Priority.parse(body.priority),
@@ -127,14 +127,14 @@ def list_announcements(
 
 
 @router.delete(
-    "/announcements/{announcement_id}", response_model=schemas.CancelOut, responses=errors(503)
+    "/announcements/{announcement_id}", response_model=schemas.CancelOut,
+    responses=errors(404, 503),
 )
 def cancel_announcement(
-    announcement_id: Annotated[str, Path(min_length=1, max_length=100)],
+    announcement_id: Annotated[int, Path(ge=1, le=2**62)],
     ctx: Ctx,
     who: Annotated[Principal, requires(ON_AIR)],
 ) -> schemas.CancelOut:
     """Cancel the repeats not aired yet (and stop it if it is playing)."""
     cancelled = ctx.station.cancel_announcement(announcement_id)
-    ctx.timetable_cache.clear()
     return schemas.CancelOut(cancelled=cancelled)

@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 
 from api import schemas
 from api.auth import EDITORS, READERS, Principal, requires
-from api.checks import check_references, require_approved
+from api.checks import check_references
 from api.context import AppContext
 from api.convert import nfc, program_out, segment_in, slugify
 from api.media_files import audio_ref
@@ -53,9 +53,9 @@ def create_program(
     """The id is made from the title (``Bản tin sáng`` -> ``ban-tin-sang``, then ``-2``...)."""
     draft = _program(ctx, "", body)
     check_references(ctx, draft)
-    with ctx.timetable_lock:
-        program_id = ctx.store.programs.unique_id(slugify(draft.title, fallback="chuong-trinh"))
-        created = ctx.store.programs.create(_program(ctx, program_id, body))
+    created = ctx.timetable.create_program(
+        draft, id_base=slugify(draft.title, fallback="chuong-trinh")
+    )
     return program_out(created)
 
 
@@ -64,17 +64,6 @@ def get_program(
     program_id: ProgramId, ctx: Ctx, who: Annotated[Principal, requires(READERS)]
 ) -> schemas.ProgramOut:
     return program_out(ctx.store.programs.get(program_id))
-
-
-def _replace(ctx: AppContext, program: Program) -> Program:
-    with ctx.timetable_lock:
-        ctx.store.programs.get(program.id)  # 404 if missing
-        check_references(ctx, program)
-        if ctx.store.slots.list(program_id=program.id):
-            require_approved(ctx, program)  # it is on the timetable
-        ctx.store.programs.upsert(program)
-    ctx.timetable_changed()
-    return program
 
 
 @router.put("/{program_id}", response_model=schemas.ProgramOut, responses=errors(404))
@@ -86,16 +75,17 @@ def update_program(
 ) -> schemas.ProgramOut:
     """Replace the program's title, topic and segments (slots airing it keep airing it; a
     script that is not approved may not be added while it has slots)."""
-    return program_out(_replace(ctx, _program(ctx, program_id, body)))
+    program = _program(ctx, program_id, body)
+    ctx.store.programs.get(program_id)  # 404 before the references are judged
+    check_references(ctx, program)
+    return program_out(ctx.timetable.replace_program(program))
 
 
 @router.delete("/{program_id}", response_model=schemas.Done, responses=errors(404, 409))
 def delete_program(
     program_id: ProgramId, ctx: Ctx, who: Annotated[Principal, requires(EDITORS)]
 ) -> schemas.Done:
-    with ctx.timetable_lock:
-        ctx.store.programs.delete(program_id)
-    ctx.timetable_changed()
+    ctx.timetable.delete_program(program_id)
     return schemas.Done()
 
 

@@ -142,7 +142,7 @@ def update_script(
         engine=changes.get("engine", UNSET),
         by=who.name,
     )
-    ctx.timetable_changed()  # what a slot airs may have changed (or lost approval)
+    ctx.timetable.changed()  # what a slot airs may have changed (or lost approval)
     return script_out(record, ctx.tz)
 
 
@@ -168,7 +168,7 @@ def approve_script(
     script_id: ScriptId, ctx: Ctx, who: Annotated[Principal, requires(APPROVERS)]
 ) -> schemas.ScriptOut:
     record = ctx.store.scripts.approve(script_id, by=who.name)
-    ctx.timetable_changed()
+    ctx.timetable.changed()
     return script_out(record, ctx.tz)
 
 

@@ -1,4 +1,6 @@
-"""Slots and airtime adjustments: create, change, pause, skip or move one occurrence."""
+"""Slots and airtime adjustments: create, change, pause, skip or move one occurrence.
+
+Thin: each route turns the request into core values and asks the timetable service."""
 
 from __future__ import annotations
 
@@ -20,14 +22,6 @@ from api.convert import (
 )
 from api.errors import ApiError
 from api.routes.common import AUTH_ERRORS, Ctx, errors
-from api.timetable_ops import (
-    delete_adjustment,
-    new_slot_id,
-    put_adjustment,
-    save_slot,
-    set_paused,
-    utc,
-)
 from broadcast.scheduling.model import Adjustment, AdjustmentKind, Priority, Slot
 
 router = APIRouter(prefix="/api/slots", tags=["slots"], responses=AUTH_ERRORS)
@@ -68,8 +62,8 @@ def create_slot(
     body: schemas.SlotIn, ctx: Ctx, who: Annotated[Principal, requires(EDITORS)]
 ) -> schemas.SlotOut:
     """One-off (``date``) or recurring (``days``); 409 names the clashing slot and when."""
-    slot_id = body.id or new_slot_id(ctx, body.program_id, body.time)
-    return slot_out(save_slot(ctx, _slot(slot_id, body), create=True))
+    slot = _slot(body.id or "new", body)
+    return slot_out(ctx.timetable.create_slot(slot, new_id=body.id is None))
 
 
 @router.get("/{slot_id}", response_model=schemas.SlotOut, responses=errors(404))
@@ -85,9 +79,7 @@ def replace_slot(
 ) -> schemas.SlotOut:
     if body.id is not None and body.id != slot_id:
         raise ApiError(422, "Mã khung trong dữ liệu khác mã trên địa chỉ.", code="id_mismatch")
-    paused = ctx.store.slots.get(slot_id).paused
-    slot = dataclasses.replace(_slot(slot_id, body), paused=paused)
-    return slot_out(save_slot(ctx, slot, create=False))
+    return slot_out(ctx.timetable.replace_slot(_slot(slot_id, body)))
 
 
 @router.patch("/{slot_id}", response_model=schemas.SlotOut, responses=errors(404, 409))
@@ -96,7 +88,6 @@ def adjust_slot(
 ) -> schemas.SlotOut:
     """Adjust airtime: move the time, change the days (or the date), the maximum duration,
     the validity; only the fields given change."""
-    slot = ctx.store.slots.get(slot_id)
     given = body.model_fields_set
     changes: dict[str, object] = {}
     if body.program_id is not None:
@@ -114,17 +105,18 @@ def adjust_slot(
     for name in ("valid_from", "valid_until"):
         if name in given:
             changes[name] = getattr(body, name)
-    updated = dataclasses.replace(slot, **changes)  # type: ignore[arg-type]
-    return slot_out(save_slot(ctx, updated, create=False))
+
+    def change(slot: Slot) -> Slot:
+        return dataclasses.replace(slot, **changes)  # type: ignore[arg-type]
+
+    return slot_out(ctx.timetable.update_slot(slot_id, change))
 
 
 @router.delete("/{slot_id}", response_model=schemas.Done, responses=errors(404))
 def delete_slot(
     slot_id: SlotId, ctx: Ctx, who: Annotated[Principal, requires(EDITORS)]
 ) -> schemas.Done:
-    with ctx.timetable_lock:
-        ctx.store.slots.delete(slot_id)
-    ctx.timetable_changed()
+    ctx.timetable.delete_slot(slot_id)
     return schemas.Done()
 
 
@@ -132,7 +124,7 @@ def delete_slot(
 def pause_slot(
     slot_id: SlotId, ctx: Ctx, who: Annotated[Principal, requires(EDITORS)]
 ) -> schemas.SlotOut:
-    return slot_out(set_paused(ctx, slot_id, True))
+    return slot_out(ctx.timetable.set_paused(slot_id, True))
 
 
 @router.post("/{slot_id}/resume", response_model=schemas.SlotOut, responses=errors(404, 409))
@@ -140,7 +132,7 @@ def resume_slot(
     slot_id: SlotId, ctx: Ctx, who: Annotated[Principal, requires(EDITORS)]
 ) -> schemas.SlotOut:
     """Put a paused slot back on air (checked for clashes and approvals like a new one)."""
-    return slot_out(set_paused(ctx, slot_id, False))
+    return slot_out(ctx.timetable.set_paused(slot_id, False))
 
 
 @router.post(
@@ -154,10 +146,10 @@ def skip_occurrence(
 ) -> schemas.AdjustmentOut:
     adjustment = Adjustment(
         slot_id=slot_id,
-        original_start=utc(aware(body.original_start, ctx.tz)),
+        original_start=aware(body.original_start, ctx.tz),
         kind=AdjustmentKind.SKIP,
     )
-    return adjustment_out(put_adjustment(ctx, adjustment), ctx.tz)
+    return adjustment_out(ctx.timetable.put_adjustment(adjustment), ctx.tz)
 
 
 @router.post(
@@ -171,11 +163,11 @@ def move_occurrence(
 ) -> schemas.AdjustmentOut:
     adjustment = Adjustment(
         slot_id=slot_id,
-        original_start=utc(aware(body.original_start, ctx.tz)),
+        original_start=aware(body.original_start, ctx.tz),
         kind=AdjustmentKind.MOVE,
-        new_start=utc(aware(body.new_start, ctx.tz)),
+        new_start=aware(body.new_start, ctx.tz),
     )
-    return adjustment_out(put_adjustment(ctx, adjustment), ctx.tz)
+    return adjustment_out(ctx.timetable.put_adjustment(adjustment), ctx.tz)
 
 
 @router.get(
@@ -196,5 +188,5 @@ def undo_adjustment(
     who: Annotated[Principal, requires(EDITORS)],
 ) -> schemas.Done:
     """Undo the skip or move of one occurrence (``original_start`` names it)."""
-    delete_adjustment(ctx, slot_id, aware(original_start, ctx.tz))
+    ctx.timetable.delete_adjustment(slot_id, aware(original_start, ctx.tz))
     return schemas.Done()

@@ -26,7 +26,8 @@ _ENTRIES = TypeAdapter(list[schemas.TimetableEntryOut])
 
 
 def _render(ctx: AppContext, start: dt.datetime, end: dt.datetime) -> bytes:
-    body = _ENTRIES.dump_json([entry_out(e, ctx.tz) for e in ctx.station.timetable(start, end)])
+    entries = ctx.station.timetable_entries(start, end)
+    body = _ENTRIES.dump_json([entry_out(e, ctx.tz) for e in entries])
     ctx.timetable_cache.put((start, end), body)
     return body
 

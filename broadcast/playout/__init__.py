@@ -6,7 +6,7 @@ importing this package never touches PortAudio.
 
 from broadcast.playout.file_sink import FilePlayback, FileSink
 from broadcast.playout.player import Playback, PlaybackReport, Player
-from broadcast.playout.sink import DeviceInfo, EndReason, PlaybackHandle, Sink
+from broadcast.playout.sink import DeviceInfo, EndReason, PlaybackHandle, Sink, SinkHealth
 from broadcast.playout.source import ProgramSource
 
 __all__ = [
@@ -20,4 +20,5 @@ __all__ = [
     "Player",
     "ProgramSource",
     "Sink",
+    "SinkHealth",
 ]

@@ -22,7 +22,7 @@ import soundfile
 
 from broadcast.clock import Clock, SystemClock
 from broadcast.errors import PlayoutError
-from broadcast.playout.sink import EndReason, PlaybackHandle
+from broadcast.playout.sink import EndReason, PlaybackHandle, SinkHealth
 from broadcast.playout.source import ProgramSource
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,11 @@ class FileSink:
             name=f"file-sink:{path.name}",
         ).start()
         return handle
+
+    def health(self) -> SinkHealth:
+        if self.missing:
+            return SinkHealth(False, None, f"Không tìm thấy thiết bị âm thanh '{self._name}'.")
+        return SinkHealth(True, self._name)
 
     def close(self) -> None:
         for stop, _ in self._stops.values():
@@ -181,7 +186,7 @@ class FileSink:
                 ):
                     end = start + timedelta(seconds=written / self._rate)
                     handle.finish(
-                        EndReason.FAILED,
+                        EndReason.CUT if written else EndReason.FAILED,
                         end,
                         PlayoutError(
                             f"Thiết bị âm thanh '{self._name}' bị lỗi khi đang phát.",

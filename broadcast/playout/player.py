@@ -20,6 +20,7 @@ from broadcast.clock import Clock, SystemClock
 from broadcast.errors import PlayoutError
 from broadcast.playout.sink import DEFAULT_FADE_SECONDS, EndReason, PlaybackHandle, Sink
 from broadcast.playout.source import ProgramSource
+from broadcast.scheduling.interruption import takes_the_air
 from broadcast.scheduling.model import Outcome, Priority
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,11 @@ class Playback:
 
     def wait(self, timeout: float | None = None) -> bool:
         return self._done.wait(timeout)
+
+    @property
+    def ended(self) -> threading.Event:
+        """Set once the playback has ended and been reported (for ``Clock.wait_until``)."""
+        return self._done
 
     def stop(self, fade_seconds: float = DEFAULT_FADE_SECONDS, at: datetime | None = None) -> None:
         if self.handle is not None:
@@ -134,7 +140,7 @@ class Player:
         with self._lock:
             current = self._current
             if current is not None and not current.done:
-                if not (preempt or priority > current.priority):
+                if not (preempt or takes_the_air(priority, current.priority)):
                     raise PlayoutError(
                         f"Đang phát '{current.path.name}' (mức ưu tiên "
                         f"{current.priority.label}); không thể phát '{playback.path.name}' "

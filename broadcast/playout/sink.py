@@ -35,6 +35,16 @@ class EndReason(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class SinkHealth:
+    """Whether the output can be heard now: ``device`` as the operator knows it, and the
+    reason when it cannot."""
+
+    ok: bool
+    device: str | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class DeviceInfo:
     """An output device as the operator picks it (by index or by a part of its name)."""
 
@@ -131,6 +141,7 @@ class Sink(Protocol):
     prepares ``source`` if needed and schedules its first sample to be heard at ``when``
     (``None``: as soon as possible), opening the sink if needed; it returns at once.
     ``ref`` names the playback for the caller (it comes back in reports and journals).
+    ``health`` says whether the output can be heard now (a device that vanished is not ok).
     Several playbacks may overlap briefly (a fade-out under a start); the Player keeps
     one program on air. ``close`` stops everything and releases the device.
     """
@@ -157,3 +168,5 @@ class Sink(Protocol):
     ) -> PlaybackHandle: ...
 
     def close(self) -> None: ...
+
+    def health(self) -> SinkHealth: ...

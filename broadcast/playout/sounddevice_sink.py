@@ -26,7 +26,7 @@ import numpy as np
 
 from broadcast.clock import from_epoch, to_epoch
 from broadcast.errors import PlayoutError
-from broadcast.playout.sink import DeviceInfo, EndReason, PlaybackHandle
+from broadcast.playout.sink import DeviceInfo, EndReason, PlaybackHandle, SinkHealth
 from broadcast.playout.source import ProgramSource
 
 SWITCH_INTERVAL_SECONDS = 0.0005
@@ -260,6 +260,21 @@ class SounddeviceSink:
             self._live[id(handle)] = voice
             self._incoming.append(voice)
         return handle
+
+    def health(self) -> SinkHealth:
+        """Open and fed by the device: ok; failed: not ok; closed: whether the device exists."""
+        if self._stream is not None and not self._failed:
+            if self._stream_stalled():
+                return SinkHealth(False, self.name, f"Thiết bị '{self.name}' không nhận âm thanh.")
+            return SinkHealth(True, self.name)
+        if self._failed:
+            return SinkHealth(
+                False, self.name, f"Thiết bị âm thanh '{self.name}' ngừng hoạt động."
+            )
+        try:
+            return SinkHealth(True, resolve_device(self.device_spec).name)
+        except PlayoutError as exc:
+            return SinkHealth(False, None, exc.message)
 
     def close(self) -> None:
         with self._lock:

@@ -1,60 +1,45 @@
-"""The only APScheduler user: one-shot jobs kept in the station's database.
+"""The only APScheduler user: the station's ``Timer`` on APScheduler 3 for the real station.
 
-Jobs name their function by text reference (``module:function``) and carry only plain
-arguments, so they survive a restart in the SQLAlchemy job store. A job that fires later
-than the grace window is reported through ``on_missed`` (with its id, which must say what
-the job was for) instead of being dropped silently.
+Jobs live in memory: they are derived from the timetable, so the station plans them again at
+every start (and recovers what fell due while it was down from the as-run log). A late job is
+never dropped (no misfire grace here): the job applies the misfire rule itself.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
-from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import Any
+import threading
+from collections.abc import Callable, Hashable
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.jobstores.base import ConflictingIdError, JobLookupError
-from apscheduler.jobstores.memory import MemoryJobStore
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
 
-PERSISTENT = "default"
-VOLATILE = "volatile"
+Job = Callable[[], None]
 
 
-class JobScheduler:
-    """One-shot persistent jobs plus in-memory periodic jobs, on a background thread."""
+class APTimer:
+    """Implements ``broadcast.scheduling.timer.Timer`` with a BackgroundScheduler."""
 
-    def __init__(
-        self,
-        engine: Engine,
-        tz: ZoneInfo,
-        grace: timedelta,
-        on_missed: Callable[[str], None],
-        workers: int = 8,
-    ) -> None:
-        self._on_missed = on_missed
+    def __init__(self, tz: ZoneInfo, *, workers: int = 8) -> None:
         self._scheduler = BackgroundScheduler(
-            jobstores={
-                PERSISTENT: SQLAlchemyJobStore(engine=engine, tablename="apscheduler_jobs"),
-                VOLATILE: MemoryJobStore(),
-            },
             executors={"default": ThreadPoolExecutor(workers)},
-            job_defaults={
-                "misfire_grace_time": int(grace.total_seconds()),
-                "coalesce": False,
-                "max_instances": 1,
-            },
+            job_defaults={"misfire_grace_time": None, "coalesce": False, "max_instances": 1},
             timezone=tz,
         )
-        self._scheduler.add_listener(self._on_event, EVENT_JOB_MISSED | EVENT_JOB_ERROR)
+        self._ids: dict[Hashable, str] = {}  # our key -> APScheduler's job id
+        self._seq = itertools.count()
+        self._lock = threading.Lock()
+
+    @property
+    def running(self) -> bool:
+        return bool(self._scheduler.running)
 
     def start(self) -> None:
         self._scheduler.start()
@@ -63,49 +48,35 @@ class JobScheduler:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
-    @property
-    def running(self) -> bool:
-        return bool(self._scheduler.running)
+    def at(self, key: Hashable, when: datetime, job: Job) -> bool:
+        with self._lock:
+            if key in self._ids:
+                return False
+            ident = f"job-{next(self._seq)}"
+            self._ids[key] = ident
 
-    def add_once(self, job_id: str, run_at: datetime, func_ref: str, **kwargs: Any) -> bool:
-        """Add a persistent one-shot job unless one with this id exists; True if added."""
-        try:
-            self._scheduler.add_job(
-                func_ref,
-                trigger="date",
-                run_date=run_at,
-                id=job_id,
-                kwargs=kwargs,
-                jobstore=PERSISTENT,
-                replace_existing=False,
-            )
-        except ConflictingIdError:
-            return False
+        def run() -> None:
+            with self._lock:
+                if self._ids.get(key) == ident:
+                    del self._ids[key]
+            job()
+
+        self._scheduler.add_job(run, trigger="date", run_date=when, id=ident)
         return True
 
-    def add_periodic(self, job_id: str, seconds: float, func: Callable[[], None]) -> None:
-        """A periodic job that lives only as long as this process (planner, heartbeat)."""
+    def cancel(self, key: Hashable) -> None:
+        with self._lock:
+            ident = self._ids.pop(key, None)
+        if ident is not None:
+            with contextlib.suppress(JobLookupError):
+                self._scheduler.remove_job(ident)
+
+    def pending(self) -> set[Hashable]:
+        with self._lock:
+            return set(self._ids)
+
+    def every(self, seconds: float, job: Job) -> None:
         self._scheduler.add_job(
-            func,
-            trigger="interval",
-            seconds=seconds,
-            id=job_id,
-            jobstore=VOLATILE,
-            replace_existing=True,
-            misfire_grace_time=None,
+            job, trigger="interval", seconds=seconds, id=f"every-{next(self._seq)}",
             coalesce=True,
         )
-
-    def remove(self, job_id: str) -> None:
-        with contextlib.suppress(JobLookupError):
-            self._scheduler.remove_job(job_id)
-
-    def job_ids(self, prefix: str = "") -> list[str]:
-        return [job.id for job in self._scheduler.get_jobs() if job.id.startswith(prefix)]
-
-    def _on_event(self, event: JobExecutionEvent) -> None:
-        if event.code == EVENT_JOB_MISSED:
-            # The job is gone by now: its id says what it was for.
-            self._on_missed(event.job_id)
-        elif event.exception is not None:
-            log.error("job %s failed: %r", event.job_id, event.exception)

@@ -84,6 +84,59 @@ class Adjustment:
 
 
 @dataclass(frozen=True)
+class AiringKey:
+    """Names one airing: an occurrence of a slot (``slot_id``) or one repeat of an
+    announcement (``announcement_id``), exactly one of them, at its scheduled instant
+    (kept in UTC, so equal instants compare and hash equal)."""
+
+    start: datetime
+    slot_id: str | None = None
+    announcement_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.slot_id is None) == (self.announcement_id is None):
+            raise ValueError("an airing belongs to a slot or to an announcement, exactly one")
+        if self.start.tzinfo is None:
+            raise ValueError("an airing's start must be timezone-aware")
+        object.__setattr__(self, "start", self.start.astimezone(UTC))
+
+    @classmethod
+    def of_slot(cls, slot_id: str, start: datetime) -> AiringKey:
+        return cls(start, slot_id=slot_id)
+
+    @classmethod
+    def of_announcement(cls, announcement_id: int, start: datetime) -> AiringKey:
+        return cls(start, announcement_id=announcement_id)
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """A program ordered to air at once (after ``first_start``), ``repeat`` times ``every``
+    apart; cancelling it drops the airings that had not started by ``cancelled_at``."""
+
+    id: int
+    program_id: str
+    priority: Priority
+    first_start: datetime
+    repeat: int = 1
+    every: timedelta = timedelta(0)
+    ordered_by: str = ""
+    cancelled_at: datetime | None = None
+
+    def planned_starts(self) -> list[datetime]:
+        return [self.first_start + n * self.every for n in range(self.repeat)]
+
+    def starts(self) -> list[datetime]:
+        """The airings still in the timetable (all of them unless cancelled)."""
+        cancelled = self.cancelled_at
+        return [s for s in self.planned_starts() if cancelled is None or s <= cancelled]
+
+    @property
+    def last_start(self) -> datetime:
+        return self.first_start + (self.repeat - 1) * self.every
+
+
+@dataclass(frozen=True)
 class Occurrence:
     """One airing of a slot at a concrete instant."""
 
@@ -94,6 +147,10 @@ class Occurrence:
     original_start: datetime
     duration: timedelta | None = None
     skipped: bool = False
+
+    @property
+    def key(self) -> AiringKey:
+        return AiringKey.of_slot(self.slot_id, self.start)
 
     @property
     def end(self) -> datetime | None:

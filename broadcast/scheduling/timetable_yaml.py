@@ -13,6 +13,7 @@ for byte)::
         segments:
           - jingle: intro                   # a shipped or uploaded jingle by name
           - script: ../scripts/cds-01.txt   # relative to this file
+          - script_id: 12                   # or a script stored in the station's database
           - silence: 1.5                    # seconds
           - audio: ../media/bai-hat.mp3     # relative to this file
           - jingle: outro
@@ -34,7 +35,7 @@ for byte)::
 No comments in canonical form (they are not kept). Also read: ``daily: true``, weekday names in
 any case, unquoted dates, ``max_duration`` in seconds. Unknown keys are refused (a typo would
 otherwise be silently ignored), and so is a file whose slots clash: nothing is half-imported.
-Script, audio and bed paths are kept as written (``Segment.ref``); ``Timetable.resolve`` makes
+Script, audio and bed paths are kept as written (``Segment.path``); ``Timetable.resolve`` makes
 them absolute against the folder of the file they were read from.
 """
 
@@ -52,12 +53,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from broadcast.errors import ScheduleError
 from broadcast.programs import Program, Segment
-from broadcast.scheduling.conflicts import SlotClash, find_conflicts
 from broadcast.scheduling.localtime import local_instant
 from broadcast.scheduling.model import WEEKDAYS, Adjustment, AdjustmentKind, Priority, Slot
-from broadcast.scheduling.validation import validate_adjustment, validate_slot
+from broadcast.scheduling.timetable_check import validate_timetable
+from broadcast.scheduling.validation import TimetableError
 from broadcast.scheduling.wording import clock_text
 
 TIMETABLE_VERSION = 1
@@ -71,22 +71,13 @@ _PROGRAM_KEYS = ("id", "title", "topic", "bed", "segments")
 _SLOT_KEYS = ("id", "program", "time", "days", "daily", "date", "priority", "max_duration",
               "from", "until", "paused", "skips", "moves")
 _MOVE_KEYS = ("date", "to")
-_SEGMENT_KINDS = ("jingle", "script", "silence", "audio")
-_PATH_KINDS = ("script", "audio")
+_SEGMENT_KEYS = ("jingle", "script", "script_id", "silence", "audio")
 
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 _DURATION = re.compile(r"(?:(\d+):)?(\d+):(\d{2})")
 _MOMENT = re.compile(r"(\d{4}-\d{2}-\d{2})[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?")
 _PLAIN = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_./+-]*")
 _RESOLVER = yaml.resolver.Resolver()
-
-
-class TimetableError(ScheduleError):
-    """A timetable file that cannot be used; ``where`` names the slot or program if known."""
-
-    def __init__(self, message: str, *, code: str, where: str | None = None) -> None:
-        super().__init__(message, code=code)
-        self.where = where
 
 
 def _adjustment_order(slots: Sequence[Slot]) -> Callable[[Adjustment], tuple[int, int, datetime]]:
@@ -138,7 +129,7 @@ class Timetable:
         for program in self.programs:
             if program.bed:
                 out.append((program.id, program.bed))
-            out.extend((program.id, s.ref) for s in program.segments if s.kind in _PATH_KINDS)
+            out.extend((program.id, s.path) for s in program.segments if s.path is not None)
         return out
 
 
@@ -200,7 +191,23 @@ def load_timetable(
             raise TimetableError(f"Tệp lịch {path} không phải UTF-8.", code="bad_encoding") from exc
         base_dir = path.resolve().parent
     timetable = parse_timetable(text, base_dir=base_dir)
-    validate_timetable(timetable, estimate=estimate, now=now, check_files=check_files)
+    if check_files:
+        for program_id, ref in timetable.referenced_files():
+            if not timetable.resolve(ref).is_file():
+                raise TimetableError(
+                    f"Chương trình '{program_id}': không tìm thấy tệp '{ref}'.",
+                    code="file_not_found", where=program_id,
+                )
+    durations: dict[str, timedelta] = {}
+    if estimate is not None:
+        for program in timetable.programs:
+            expected = estimate(program)
+            if expected is not None:
+                durations[program.id] = expected
+    validate_timetable(
+        timetable.programs, timetable.slots, timetable.adjustments, timetable.tz,
+        durations=durations, now=now,
+    )
     return timetable
 
 
@@ -228,49 +235,13 @@ def parse_timetable(text: str, *, base_dir: Path | None = None) -> Timetable:
     timezone = data.get("timezone", DEFAULT_TIMEZONE)
     tz = _zone(timezone)
     programs = [_program(item, n) for n, item in enumerate(_list(data, "programs", "Tệp lịch"), 1)]
-    _unique([p.id for p in programs], "chương trình")
-    known_programs = {p.id for p in programs}
     slots: list[Slot] = []
     adjustments: list[Adjustment] = []
     for n, item in enumerate(_list(data, "slots", "Tệp lịch"), 1):
-        slot, adjusted = _slot(item, n, tz, known_programs)
+        slot, adjusted = _slot(item, n, tz)
         slots.append(slot)
         adjustments.extend(adjusted)
-    _unique([s.id for s in slots], "khung")
     return Timetable(TIMETABLE_VERSION, timezone, programs, slots, adjustments, base_dir)
-
-
-def validate_timetable(
-    timetable: Timetable,
-    *,
-    estimate: Estimate | None = None,
-    now: datetime | None = None,
-    check_files: bool = False,
-) -> None:
-    """Refuse clashing slots (``SlotClash``, naming the first clash) and, if asked, missing
-    files (``TimetableError``)."""
-    if check_files:
-        for program_id, ref in timetable.referenced_files():
-            if not timetable.resolve(ref).is_file():
-                raise TimetableError(
-                    f"Chương trình '{program_id}': không tìm thấy tệp '{ref}'.",
-                    code="file_not_found", where=program_id,
-                )
-    durations: dict[str, timedelta] = {}
-    if estimate is not None:
-        for program in timetable.programs:
-            expected = estimate(program)
-            if expected is not None:
-                durations[program.id] = expected
-    tz = timetable.tz
-    clashes = find_conflicts(timetable.slots, timetable.adjustments, tz, durations, now)
-    if clashes:
-        first = clashes[0]
-        more = f" (và {len(clashes) - 1} chỗ trùng khác)" if len(clashes) > 1 else ""
-        raise SlotClash(
-            f"Lịch bị từ chối, không nhập gì: {first.message(tz)}{more}",
-            slot_id=first.slot_id, other_slot_id=first.other_slot_id, clash_at=first.at,
-        )
 
 
 def _known_keys(item: dict[Any, Any], allowed: Sequence[str], where: str,
@@ -300,15 +271,6 @@ def _zone(name: Any) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: 'Asia' is a folder
         raise TimetableError(f"Không biết múi giờ '{name}'.", code="bad_timezone") from exc
-
-
-def _unique(ids: list[str], what: str) -> None:
-    seen: set[str] = set()
-    for ident in ids:
-        if ident in seen:
-            raise TimetableError(f"Mã {what} '{ident}' bị trùng.", code="duplicate_id",
-                                 where=ident)
-        seen.add(ident)
 
 
 def _ident(item: dict[Any, Any], what: str, n: int) -> str:
@@ -354,12 +316,17 @@ def _program(item: Any, n: int) -> Program:
 
 
 def _segment(item: Any, where: str, ident: str) -> Segment:
-    if not isinstance(item, dict) or len(item) != 1 or next(iter(item)) not in _SEGMENT_KINDS:
+    if not isinstance(item, dict) or len(item) != 1 or next(iter(item)) not in _SEGMENT_KEYS:
         raise TimetableError(
-            f"{where}: mỗi phần phải là đúng một trong {', '.join(_SEGMENT_KINDS)}: {item!r}.",
+            f"{where}: mỗi phần phải là đúng một trong {', '.join(_SEGMENT_KEYS)}: {item!r}.",
             code="bad_segment", where=ident,
         )
     kind, value = next(iter(item.items()))
+    if kind == "script_id":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise TimetableError(f"{where}: 'script_id' phải là số của một tin bài đã lưu.",
+                                 code="bad_segment", where=ident)
+        return Segment.stored_script(value)
     if kind == "silence":
         if (isinstance(value, bool) or not isinstance(value, int | float)
                 or not math.isfinite(value) or not 0 < value <= MAX_SILENCE_SECONDS):
@@ -367,15 +334,18 @@ def _segment(item: Any, where: str, ident: str) -> Segment:
                 f"{where}: khoảng lặng phải là số giây từ 0 đến {MAX_SILENCE_SECONDS:g}.",
                 code="bad_segment", where=ident,
             )
-        return Segment("silence", seconds=float(value))
+        return Segment.silence(float(value))
     if not isinstance(value, str) or not value.strip():
         raise TimetableError(f"{where}: phần '{kind}' cần một tên hoặc đường dẫn.",
                              code="bad_segment", where=ident)
-    return Segment(kind, ref=value)
+    if kind == "jingle":
+        return Segment.jingle(value)
+    if kind == "audio":
+        return Segment.audio_file(value)
+    return Segment.script_file(value)
 
 
-def _slot(item: Any, n: int, tz: ZoneInfo,
-          programs: set[str]) -> tuple[Slot, list[Adjustment]]:
+def _slot(item: Any, n: int, tz: ZoneInfo) -> tuple[Slot, list[Adjustment]]:
     if not isinstance(item, dict):
         raise TimetableError(f"Khung thứ {n} phải là một bảng khoá.", code="bad_structure")
     ident = _ident(item, "Khung", n)
@@ -383,9 +353,6 @@ def _slot(item: Any, n: int, tz: ZoneInfo,
     _known_keys(item, _SLOT_KEYS, where, ident)
     program = _text(item, "program", where, ident, required=True)
     assert program is not None
-    if program not in programs:
-        raise TimetableError(f"{where}: không có chương trình '{program}' trong programs.",
-                             code="unknown_program", where=ident)
     at = _time(item.get("time"), where, ident)
     days, on_date = _days(item, where, ident)
     priority = _priority(item.get("priority", "normal"), where, ident)
@@ -398,10 +365,6 @@ def _slot(item: Any, n: int, tz: ZoneInfo,
                              where=ident)
     slot = Slot(ident, program, at, days, on_date, priority, max_duration, valid_from,
                 valid_until, paused)
-    try:
-        validate_slot(slot)
-    except ScheduleError as exc:
-        raise TimetableError(exc.message, code=exc.code, where=ident) from exc
     return slot, _adjustments(item, slot, tz, where)
 
 
@@ -527,19 +490,9 @@ def _moment(value: Any, where: str, ident: str, tz: ZoneInfo) -> datetime:
 
 def _adjustments(item: dict[Any, Any], slot: Slot, tz: ZoneInfo, where: str) -> list[Adjustment]:
     out: list[Adjustment] = []
-    dates: set[date] = set()
 
     def add(day: date, kind: AdjustmentKind, new_start: datetime | None) -> None:
-        if day in dates:
-            raise TimetableError(f"{where}: lần phát ngày {day:%d/%m/%Y} được điều chỉnh hai lần.",
-                                 code="duplicate_adjustment", where=slot.id)
-        dates.add(day)
-        adj = Adjustment(slot.id, local_instant(day, slot.time, tz), kind, new_start)
-        try:
-            validate_adjustment(adj, slot, tz)
-        except ScheduleError as exc:
-            raise TimetableError(exc.message, code=exc.code, where=slot.id) from exc
-        out.append(adj)
+        out.append(Adjustment(slot.id, local_instant(day, slot.time, tz), kind, new_start))
 
     for raw in _list(item, "skips", where, slot.id):
         day = _date(raw, "skips", where, slot.id)
@@ -575,8 +528,7 @@ def dump_timetable(timetable: Timetable) -> str:
             lines.append(f"    bed: {_scalar(program.bed)}")
         lines.append("    segments:")
         for segment in program.segments:
-            value = _number(segment.seconds) if segment.kind == "silence" else _scalar(segment.ref)
-            lines.append(f"      - {segment.kind}: {value}")
+            lines.append(f"      - {_segment_line(segment)}")
     lines.append("slots:" if timetable.slots else "slots: []")
     by_slot: dict[str, list[Adjustment]] = {}
     for adj in timetable.adjustments:
@@ -587,6 +539,16 @@ def dump_timetable(timetable: Timetable) -> str:
     for slot in timetable.slots:
         lines.extend(_slot_lines(slot, by_slot.get(slot.id, []), tz))
     return "\n".join(lines) + "\n"
+
+
+def _segment_line(segment: Segment) -> str:
+    if segment.kind == "silence":
+        return f"silence: {_number(segment.seconds)}"
+    if segment.script_id is not None:
+        return f"script_id: {segment.script_id}"
+    value = segment.name if segment.kind == "jingle" else segment.path
+    assert value is not None
+    return f"{segment.kind}: {_scalar(value)}"
 
 
 def _slot_lines(slot: Slot, adjustments: list[Adjustment], tz: ZoneInfo) -> list[str]:

@@ -1,4 +1,5 @@
-"""Checks that a slot or an adjustment is well formed (not whether it clashes: see conflicts)."""
+"""Checks that a slot or an adjustment is well formed (not whether it clashes: see conflicts;
+a whole timetable: see ``timetable_check``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,14 @@ from broadcast.scheduling.recurrence import is_regular_occurrence
 from broadcast.scheduling.wording import local_moment_text
 
 MAX_SLOT_DURATION = timedelta(hours=24)
+
+
+class TimetableError(ScheduleError):
+    """A timetable that cannot be used; ``where`` names the slot or program if known."""
+
+    def __init__(self, message: str, *, code: str, where: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.where = where
 
 
 def validate_slot(slot: Slot) -> None:

@@ -9,9 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
+from broadcast.clock import Clock
 from broadcast.scheduling.model import Priority
+
+if TYPE_CHECKING:
+    from broadcast.station.timetable_service import TimetableService
+
+__all__ = [
+    "AnnouncementView", "ComponentHealth", "Health", "OccurrenceStatus", "OnAir", "StationControl",
+    "TimetableEntry",
+]
 
 # What the operator sees for one occurrence in the timetable.
 OccurrenceStatus = Literal[
@@ -21,7 +30,8 @@ OccurrenceStatus = Literal[
 
 @dataclass(frozen=True)
 class TimetableEntry:
-    slot_id: str
+    slot_id: str | None  # an occurrence of a slot, or
+    announcement_id: int | None  # one airing of an announcement
     program_id: str
     program_title: str
     topic: str
@@ -32,6 +42,7 @@ class TimetableEntry:
     status: OccurrenceStatus
     moved: bool = False
     error: str | None = None
+    note: str | None = None  # why what aired differs from the plan (from the as-run log)
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,7 @@ class OnAir:
     """What is playing now."""
 
     slot_id: str | None
+    announcement_id: int | None
     program_id: str
     program_title: str
     priority: Priority
@@ -48,13 +60,23 @@ class OnAir:
 
 
 @dataclass(frozen=True)
-class Announcement:
-    """An announcement ordered to play now, possibly repeated."""
+class AnnouncementView:
+    """An announcement as the operator follows it: ``starts`` are its airings on air now or
+    still to come."""
 
-    id: str
+    id: int
     program_id: str
     priority: Priority
     starts: list[datetime] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ComponentHealth:
+    """How one part of the station is doing, as its adapter reports it."""
+
+    name: str  # "scheduler", "sound", "speech", "store", "disk"
+    ok: bool
+    detail: str = ""  # for the operator, in Vietnamese
 
 
 @dataclass(frozen=True)
@@ -64,13 +86,30 @@ class Health:
     sound_device_error: str | None
     database: bool
     engines: dict[str, bool]  # engine name -> reachable / usable now
+    components: list[ComponentHealth] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Everything needed to air works (``degraded`` otherwise)."""
+        if self.components:
+            return all(c.ok for c in self.components)
+        return (
+            self.scheduler_running
+            and self.sound_device is not None
+            and self.database
+            and any(self.engines.values())
+        )
 
 
 class StationControl(Protocol):
-    """Operations on the running station."""
+    """Operations on the running station. Every change to the timetable goes through its
+    ``timetable`` service (which the station listens to); ``clock`` is the station's time."""
 
-    def timetable(self, start: datetime, end: datetime) -> list[TimetableEntry]:
-        """Occurrences between two instants with their status (past ones from the log)."""
+    timetable: TimetableService
+    clock: Clock
+
+    def timetable_entries(self, start: datetime, end: datetime) -> list[TimetableEntry]:
+        """Airings between two instants with their status (past ones from the log)."""
         ...
 
     def on_air(self) -> OnAir | None:
@@ -93,22 +132,19 @@ class StationControl(Protocol):
         repeat: int = 1,
         every_minutes: float = 0.0,
         ordered_by: str = "",
-    ) -> Announcement:
+    ) -> AnnouncementView:
         """Play a program now (interrupting lower priorities), repeated ``repeat`` times
-        ``every_minutes`` apart; the occurrences go through the as-run log like any other."""
+        ``every_minutes`` apart; the airings go through the as-run log like any other."""
         ...
 
-    def announcements(self) -> list[Announcement]:
-        """Announcements on air or with airings still to come (``starts``: those airings),
-        so any device can see and cancel them."""
+    def announcements(self) -> list[AnnouncementView]:
+        """Announcements on air or with airings still to come, so any device can see and
+        cancel them."""
         ...
 
-    def cancel_announcement(self, announcement_id: str) -> bool:
-        """Cancel the repeats that have not aired yet (and stop it if playing)."""
-        ...
-
-    def timetable_changed(self) -> None:
-        """Slots, programs or adjustments changed in the store: plan again."""
+    def cancel_announcement(self, announcement_id: int) -> bool:
+        """Cancel the repeats that have not aired yet (and stop it if playing); False if
+        there was nothing left to cancel. ``not_found`` if there is no such announcement."""
         ...
 
     def preview_program(self, program_id: str) -> Path:

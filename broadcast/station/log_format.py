@@ -18,6 +18,8 @@ def entry_to_json(entry: AsRunEntry, tz: ZoneInfo) -> dict[str, Any]:
     return {
         "id": entry.id,
         "slot": entry.slot_id,
+        "announcement": entry.announcement_id,
+        "cluster": entry.cluster,
         "program": entry.program_id,
         "program_title": entry.program_title,
         "topic": entry.topic,
@@ -29,4 +31,5 @@ def entry_to_json(entry: AsRunEntry, tz: ZoneInfo) -> dict[str, Any]:
         "lateness_seconds": None if entry.lateness is None else entry.lateness.total_seconds(),
         "engines": list(entry.engines),
         "error": entry.error,
+        "note": entry.note,
     }

@@ -34,24 +34,29 @@ class ProgramFiles:
 
     # --- resolving segment references -----------------------------------------------------
 
-    def script(self, ref: str, *, require_approved: bool = True) -> Script:
-        """A stored script (decimal id) or a script file (path; relative to the data dir)."""
-        if ref.isdigit():
-            record = self.store.scripts.get(int(ref))
-            if require_approved and not record.approved:
-                raise RenderError(
-                    f"Bài '{record.title}' (số {record.id}) chưa được duyệt nên chưa thể phát.",
-                    code="script_not_approved",
-                )
-            return Script(
-                title=record.title,
-                text=record.text,
-                topic=record.topic,
-                voice=record.voice,
-                engine=record.engine,
-                source=f"script:{record.id}",
+    def script(self, segment: Segment, *, require_approved: bool = True) -> Script:
+        """The script a script segment reads: a stored one, or a file (relative paths are
+        in the data dir)."""
+        if segment.script_id is not None:
+            return self.stored_script(segment.script_id, require_approved=require_approved)
+        assert segment.path is not None
+        return load_script(self._path(segment.path), self.settings.script_max_bytes)
+
+    def stored_script(self, script_id: int, *, require_approved: bool = True) -> Script:
+        record = self.store.scripts.get(script_id)
+        if require_approved and not record.approved:
+            raise RenderError(
+                f"Bài '{record.title}' (số {record.id}) chưa được duyệt nên chưa thể phát.",
+                code="script_not_approved",
             )
-        return load_script(self._path(ref), self.settings.script_max_bytes)
+        return Script(
+            title=record.title,
+            text=record.text,
+            topic=record.topic,
+            voice=record.voice,
+            engine=record.engine,
+            source=f"script:{record.id}",
+        )
 
     def audio(self, ref: str) -> Path:
         path = Path(ref)
@@ -83,13 +88,14 @@ class ProgramFiles:
 
     def _segment_identity(self, segment: Segment, require_approved: bool) -> Any:
         if segment.kind == "script":
-            script = self.script(segment.ref, require_approved=require_approved)
+            script = self.script(segment, require_approved=require_approved)
             return ("script", script.text, script.voice, script.engine)
         if segment.kind == "audio":
-            return ("audio", _stamp(self.audio(segment.ref)))
+            assert segment.path is not None
+            return ("audio", _stamp(self.audio(segment.path)))
         if segment.kind == "jingle":
-            files = sorted(self.settings.jingles_path.glob(segment.ref + ".*"))
-            return ("jingle", segment.ref, [_stamp(p) for p in files])
+            files = sorted(self.settings.jingles_path.glob(f"{segment.name}.*"))
+            return ("jingle", segment.name, [_stamp(p) for p in files])
         return ("silence", segment.seconds)
 
     def render(self, program_id: str) -> RenderRecord:
@@ -100,6 +106,10 @@ class ProgramFiles:
         with self._lock_for(program_id):
             try:
                 digest = self.content_hash(program)
+                revisions = {
+                    script_id: self.store.scripts.get(script_id).revision
+                    for script_id in program.script_ids
+                }
                 found = self.store.renders.find_good(program_id, digest)
                 if found is not None and found.wav_path and Path(found.wav_path).is_file():
                     return found
@@ -117,6 +127,7 @@ class ProgramFiles:
                 program_id=program_id,
                 content_hash=digest,
                 ok=True,
+                script_revisions=revisions,
                 wav_path=result.path,
                 duration_seconds=result.duration_seconds,
                 loudness_lufs=result.integrated_lufs,
@@ -129,7 +140,7 @@ class ProgramFiles:
         return self._mp3_beside(Path(record.wav_path))
 
     def preview_script(self, script_id: int) -> Path:
-        script = self.script(str(script_id), require_approved=False)
+        script = self.stored_script(script_id, require_approved=False)
         digest = hashlib.sha256(
             json.dumps([script.text, script.voice, script.engine, self.settings.engines],
                        ensure_ascii=False).encode("utf-8")

@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 from broadcast.errors import BroadcastError
 from broadcast.programs import Program
-from broadcast.scheduling.recurrence import expand
 from broadcast.station.control import TimetableEntry
+from broadcast.station.planner import Airing, airings
 from broadcast.station.program_files import ProgramFiles
 from broadcast.station.timetable_view import timetable_entries
+from broadcast.store.asrun import LOCAL
 from broadcast.store.store import Store
 
 
@@ -29,15 +30,21 @@ class TimetableQuery:
             if record.duration_seconds
         }
 
+    def airings(self, start: datetime, end: datetime) -> list[Airing]:
+        """Everything that airs in ``[start, end)``: slots' occurrences and announcements."""
+        return airings(
+            self.store.slots.list(),
+            self.store.adjustments.list(),
+            self.store.announcements.list(airing_since=start),
+            start, end, self.tz, self.durations(),
+        )
+
     def timetable(self, start: datetime, end: datetime) -> list[TimetableEntry]:
         programs = {p.id: p for p in self.store.programs.list()}
-        occurrences = expand(
-            self.store.slots.list(), self.store.adjustments.list(), start, end, self.tz,
-            self.durations(),
-        )
-        logged = self.store.as_run.query(since=start, until=end)
-        rendered = self.rendered_programs({o.program_id for o in occurrences}, programs)
-        return timetable_entries(occurrences, logged, programs, rendered)
+        planned = self.airings(start, end)
+        logged = self.store.as_run.query(since=start, until=end, cluster=LOCAL)
+        rendered = self.rendered_programs({a.program_id for a in planned}, programs)
+        return timetable_entries(planned, logged, programs, rendered)
 
     def rendered_programs(
         self, program_ids: Iterable[str], programs: Mapping[str, Program]

@@ -21,7 +21,6 @@ from broadcast.store.timetable import (
     ProgramRepo,
     SlotRepo,
     replace_timetable,
-    validate_timetable,
 )
 from broadcast.store.users import Role, TokenInfo, User, UserRepo
 
@@ -55,5 +54,4 @@ __all__ = [
     "migrate",
     "open_store",
     "replace_timetable",
-    "validate_timetable",
 ]

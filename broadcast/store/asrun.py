@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
@@ -13,12 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from broadcast.errors import StoreError
-from broadcast.scheduling.model import Outcome, Priority
+from broadcast.scheduling.model import AiringKey, Outcome, Priority
 from broadcast.store.base import Repository
 from broadcast.store.models import AsRunRow, ProgramRow
 
 # Outcomes whose airtime counts in reports (an interrupted broadcast counts what aired).
 AIRED_OUTCOMES: tuple[Outcome, ...] = (Outcome.AIRED, Outcome.LATE, Outcome.INTERRUPTED)
+LOCAL = "local"  # the station's own output, as a cluster
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,18 @@ class AsRunEntry:
     lateness: timedelta | None
     topic: str
     program_title: str
+    announcement_id: int | None = None
+    cluster: str = LOCAL
+    render_id: int | None = None
+    note: str | None = None  # why what aired differs from the plan
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> AiringKey | None:
+        """The airing this entry logs (None for history imported without one)."""
+        if self.slot_id is None and self.announcement_id is None:
+            return None
+        return AiringKey(self.scheduled_start, self.slot_id, self.announcement_id)
 
     @property
     def aired_duration(self) -> timedelta | None:
@@ -69,6 +83,22 @@ def _entry(row: AsRunRow) -> AsRunEntry:
         lateness=None if row.lateness_seconds is None else timedelta(seconds=row.lateness_seconds),
         topic=row.topic,
         program_title=row.program_title,
+        announcement_id=row.announcement_id,
+        cluster=row.cluster,
+        render_id=row.render_id,
+        note=row.note,
+        details=dict(row.details or {}),
+    )
+
+
+def _already_logged(key: AiringKey, cluster: str) -> StoreError:
+    what = (
+        f"khung {key.slot_id!r}" if key.slot_id is not None
+        else f"thông báo số {key.announcement_id}"
+    )
+    return StoreError(
+        f"Buổi phát {key.start.isoformat()} của {what} ({cluster}) đã có trong nhật ký",
+        code="duplicate_entry",
     )
 
 
@@ -84,6 +114,8 @@ class AsRunRepo(Repository):
         priority: Priority | str,
         scheduled_start: datetime,
         slot_id: str | None = None,
+        announcement_id: int | None = None,
+        cluster: str = LOCAL,
         actual_start: datetime | None = None,
         end: datetime | None = None,
         outcome: Outcome | str | None = None,
@@ -92,18 +124,22 @@ class AsRunRepo(Repository):
         lateness: timedelta | None = None,
         topic: str | None = None,
         program_title: str | None = None,
+        render_id: int | None = None,
+        note: str | None = None,
+        details: dict[str, Any] | None = None,
     ) -> AsRunEntry:
-        """Log an occurrence. ``outcome=None`` means "on air now" (finish it later).
+        """Log an airing. ``outcome=None`` means "on air now" (finish it later).
         The program's topic and title are copied in (unless given) so reports survive the
-        program being changed or deleted. ``duplicate_entry`` if this slot's occurrence at
-        ``scheduled_start`` is already logged."""
+        program being changed or deleted. ``duplicate_entry`` if this airing (the slot's
+        occurrence or the announcement's repeat at ``scheduled_start``) is already logged
+        for ``cluster``; an entry of neither (imported history) is never a duplicate."""
+        key = None
+        # (A naive instant is refused by the column type, with the store's own error.)
+        if (slot_id is not None or announcement_id is not None) and scheduled_start.tzinfo:
+            key = AiringKey(scheduled_start, slot_id, announcement_id)
         with self._session() as session:
-            if slot_id is not None and self._find(session, slot_id, scheduled_start) is not None:
-                raise StoreError(
-                    f"Buổi phát {scheduled_start.isoformat()} của khung {slot_id!r} đã có trong "
-                    "nhật ký",
-                    code="duplicate_entry",
-                )
+            if key is not None and self._find(session, key, cluster) is not None:
+                raise _already_logged(key, cluster)
             if topic is None or program_title is None:
                 program = session.get(ProgramRow, program_id)
                 if topic is None:
@@ -112,6 +148,8 @@ class AsRunRepo(Repository):
                     program_title = program.title if program is not None else ""
             row = AsRunRow(
                 slot_id=slot_id,
+                announcement_id=announcement_id,
+                cluster=cluster,
                 program_id=program_id,
                 priority=Priority.parse(priority).label,
                 scheduled_start=scheduled_start,
@@ -123,16 +161,17 @@ class AsRunRepo(Repository):
                 lateness_seconds=None if lateness is None else lateness.total_seconds(),
                 topic=topic,
                 program_title=program_title,
+                render_id=render_id,
+                note=note,
+                details=details,
             )
             session.add(row)
             try:
                 session.flush()
             except IntegrityError as exc:  # logged concurrently since the check above
-                raise StoreError(
-                    f"Buổi phát {scheduled_start.isoformat()} của khung {slot_id!r} đã có trong "
-                    "nhật ký",
-                    code="duplicate_entry",
-                ) from exc
+                if key is None:
+                    raise
+                raise _already_logged(key, cluster) from exc
             return _entry(row)
 
     def finish(
@@ -145,8 +184,11 @@ class AsRunRepo(Repository):
         engines: Sequence[str] | None = None,
         actual_start: datetime | None = None,
         lateness: timedelta | None = None,
+        note: str | None = None,
+        details: dict[str, Any] | None = None,
     ) -> AsRunEntry:
-        """Set how an entry ended; fields left as ``None`` keep their value."""
+        """Set how an entry ended; fields left as ``None`` keep their value (``details``
+        are merged into the entry's)."""
         with self._session() as session:
             row = session.get(AsRunRow, entry_id)
             if row is None:
@@ -162,7 +204,23 @@ class AsRunRepo(Repository):
                 row.actual_start = actual_start
             if lateness is not None:
                 row.lateness_seconds = lateness.total_seconds()
+            if note is not None:
+                row.note = note
+            if details:
+                row.details = {**(row.details or {}), **details}
             return _entry(row)
+
+    def release(self, entry_id: int) -> None:
+        """Take back the claim of an airing still marked on air that never went out (it
+        will be claimed again when it does)."""
+        with self._session() as session:
+            row = session.get(AsRunRow, entry_id)
+            if row is None or row.outcome is not None:
+                raise StoreError(
+                    f"Mục nhật ký phát số {entry_id} không còn ở trạng thái chờ phát",
+                    code="not_releasable",
+                )
+            session.delete(row)
 
     def get(self, entry_id: int) -> AsRunEntry:
         with self._session() as session:
@@ -171,11 +229,26 @@ class AsRunRepo(Repository):
                 raise entry_not_found(entry_id)
             return _entry(row)
 
-    def find(self, slot_id: str, scheduled_start: datetime) -> AsRunEntry | None:
-        """The entry of one slot occurrence, if logged (to avoid logging it twice)."""
+    def find(self, key: AiringKey, *, cluster: str = LOCAL) -> AsRunEntry | None:
+        """The entry of one airing, if logged (to avoid logging it twice)."""
         with self._session() as session:
-            row = self._find(session, slot_id, scheduled_start)
+            row = self._find(session, key, cluster)
             return None if row is None else _entry(row)
+
+    def logged_keys(
+        self, since: datetime, until: datetime, *, cluster: str = LOCAL
+    ) -> set[AiringKey]:
+        """The airings scheduled in [since, until) that the log already has."""
+        query = select(
+            AsRunRow.scheduled_start, AsRunRow.slot_id, AsRunRow.announcement_id
+        ).where(
+            AsRunRow.scheduled_start >= since,
+            AsRunRow.scheduled_start < until,
+            AsRunRow.cluster == cluster,
+            (AsRunRow.slot_id.is_not(None)) | (AsRunRow.announcement_id.is_not(None)),
+        )
+        with self._session() as session:
+            return {AiringKey(start, slot, ann) for start, slot, ann in session.execute(query)}
 
     def unfinished(self) -> list[AsRunEntry]:
         """Entries still marked on air: after a crash, the ones the restart must close."""
@@ -192,12 +265,16 @@ class AsRunRepo(Repository):
         program_id: str | None = None,
         outcome: Outcome | str | Iterable[Outcome | str] | None = None,
         topic: str | None = None,
+        cluster: str | None = None,
         limit: int | None = None,
         offset: int = 0,
         newest_first: bool = False,
     ) -> list[AsRunEntry]:
-        """Entries whose scheduled start is in [since, until), with the given filters."""
+        """Entries whose scheduled start is in [since, until), with the given filters
+        (``cluster``: where it aired; None: everywhere)."""
         query = self._filtered(since, until, slot_id, program_id, outcome, topic)
+        if cluster is not None:
+            query = query.where(AsRunRow.cluster == cluster)
         if newest_first:
             query = query.order_by(AsRunRow.scheduled_start.desc(), AsRunRow.id.desc())
         else:
@@ -247,12 +324,15 @@ class AsRunRepo(Repository):
         ]
 
     @staticmethod
-    def _find(session: Session, slot_id: str, scheduled_start: datetime) -> AsRunRow | None:
-        return session.scalars(
-            select(AsRunRow).where(
-                AsRunRow.slot_id == slot_id, AsRunRow.scheduled_start == scheduled_start
-            )
-        ).one_or_none()
+    def _find(session: Session, key: AiringKey, cluster: str) -> AsRunRow | None:
+        query = select(AsRunRow).where(
+            AsRunRow.cluster == cluster, AsRunRow.scheduled_start == key.start
+        )
+        if key.slot_id is not None:
+            query = query.where(AsRunRow.slot_id == key.slot_id)
+        else:
+            query = query.where(AsRunRow.announcement_id == key.announcement_id)
+        return session.scalars(query).one_or_none()
 
     @staticmethod
     def _filtered(

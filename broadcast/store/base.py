@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
+from broadcast.clock import Clock, SystemClock
 from broadcast.errors import StoreError
 
 SessionSource = Session | sessionmaker[Session]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Repository:
@@ -24,10 +21,15 @@ class Repository:
     Given a ``sessionmaker``, every method runs in its own transaction and commits.
     Given a ``Session``, methods work inside the caller's transaction (they flush, the
     caller commits or rolls back), so several repositories can share one unit of work.
+    Times written without an explicit ``now`` come from ``clock``.
     """
 
-    def __init__(self, source: SessionSource) -> None:
+    def __init__(self, source: SessionSource, clock: Clock | None = None) -> None:
         self._source = source
+        self._clock: Clock = clock or SystemClock()
+
+    def _now(self, now: datetime | None = None) -> datetime:
+        return now if now is not None else self._clock.now()
 
     @contextmanager
     def _session(self) -> Iterator[Session]:

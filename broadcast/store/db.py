@@ -98,17 +98,6 @@ def unreachable(engine: Engine, exc: BaseException) -> StoreError:
     )
 
 
-# Tables in the same database that other libraries own (APScheduler's job store).
-FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
-
-
-def include_object(
-    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
-) -> bool:
-    """Alembic filter: leave other libraries' tables out of schema comparisons."""
-    return not (type_ == "table" and name in FOREIGN_TABLES)
-
-
 def alembic_config(engine: Engine | None = None) -> Config:
     """An Alembic configuration pointing at the shipped migrations; no alembic.ini needed."""
     config = Config()

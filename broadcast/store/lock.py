@@ -23,8 +23,8 @@ from typing import Any, cast
 from sqlalchemy import Engine, Table, case, delete, insert, literal, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from broadcast.clock import Clock, SystemClock
 from broadcast.errors import StoreError
-from broadcast.store.base import utc_now
 from broadcast.store.db import unreachable
 from broadcast.store.models import StationLockRow
 from broadcast.store.types import UTCDateTime
@@ -199,12 +199,12 @@ class LockKeeper:
         *,
         interval: float = 10.0,
         on_lost: Callable[[], None] | None = None,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Clock | None = None,
     ) -> None:
         self.lock = lock
         self.interval = interval
         self.on_lost = on_lost
-        self.clock = clock
+        self.clock: Clock = clock or SystemClock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.lost = False
@@ -226,7 +226,7 @@ class LockKeeper:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                if self.lock.heartbeat(self.clock()):
+                if self.lock.heartbeat(self.clock.now()):
                     continue
             except StoreError:
                 log.exception("station lock: heartbeat failed; retrying")

@@ -142,6 +142,8 @@ class RenderRow(Base):
     ok: Mapped[bool] = mapped_column(Boolean)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The revision of each stored script the render read: {"12": 3}.
+    script_revisions: Mapped[dict[str, int] | None] = mapped_column(JSON)
 
     __table_args__ = (
         Index("ix_renders_program_ok_created", "program_id", "ok", "created_at"),
@@ -149,11 +151,37 @@ class RenderRow(Base):
     )
 
 
+class AnnouncementRow(Base):
+    """An announcement ordered to air at once, possibly repeated ``repeat`` times
+    ``every_seconds`` apart from ``first_start``; airings after ``cancelled_at`` do not air."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    program_id: Mapped[str] = mapped_column(String(100))
+    priority: Mapped[str] = mapped_column(String(20))
+    first_start: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    repeat: Mapped[int] = mapped_column(Integer, default=1)
+    every_seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    ordered_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        CheckConstraint("repeat >= 1", name="repeat"),
+        CheckConstraint("every_seconds >= 0", name="every_seconds"),
+    )
+
+
 class AsRunRow(Base):
     __tablename__ = "as_run"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    slot_id: Mapped[str | None] = mapped_column(String(100))  # None: an announcement
+    # What aired: one occurrence of a slot, or one airing of an announcement.
+    slot_id: Mapped[str | None] = mapped_column(String(100))
+    announcement_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Where it aired: "local" is the station's own output.
+    cluster: Mapped[str] = mapped_column(String(64), default="local", index=True)
     program_id: Mapped[str] = mapped_column(String(100), index=True)
     priority: Mapped[str] = mapped_column(String(20))
     scheduled_start: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
@@ -165,10 +193,18 @@ class AsRunRow(Base):
     lateness_seconds: Mapped[float | None] = mapped_column(Float)
     topic: Mapped[str] = mapped_column(String(100), default="", index=True)
     program_title: Mapped[str] = mapped_column(String(300), default="")
+    render_id: Mapped[int | None] = mapped_column(Integer)  # the render that was played
+    # Why what aired differs from what was planned (e.g. the last approved render stood in).
+    note: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # e.g. relay gaps
 
     __table_args__ = (
-        # One log entry per occurrence; announcements (no slot) are not constrained.
-        UniqueConstraint("slot_id", "scheduled_start", name="uq_as_run_occurrence"),
+        # One log entry per occurrence and place (NULLs never clash, so each kind of
+        # airing is constrained by its own key).
+        UniqueConstraint("cluster", "slot_id", "scheduled_start", name="uq_as_run_occurrence"),
+        UniqueConstraint(
+            "cluster", "announcement_id", "scheduled_start", name="uq_as_run_announcement"
+        ),
     )
 
 

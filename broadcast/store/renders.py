@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
 
-from broadcast.store.base import Repository, utc_now
+from broadcast.store.base import Repository
 from broadcast.store.models import RenderRow
 
 
@@ -25,6 +25,8 @@ class RenderRecord:
     ok: bool
     error: str | None
     created_at: datetime
+    # The revision of each stored script it was made from (script id -> revision).
+    script_revisions: dict[int, int] = field(default_factory=dict)
 
 
 def _record(row: RenderRow) -> RenderRecord:
@@ -39,6 +41,7 @@ def _record(row: RenderRow) -> RenderRecord:
         ok=row.ok,
         error=row.error,
         created_at=row.created_at,
+        script_revisions={int(k): int(v) for k, v in (row.script_revisions or {}).items()},
     )
 
 
@@ -54,6 +57,7 @@ class RenderRepo(Repository):
         loudness_lufs: float | None = None,
         engines: Sequence[str] = (),
         error: str | None = None,
+        script_revisions: Mapping[int, int] | None = None,
         now: datetime | None = None,
     ) -> RenderRecord:
         """Record one render attempt, good (``ok=True`` with its file) or failed (its error)."""
@@ -67,7 +71,11 @@ class RenderRepo(Repository):
                 engines=list(engines),
                 ok=ok,
                 error=error,
-                created_at=now or utc_now(),
+                created_at=self._now(now),
+                script_revisions=(
+                    None if script_revisions is None
+                    else {str(k): int(v) for k, v in script_revisions.items()}
+                ),
             )
             session.add(row)
             session.flush()
@@ -83,6 +91,11 @@ class RenderRepo(Repository):
         )
         with self._session() as session:
             row = session.scalars(query).first()
+            return None if row is None else _record(row)
+
+    def get(self, render_id: int) -> RenderRecord | None:
+        with self._session() as session:
+            row = session.get(RenderRow, render_id)
             return None if row is None else _record(row)
 
     def find_good(self, program_id: str, content_hash: str) -> RenderRecord | None:

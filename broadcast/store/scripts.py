@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from broadcast.errors import StoreError
-from broadcast.store.base import Repository, utc_now
+from broadcast.store.base import Repository
 from broadcast.store.models import ProgramRow, ScriptRevisionRow, ScriptRow
 
 ScriptStatus = Literal["draft", "approved"]
@@ -118,7 +118,7 @@ class ScriptRepo(Repository):
         by: str | None = None,
         now: datetime | None = None,
     ) -> ScriptRecord:
-        now = now or utc_now()
+        now = self._now(now)
         with self._session() as session:
             row = ScriptRow(
                 title=title,
@@ -136,6 +136,14 @@ class ScriptRepo(Repository):
             session.flush()
             session.add(_revision_row(row, edited_by=by, now=now))
             return _record(row)
+
+    def find(self, script_id: int) -> ScriptRecord | None:
+        try:
+            return self.get(script_id)
+        except StoreError as exc:
+            if exc.code != "not_found":
+                raise
+            return None
 
     def get(self, script_id: int) -> ScriptRecord:
         with self._session() as session:
@@ -166,7 +174,7 @@ class ScriptRepo(Repository):
     ) -> ScriptRecord:
         """Apply the given changes as a new revision. A change back to draft clears the
         approval; an update that changes nothing keeps the script (and approval) as it is."""
-        now = now or utc_now()
+        now = self._now(now)
         with self._session() as session:
             row = self._row(session, script_id, for_update=True)
             changed = False
@@ -193,7 +201,7 @@ class ScriptRepo(Repository):
 
     def approve(self, script_id: int, *, by: str, now: datetime | None = None) -> ScriptRecord:
         """Approve the current revision. Approving an approved script is a no-op."""
-        now = now or utc_now()
+        now = self._now(now)
         with self._session() as session:
             row = self._row(session, script_id, for_update=True)
             if row.status == "approved":
@@ -279,11 +287,10 @@ def _revision_row(row: ScriptRow, *, edited_by: str | None, now: datetime) -> Sc
 
 
 def _programs_using(programs: Iterable[ProgramRow], script_id: int) -> list[str]:
-    ref = str(script_id)
     users: list[str] = []
     for program in programs:
         for segment in program.segments:
-            if segment.get("kind") == "script" and str(segment.get("ref")) == ref:
+            if segment.get("kind") == "script" and segment.get("script_id") == script_id:
                 users.append(program.id)
                 break
     return users

@@ -9,8 +9,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from broadcast.clock import Clock, SystemClock
 from broadcast.programs import Program
 from broadcast.scheduling.model import Adjustment, Slot
+from broadcast.store.announcements import AnnouncementRepo
 from broadcast.store.asrun import AsRunRepo
 from broadcast.store.db import check_connection, create_engine_for, make_session_factory, migrate
 from broadcast.store.lock import StationLock
@@ -31,20 +33,25 @@ class Store:
     renders: RenderRepo
     as_run: AsRunRepo
     users: UserRepo
+    announcements: AnnouncementRepo
+    clock: Clock
 
     @classmethod
-    def from_engine(cls, engine: Engine) -> Store:
+    def from_engine(cls, engine: Engine, clock: Clock | None = None) -> Store:
         sessions = make_session_factory(engine)
+        clock = clock or SystemClock()
         return cls(
             engine=engine,
             sessions=sessions,
-            scripts=ScriptRepo(sessions),
-            programs=ProgramRepo(sessions),
-            slots=SlotRepo(sessions),
-            adjustments=AdjustmentRepo(sessions),
-            renders=RenderRepo(sessions),
-            as_run=AsRunRepo(sessions),
-            users=UserRepo(sessions),
+            scripts=ScriptRepo(sessions, clock),
+            programs=ProgramRepo(sessions, clock),
+            slots=SlotRepo(sessions, clock),
+            adjustments=AdjustmentRepo(sessions, clock),
+            renders=RenderRepo(sessions, clock),
+            as_run=AsRunRepo(sessions, clock),
+            users=UserRepo(sessions, clock),
+            announcements=AnnouncementRepo(sessions, clock),
+            clock=clock,
         )
 
     def replace_timetable(
@@ -55,7 +62,9 @@ class Store:
         *,
         now: datetime | None = None,
     ) -> None:
-        replace_timetable(self.sessions, programs, slots, adjustments, now=now)
+        replace_timetable(
+            self.sessions, programs, slots, adjustments, now=now or self.clock.now()
+        )
 
     def station_lock(
         self, owner_id: str | None = None, *, stale_after: timedelta = timedelta(seconds=30)
@@ -66,11 +75,11 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(url: str, *, run_migrations: bool = True) -> Store:
+def open_store(url: str, *, run_migrations: bool = True, clock: Clock | None = None) -> Store:
     """Connect (``db_unreachable`` if the server does not answer), migrate to the newest
-    schema, and return the repositories."""
+    schema, and return the repositories (writing times from ``clock``)."""
     engine = create_engine_for(url)
     check_connection(engine)
     if run_migrations:
         migrate(engine)
-    return Store.from_engine(engine)
+    return Store.from_engine(engine, clock)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,21 +14,18 @@ from sqlalchemy.orm import Session
 from broadcast.errors import StoreError
 from broadcast.programs import Program, Segment
 from broadcast.scheduling.model import WEEKDAYS, Adjustment, AdjustmentKind, Priority, Slot
-from broadcast.store.base import Repository, SessionSource, translate, utc_now
+from broadcast.store.base import Repository, SessionSource, translate
 from broadcast.store.models import AdjustmentRow, ProgramRow, SlotRow
 
 # --- conversions -------------------------------------------------------------------------
 
 
 def segments_to_json(segments: Iterable[Segment]) -> list[dict[str, Any]]:
-    return [{"kind": s.kind, "ref": s.ref, "seconds": s.seconds} for s in segments]
+    return [s.to_json() for s in segments]
 
 
 def segments_from_json(data: Iterable[dict[str, Any]]) -> tuple[Segment, ...]:
-    return tuple(
-        Segment(kind=d["kind"], ref=str(d.get("ref", "")), seconds=float(d.get("seconds", 0.0)))
-        for d in data
-    )
+    return tuple(Segment.from_json(d) for d in data)
 
 
 def _program(row: ProgramRow) -> Program:
@@ -170,13 +166,13 @@ class ProgramRepo(Repository):
             if session.get(ProgramRow, program.id) is not None:
                 raise StoreError(f"Mã chương trình {program.id!r} đã có", code="duplicate_id")
             session.add(
-                ProgramRow(**_program_values(program, now or utc_now()),
+                ProgramRow(**_program_values(program, self._now(now)),
                            position=_next_position(session, ProgramRow))
             )
             return program
 
     def upsert(self, program: Program, *, now: datetime | None = None) -> Program:
-        now = now or utc_now()
+        now = self._now(now)
         with self._session() as session:
             row = session.get(ProgramRow, program.id)
             if row is None:
@@ -254,12 +250,12 @@ class SlotRepo(Repository):
             if session.get(SlotRow, slot.id) is not None:
                 raise StoreError(f"Mã khung giờ {slot.id!r} đã có", code="duplicate_id")
             self._require_program(session, slot.program_id)
-            session.add(SlotRow(**_slot_values(slot, now or utc_now()),
+            session.add(SlotRow(**_slot_values(slot, self._now(now)),
                                 position=_next_position(session, SlotRow)))
             return slot
 
     def upsert(self, slot: Slot, *, now: datetime | None = None) -> Slot:
-        now = now or utc_now()
+        now = self._now(now)
         with self._session() as session:
             self._require_program(session, slot.program_id)
             values = _slot_values(slot, now)
@@ -286,7 +282,7 @@ class SlotRepo(Repository):
             if row is None:
                 raise slot_not_found(slot_id)
             row.paused = paused
-            row.updated_at = now or utc_now()
+            row.updated_at = self._now(now)
             return _slot(row)
 
     def pause(self, slot_id: str, *, now: datetime | None = None) -> Slot:
@@ -362,55 +358,17 @@ def _adjustment_from_values(values: dict[str, Any]) -> Adjustment:
 # --- the whole timetable at once ---------------------------------------------------------
 
 
-def validate_timetable(
-    programs: Sequence[Program], slots: Sequence[Slot], adjustments: Sequence[Adjustment]
-) -> None:
-    """Refuse a timetable whose parts do not fit together, naming the first problem."""
-
-    def first_duplicate(values: Iterable[Any]) -> Any:
-        for value, n in Counter(values).items():
-            if n > 1:
-                return value
-        return None
-
-    if (dup := first_duplicate(p.id for p in programs)) is not None:
-        raise StoreError(f"Mã chương trình {dup!r} xuất hiện hai lần", code="timetable_invalid")
-    if (dup := first_duplicate(s.id for s in slots)) is not None:
-        raise StoreError(f"Mã khung giờ {dup!r} xuất hiện hai lần", code="timetable_invalid")
-    program_ids = {p.id for p in programs}
-    for slot in slots:
-        if slot.program_id not in program_ids:
-            raise StoreError(
-                f"Khung giờ {slot.id!r} phát chương trình {slot.program_id!r} không có trong lịch",
-                code="timetable_invalid",
-            )
-    slot_ids = {s.id for s in slots}
-    for adjustment in adjustments:
-        if adjustment.slot_id not in slot_ids:
-            raise StoreError(
-                f"Điều chỉnh cho khung giờ {adjustment.slot_id!r} không có trong lịch",
-                code="timetable_invalid",
-            )
-    if (dup := first_duplicate((a.slot_id, a.original_start) for a in adjustments)) is not None:
-        raise StoreError(
-            f"Buổi phát {dup[1].isoformat()} của khung {dup[0]!r} được điều chỉnh hai lần",
-            code="timetable_invalid",
-        )
-
-
 def replace_timetable(
     source: SessionSource,
     programs: Sequence[Program],
     slots: Sequence[Slot],
     adjustments: Sequence[Adjustment] = (),
     *,
-    now: datetime | None = None,
+    now: datetime,
 ) -> None:
     """Swap the whole timetable (programs, slots, adjustments) in ONE transaction: on any
     failure the previous timetable stays exactly as it was. Scripts, renders and the as-run
-    log are not touched."""
-    validate_timetable(programs, slots, adjustments)
-    now = now or utc_now()
+    log are not touched. The caller validates it first (``scheduling.validation``)."""
     try:
         if isinstance(source, Session):
             _replace_in(source, programs, slots, adjustments, now)

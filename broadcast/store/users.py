@@ -11,7 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from broadcast.errors import StoreError
-from broadcast.store.base import Repository, utc_now
+from broadcast.store.base import Repository
 from broadcast.store.models import TokenRow, UserRow
 from broadcast.store.passwords import hash_password, hash_token, new_token, verify_password
 
@@ -89,7 +89,7 @@ class UserRepo(Repository):
                 name=name,
                 role=role.value,
                 password_hash=None if password is None else _checked_hash(password),
-                created_at=now or utc_now(),
+                created_at=self._now(now),
             )
             session.add(row)
             session.flush()
@@ -166,7 +166,7 @@ class UserRepo(Repository):
                 row = existing
             else:
                 row = TokenRow(
-                    user_id=user.id, token_hash=digest, label=label, created_at=now or utc_now()
+                    user_id=user.id, token_hash=digest, label=label, created_at=self._now(now)
                 )
                 session.add(row)
                 session.flush()
@@ -174,7 +174,7 @@ class UserRepo(Repository):
 
     def user_for_token(self, token: str, *, now: datetime | None = None) -> User | None:
         """The user a bearer token belongs to, or None. Records when it was last used."""
-        now = now or utc_now()
+        now = self._now(now)
         digest = hash_token(token)
         with self._session() as session:
             found = session.execute(

@@ -48,7 +48,7 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
 def build_api(tmp_path: Path, **overrides: object) -> Api:
     settings = make_settings(tmp_path, **overrides)
     store = open_store(settings.db_url)
-    station = FakeStation(tmp_path / "previews")
+    station = FakeStation(tmp_path / "previews", store)
     app = create_app(settings, store, station, list_devices=fake_devices)
     tokens = {}
     for role in ROLES:

@@ -1,4 +1,5 @@
-"""A station that plays nothing: implements StationControl and records every call."""
+"""A station that plays nothing: implements StationControl and records every call. Its
+timetable service is the real one, on the API's real store."""
 
 from __future__ import annotations
 
@@ -7,9 +8,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from broadcast.clock import Clock, SystemClock
 from broadcast.scheduling.model import Priority
-from broadcast.station.control import Announcement, Health, OnAir, TimetableEntry
+from broadcast.station.control import AnnouncementView, Health, OnAir, TimetableEntry
+from broadcast.station.timetable_service import TimetableService
+from broadcast.store.store import Store
 
 # A tiny file that starts like an MP3 (ID3 tag); enough for the API to serve.
 FAKE_MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" + b"\x00" * 400
@@ -18,9 +23,12 @@ FAKE_MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" + b"\x00" * 
 @dataclass
 class FakeStation:
     folder: Path
+    store: Store
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
+    clock: Clock = field(default_factory=SystemClock)
     entries: list[TimetableEntry] = field(default_factory=list)
     playing: OnAir | None = None
-    active_announcements: list[Announcement] = field(default_factory=list)
+    active_announcements: list[AnnouncementView] = field(default_factory=list)
     health_report: Health = field(
         default_factory=lambda: Health(
             scheduler_running=True,
@@ -32,6 +40,11 @@ class FakeStation:
     )
     calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    timetable: TimetableService = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.timetable = TimetableService(self.store, self.clock, self.tz)
+        self.timetable.add_listener(lambda: self._record("timetable_changed"))
 
     def _record(self, name: str, *args: Any, **kwargs: Any) -> None:
         self.calls.append((name, args, kwargs))
@@ -39,7 +52,7 @@ class FakeStation:
     def called(self, name: str) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
         return [(a, k) for n, a, k in self.calls if n == name]
 
-    def timetable(self, start: datetime, end: datetime) -> list[TimetableEntry]:
+    def timetable_entries(self, start: datetime, end: datetime) -> list[TimetableEntry]:
         self._record("timetable", start, end)
         return [e for e in self.entries if start <= e.start < end]
 
@@ -65,7 +78,7 @@ class FakeStation:
         repeat: int = 1,
         every_minutes: float = 0.0,
         ordered_by: str = "",
-    ) -> Announcement:
+    ) -> AnnouncementView:
         self._record(
             "announce",
             program_id,
@@ -76,18 +89,17 @@ class FakeStation:
         )
         now = datetime.now(UTC)
         starts = [now + timedelta(minutes=every_minutes * i) for i in range(repeat)]
-        return Announcement(f"ann-{next(self._ids)}", program_id, priority, starts)
+        view = AnnouncementView(next(self._ids), program_id, priority, starts)
+        self.active_announcements.append(view)
+        return view
 
-    def announcements(self) -> list[Announcement]:
+    def announcements(self) -> list[AnnouncementView]:
         self._record("announcements")
         return list(self.active_announcements)
 
-    def cancel_announcement(self, announcement_id: str) -> bool:
+    def cancel_announcement(self, announcement_id: int) -> bool:
         self._record("cancel_announcement", announcement_id)
-        return announcement_id.startswith("ann-")
-
-    def timetable_changed(self) -> None:
-        self._record("timetable_changed")
+        return any(a.id == announcement_id for a in self.active_announcements)
 
     def _mp3(self, name: str) -> Path:
         self.folder.mkdir(parents=True, exist_ok=True)

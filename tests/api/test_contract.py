@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from broadcast.programs import Segment
 from broadcast.scheduling.model import Outcome, Priority
 from tests.api.conftest import Api
 from tests.api.helpers import approved_program, create_program, create_script
@@ -43,10 +44,7 @@ def test_post_program_is_201_with_id(api: Api) -> None:
     body = response.json()
     assert body["id"] == "ban-tin-sang"
     stored = api.store.programs.get(body["id"])
-    assert [(s.kind, s.ref) for s in stored.segments] == [
-        ("script", str(script["id"])),
-        ("jingle", "intro"),
-    ]
+    assert stored.segments == (Segment.stored_script(script["id"]), Segment.jingle("intro"))
     again = create_program(api, script["id"])
     assert again["id"] == "ban-tin-sang-2"
 
@@ -147,6 +145,9 @@ def test_get_log_has_the_fields_of_broadcast_log_json(api: Api) -> None:
     assert set(entry) == {
         "id",
         "slot",
+        "announcement",  # added in version 2 (announcements have their own ids)
+        "cluster",  # added in version 2: where it aired ("local": the station's output)
+        "note",  # added in version 2: why what aired differs from the plan
         "program",
         "program_title",
         "topic",

@@ -6,8 +6,9 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
+from broadcast.programs import Segment
 from broadcast.scheduling.model import Outcome, Priority
-from broadcast.station.control import Announcement, OnAir, TimetableEntry
+from broadcast.station.control import AnnouncementView, OnAir, TimetableEntry
 from tests.api.conftest import Api
 from tests.api.helpers import create_script
 
@@ -17,6 +18,7 @@ T0 = datetime(2031, 6, 2, 23, 0, tzinfo=UTC)  # 06:00 on 3 June, local
 def entry(start: datetime, status: str = "planned") -> TimetableEntry:
     return TimetableEntry(
         slot_id="sang",
+        announcement_id=None,
         program_id="ban-tin",
         program_title="Bản tin",
         topic="cds",
@@ -63,6 +65,7 @@ def test_now_and_stop(api: Api) -> None:
     api.station.entries = [entry(T0)]
     api.station.playing = OnAir(
         slot_id=None,
+        announcement_id=4,
         program_id="thong-bao",
         program_title="Thông báo",
         priority=Priority.EMERGENCY,
@@ -93,7 +96,7 @@ def test_operator_may_announce_an_approved_script(api: Api) -> None:
     assert args == (body["program_id"], Priority.EMERGENCY)
     assert kwargs == {"repeat": 3, "every_minutes": 30.0, "ordered_by": "operator"}
     program = api.store.programs.get(body["program_id"])
-    assert [(s.kind, s.ref) for s in program.segments] == [("script", str(script["id"]))]
+    assert program.segments == (Segment.stored_script(script["id"]),)
     cancel = api.client.delete(f"/api/announcements/{body['id']}", headers=api.auth("operator"))
     assert cancel.json() == {"cancelled": True}
 
@@ -220,9 +223,9 @@ def test_active_announcements_are_listed_for_every_device(api: Api) -> None:
         headers=api.auth("approver"),
     ).json()
     at = datetime.now(UTC) + timedelta(minutes=30)
-    api.station.active_announcements.append(
-        Announcement(body["id"], body["program_id"], Priority.EMERGENCY, [at])
-    )
+    api.station.active_announcements[:] = [
+        AnnouncementView(body["id"], body["program_id"], Priority.EMERGENCY, [at])
+    ]
     listed = api.client.get("/api/announcements", headers=api.auth("operator"))
     assert listed.status_code == 200
     [row] = listed.json()

@@ -284,7 +284,7 @@ def test_program_refers_to_uploaded_audio_where_the_station_resolves_it(api: Api
     assert created.json()["bed"] == "nhac-nen"
     stored = api.store.programs.get(created.json()["id"])
     # broadcast.station resolves audio refs relative to settings.media_path.
-    assert (api.settings.media_path / stored.segments[0].ref).is_file()
+    assert (api.settings.media_path / stored.segments[0].path).is_file()
     assert stored.bed is not None and (api.settings.media_path / stored.bed).is_file()
     in_use = api.client.delete("/api/media/audio/nhac-nen", headers=api.auth("editor"))
     assert in_use.status_code == 409
@@ -298,4 +298,4 @@ def test_program_refers_to_uploaded_audio_where_the_station_resolves_it(api: Api
     )
     assert other_format.status_code == 409
     assert other_format.json()["code"] == "media_format_change"
-    assert (api.settings.media_path / stored.segments[0].ref).is_file()
+    assert (api.settings.media_path / stored.segments[0].path).is_file()

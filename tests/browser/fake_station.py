@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from broadcast.clock import SystemClock
 from broadcast.scheduling.model import Priority
 from broadcast.scheduling.recurrence import expand, next_occurrences
-from broadcast.station.control import Announcement, Health, OnAir, TimetableEntry
+from broadcast.station.control import AnnouncementView, Health, OnAir, TimetableEntry
+from broadcast.station.timetable_service import TimetableService
 from broadcast.store.store import Store
 
 
@@ -35,12 +37,15 @@ class FakeStation:
         self.sound_device: str | None = "Card âm thanh giả lập"
         self.scheduler_running = True
         self.playing: OnAir | None = None
-        self.announcements_by_id: dict[str, Announcement] = {}
-        self.cancelled: list[str] = []
+        self.announcements_by_id: dict[int, AnnouncementView] = {}
+        self.cancelled: list[int] = []
         self.stops = 0
         self.timetable_changes = 0
         self._lock = threading.Lock()
         self._next_id = 1
+        self.clock = SystemClock()
+        self.timetable = TimetableService(store, self.clock, tz)
+        self.timetable.add_listener(self._changed)
 
     def _entries(self, start: datetime, end: datetime) -> list[TimetableEntry]:
         slots = self.store.slots.list()
@@ -53,6 +58,7 @@ class FakeStation:
         program = programs.get(occurrence.program_id)
         return TimetableEntry(
             slot_id=occurrence.slot_id,
+            announcement_id=None,
             program_id=occurrence.program_id,
             program_title=program.title if program else occurrence.program_id,
             topic=program.topic if program else "",
@@ -64,7 +70,7 @@ class FakeStation:
             moved=occurrence.start != occurrence.original_start,
         )
 
-    def timetable(self, start: datetime, end: datetime) -> list[TimetableEntry]:
+    def timetable_entries(self, start: datetime, end: datetime) -> list[TimetableEntry]:
         return self._entries(start, end)
 
     def on_air(self) -> OnAir | None:
@@ -94,12 +100,12 @@ class FakeStation:
         repeat: int = 1,
         every_minutes: float = 0.0,
         ordered_by: str = "",
-    ) -> Announcement:
+    ) -> AnnouncementView:
         now = datetime.now(UTC)
         program = self.store.programs.get(program_id)
         with self._lock:
-            announcement = Announcement(
-                id=f"ann-{self._next_id}",
+            announcement = AnnouncementView(
+                id=self._next_id,
                 program_id=program_id,
                 priority=priority,
                 starts=[now + timedelta(minutes=every_minutes * i) for i in range(repeat)],
@@ -108,6 +114,7 @@ class FakeStation:
             self.announcements_by_id[announcement.id] = announcement
             self.playing = OnAir(
                 slot_id=None,
+                announcement_id=announcement.id,
                 program_id=program_id,
                 program_title=program.title,
                 priority=priority,
@@ -117,11 +124,11 @@ class FakeStation:
             )
             return announcement
 
-    def announcements(self) -> list[Announcement]:
+    def announcements(self) -> list[AnnouncementView]:
         with self._lock:
             return list(self.announcements_by_id.values())
 
-    def cancel_announcement(self, announcement_id: str) -> bool:
+    def cancel_announcement(self, announcement_id: int) -> bool:
         with self._lock:
             announcement = self.announcements_by_id.pop(announcement_id, None)
             if announcement is None:
@@ -131,7 +138,7 @@ class FakeStation:
                 self.playing = None
             return True
 
-    def timetable_changed(self) -> None:
+    def _changed(self) -> None:
         self.timetable_changes += 1
 
     def _preview_file(self) -> Path:

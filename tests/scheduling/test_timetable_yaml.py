@@ -70,7 +70,7 @@ def test_example_is_the_commune_station() -> None:
     column = [s for s in tt.slots if tt.program(s.program_id).topic == "chuyen-doi-so"]
     assert sorted(d for s in column for d in s.days) == [0, 2, 4]
     assert all(s.time == time(6, 10) for s in column)
-    scripts = [seg.ref for p in tt.programs for seg in p.segments if seg.kind == "script"]
+    scripts = [seg.path for p in tt.programs for seg in p.segments if seg.kind == "script"]
     assert "../scripts/cds-01-nghi-quyet-57.txt" in scripts
     assert "../scripts/cds-02-binh-dan-hoc-vu-so.txt" in scripts
     assert "../scripts/cds-03-dich-vu-cong-truc-tuyen.txt" in scripts
@@ -87,9 +87,9 @@ def test_issue_sample_loads() -> None:
     tt = load_timetable(MINIMAL)
     assert tt.programs == [Program(
         "cds-sang", "Chuyên mục Chuyển đổi số", "chuyen-doi-so",
-        (Segment("jingle", "intro"), Segment("script", "scripts/cds-01.txt"),
-         Segment("silence", seconds=1.5), Segment("audio", "media/bai-hat.mp3"),
-         Segment("jingle", "outro")),
+        (Segment.jingle("intro"), Segment.script_file("scripts/cds-01.txt"),
+         Segment.silence(1.5), Segment.audio_file("media/bai-hat.mp3"),
+         Segment.jingle("outro")),
     )]
     assert tt.slots == [Slot("sang-246", "cds-sang", time(6), frozenset({0, 2, 4}))]
     assert tt.base_dir is None
@@ -102,7 +102,7 @@ def test_relative_paths_resolve_against_the_file_folder(tmp_path: Path) -> None:
     (folder / "tt.yaml").write_text(MINIMAL, encoding="utf-8")
     tt = load_timetable(folder / "tt.yaml")
     assert tt.base_dir == folder.resolve()
-    assert tt.programs[0].segments[1].ref == "scripts/cds-01.txt"  # kept as written
+    assert tt.programs[0].segments[1].path == "scripts/cds-01.txt"  # kept as written
     assert tt.resolve("scripts/cds-01.txt") == folder.resolve() / "scripts" / "cds-01.txt"
     assert tt.resolve("/abs/x.txt") == Path("/abs/x.txt")
     assert dump_timetable(tt) == MINIMAL
@@ -406,9 +406,11 @@ def programs(draw: st.DrawFn) -> list[Program]:
     out = []
     for ident in ids:
         segments = draw(st.lists(st.one_of(
-            st.builds(Segment, st.sampled_from(["jingle", "script", "audio"]),
+            st.builds(lambda make, ref: make(ref),
+                      st.sampled_from([Segment.jingle, Segment.script_file, Segment.audio_file]),
                       st.one_of(REFS, TRICKY.filter(lambda s: bool(s.strip())))),
-            st.builds(lambda s: Segment("silence", seconds=s),
+            st.builds(Segment.stored_script, st.integers(min_value=1, max_value=10**9)),
+            st.builds(lambda s: Segment.silence(s),
                       st.floats(min_value=0, max_value=3600, exclude_min=True)),
         ), min_size=1, max_size=5))
         out.append(Program(

@@ -1,27 +1,20 @@
-"""The station runtime with its real scheduler and store, a fake voice and a file sink:
-what each occurrence leaves in the as-run log, and how failures and restarts are handled."""
+"""The station runtime on the manual clock, with its real store and timer logic, a fake voice
+and a file sink: what each airing leaves in the as-run log, and how failures, restarts and
+changes are handled. Nothing here waits for wall-clock time to pass."""
 
 from __future__ import annotations
 
-import time
+import dataclasses
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
-from broadcast.errors import RenderError
-from broadcast.playout.file_sink import FileSink
-from broadcast.playout.player import Player
-from broadcast.programs import Program, Segment
-from broadcast.scheduling.model import Adjustment, AdjustmentKind, Priority, Slot
+from broadcast.errors import RenderError, ScheduleError
+from broadcast.scheduling.model import Adjustment, AdjustmentKind, Outcome, Priority
 from broadcast.settings import Settings
-from broadcast.station.runtime import Station
-from broadcast.store.asrun import AsRunEntry
-from broadcast.store.store import Store, open_store
-
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from tests.station.rig import TZ, Rig
 
 
 @pytest.fixture
@@ -36,181 +29,160 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def store(settings: Settings) -> Iterator[Store]:
-    store = open_store(settings.db_url)
-    yield store
-    store.close()
+def rig(settings: Settings, tmp_path: Path) -> Iterator[Rig]:
+    built = Rig(settings, tmp_path)
+    yield built
+    built.close()
 
 
-def make_station(settings: Settings, store: Store, tmp_path: Path) -> tuple[Station, FileSink]:
-    sink = FileSink(tmp_path / "played")
-    return Station(settings, store, Player(sink)), sink
-
-
-def add_program(store: Store, program_id: str = "tin", text: str = "Xin chào bà con.") -> None:
-    script = store.scripts.create(title="Tin", text=text, topic="thu-nghiem")
-    store.scripts.approve(script.id, by="tester")
-    store.programs.create(
-        Program(id=program_id, title="Bản tin", topic="thu-nghiem",
-                segments=(Segment("jingle", "intro"), Segment("script", str(script.id))))
-    )
-
-
-def break_rendering(station: Station, monkeypatch: pytest.MonkeyPatch) -> None:
+def break_rendering(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every render from now on fails (``monkeypatch.undo()`` mends it)."""
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RenderError("Hỏng giọng đọc.", code="render_failed")
 
-    monkeypatch.setattr(station.renderer, "render_program", broken)
+    monkeypatch.setattr(rig.station.renderer, "render_program", broken)
 
 
-def one_off(slot_id: str, program_id: str, at: datetime) -> Slot:
-    local = at.astimezone(TZ)
-    return Slot(id=slot_id, program_id=program_id, time=local.time(), on_date=local.date())
-
-
-def whole_second(seconds_ahead: float) -> datetime:
-    return (datetime.now(UTC) + timedelta(seconds=seconds_ahead)).replace(microsecond=0)
-
-
-def wait_for_entry(store: Store, slot_id: str, timeout: float = 20.0) -> AsRunEntry:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        for entry in store.as_run.query(slot_id=slot_id):
-            if entry.outcome is not None:
-                return entry
-        time.sleep(0.05)
-    raise AssertionError(f"no finished as-run entry for {slot_id}")
-
-
-def test_an_occurrence_airs_at_its_time_and_is_logged(
-    settings: Settings, store: Store, tmp_path: Path
-) -> None:
-    add_program(store)
-    at = whole_second(3)
-    store.slots.create(one_off("thu", "tin", at))
-    station, sink = make_station(settings, store, tmp_path)
-    station.startup()
-    try:
-        entry = wait_for_entry(store, "thu")
-    finally:
-        station.shutdown()
-    assert entry.outcome.value == "aired"
+def test_an_occurrence_airs_at_its_time_and_is_logged(rig: Rig) -> None:
+    rig.add_program()
+    at = rig.at(10)
+    rig.one_off("thu", "tin", at)
+    rig.station.startup()
+    entry = rig.wait_for_entry("thu")
+    assert entry.outcome is Outcome.AIRED
     assert entry.engines == ("fake",)
     assert entry.actual_start == at  # the file sink is an ideal device
     assert entry.end is not None and entry.end > at
-    assert len(sink.played) == 1
+    assert entry.render_id is not None and entry.note is None
+    assert len(rig.sink.played) == 1
 
 
-def test_a_failed_render_airs_the_last_good_render(
-    settings: Settings, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_failed_render_airs_the_last_good_render_and_the_log_says_why(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    add_program(store)
-    station, sink = make_station(settings, store, tmp_path)
-    good = station.files.render("tin")
-    break_rendering(station, monkeypatch)
-    store.scripts.update(1, text="Bài đã sửa.")  # new content must be rendered again
-    store.scripts.approve(1, by="tester")
-    store.slots.create(one_off("thu", "tin", whole_second(3)))
-    station.startup()
-    try:
-        entry = wait_for_entry(store, "thu")
-    finally:
-        station.shutdown()
-    assert entry.outcome.value == "aired"
-    assert sink.played[0].handle.source.path == good.wav_path
-    failures = [r for r in store.renders.list("tin") if not r.ok]
+    rig.add_program()
+    good = rig.station.files.render("tin")
+    assert good.script_revisions == {1: 1}
+    break_rendering(rig, monkeypatch)
+    rig.store.scripts.update(1, text="Bài đã sửa.")  # new content must be rendered again
+    rig.store.scripts.approve(1, by="tester")
+    rig.one_off("thu", "tin", rig.at(10))
+    rig.station.startup()
+    entry = rig.wait_for_entry("thu")
+    assert entry.outcome is Outcome.AIRED
+    assert rig.sink.played[0].handle.source.path == good.wav_path
+    assert entry.render_id == good.id
+    assert entry.note is not None and "Hỏng giọng đọc" in entry.note
+    assert "tin bài số 1 bản 1" in entry.note  # which revision aired instead
+    failures = [r for r in rig.store.renders.list("tin") if not r.ok]
     assert failures and "Hỏng giọng đọc" in (failures[0].error or "")
 
 
+def test_an_edited_script_not_yet_approved_again_airs_the_approved_revision_with_a_note(
+    rig: Rig,
+) -> None:
+    rig.add_program(text="Bài đã duyệt.")
+    approved = rig.station.files.render("tin")
+    rig.store.scripts.update(1, text="Bài sửa, chưa duyệt.")
+    rig.one_off("thu", "tin", rig.at(10))
+    rig.station.startup()
+    entry = rig.wait_for_entry("thu")
+    assert entry.outcome is Outcome.AIRED
+    assert entry.render_id == approved.id
+    assert entry.note is not None and "chưa được duyệt" in entry.note
+
+
 def test_a_render_failure_with_nothing_to_fall_back_on_is_logged_failed(
-    settings: Settings, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    add_program(store)
-    station, sink = make_station(settings, store, tmp_path)
-    break_rendering(station, monkeypatch)
-    store.slots.create(one_off("thu", "tin", whole_second(3)))
-    store.slots.create(one_off("sau", "tin", whole_second(5)))
-    station.startup()
-    try:
-        first = wait_for_entry(store, "thu")
-        monkeypatch.undo()  # the engine is back: the next slot still airs
-        second = wait_for_entry(store, "sau")
-    finally:
-        station.shutdown()
-    assert first.outcome.value == "failed"
+    rig.add_program()
+    break_rendering(rig, monkeypatch)
+    rig.one_off("thu", "tin", rig.at(10))
+    rig.one_off("sau", "tin", rig.at(20))
+    rig.station.startup()
+    first = rig.wait_for_entry("thu")
+    monkeypatch.undo()  # the engine is back: the next slot still airs
+    second = rig.wait_for_entry("sau")
+    assert first.outcome is Outcome.FAILED
     assert first.error is not None and "Hỏng giọng đọc" in first.error
-    assert second.outcome.value == "aired"
-    assert not sink.played[:-1]
+    assert second.outcome is Outcome.AIRED
+    assert len(rig.sink.played) == 1
 
 
-def test_a_skipped_occurrence_is_logged_skipped_and_not_played(
-    settings: Settings, store: Store, tmp_path: Path
-) -> None:
-    add_program(store)
-    at = whole_second(3)
-    slot = one_off("thu", "tin", at)
-    store.slots.create(slot)
-    store.adjustments.put(Adjustment("thu", at.astimezone(TZ), AdjustmentKind.SKIP))
-    station, sink = make_station(settings, store, tmp_path)
+def test_a_skipped_occurrence_is_logged_skipped_and_not_played(rig: Rig) -> None:
+    rig.add_program()
+    at = rig.at(10)
+    rig.one_off("thu", "tin", at)
+    rig.store.adjustments.put(Adjustment("thu", at.astimezone(TZ), AdjustmentKind.SKIP))
+    rig.station.startup()
+    entry = rig.wait_for_entry("thu")
+    assert entry.outcome is Outcome.SKIPPED
+    assert entry.scheduled_start == at
+    assert rig.sink.played == []
+
+
+def test_a_skip_made_after_planning_is_honoured(rig: Rig) -> None:
+    rig.add_program()
+    at = rig.at(10)
+    rig.one_off("thu", "tin", at)
+    rig.station.startup()  # the air job is planned now
+    rig.advance(5)
+    # Written behind the station's back (no notification): the air job must notice.
+    rig.store.adjustments.put(Adjustment("thu", at.astimezone(TZ), AdjustmentKind.SKIP))
+    entry = rig.wait_for_entry("thu")
+    assert entry.outcome is Outcome.SKIPPED
+    assert rig.sink.played == []
+
+
+def test_a_moved_occurrence_airs_at_its_new_time_only(rig: Rig) -> None:
+    rig.add_program()
+    at = rig.at(60)
+    rig.one_off("thu", "tin", at)
+    rig.station.startup()
+    moved_to = at + timedelta(seconds=30)
+    rig.station.timetable.put_adjustment(
+        Adjustment("thu", at, AdjustmentKind.MOVE, new_start=moved_to)
+    )
+    entry = rig.wait_for_entry("thu")
+    assert entry.outcome is Outcome.AIRED
+    assert entry.scheduled_start == moved_to and entry.actual_start == moved_to
+    assert len(rig.sink.played) == 1
+
+
+def test_after_a_restart_what_fell_due_is_missed_or_played_late(rig: Rig) -> None:
+    rig.add_program()
+    rig.one_off("dau", "tin", rig.at(10))
+    rig.station.startup()
+    rig.wait_for_entry("dau")
+    rig.station.shutdown()  # the station is down from here
+    down_at = rig.clock.now()
+    rig.one_off("som", "tin", (down_at + timedelta(seconds=2)).replace(microsecond=0))
+    rig.one_off("muon", "tin", (down_at + timedelta(seconds=6)).replace(microsecond=0))
+    rig.clock.advance(8)
+    station = rig.new_station()
     station.startup()
-    try:
-        entry = wait_for_entry(store, "thu")
-    finally:
-        station.shutdown()
-    assert entry.outcome.value == "skipped"
-    assert sink.played == []
-
-
-def test_after_a_restart_what_fell_due_is_missed_or_played_late(
-    settings: Settings, store: Store, tmp_path: Path
-) -> None:
-    add_program(store)
-    store.slots.create(one_off("dau", "tin", whole_second(2)))
-    station, _ = make_station(settings, store, tmp_path)
-    station.startup()
-    try:
-        wait_for_entry(store, "dau")
-    finally:
-        station.shutdown()  # the station is down from here
-    down_at = datetime.now(UTC)
-    store.slots.create(one_off("som", "tin", down_at + timedelta(seconds=1)))
-    store.slots.create(one_off("muon", "tin", down_at + timedelta(seconds=5)))
-    while datetime.now(UTC) < down_at + timedelta(seconds=7):
-        time.sleep(0.05)
-    station, sink = make_station(settings, store, tmp_path)
-    station.startup()
-    try:
-        missed = wait_for_entry(store, "som")
-        late = wait_for_entry(store, "muon")
-    finally:
-        station.shutdown()
-    assert missed.outcome.value == "missed"  # 6 s late, grace 4 s
-    assert late.outcome.value == "late"  # 2 s late: still plays
+    missed = rig.wait_for_entry("som")
+    late = rig.wait_for_entry("muon")
+    assert missed.outcome is Outcome.MISSED  # 6 s late, grace 4 s
+    assert late.outcome is Outcome.LATE  # 2 s late: still plays
     assert late.lateness is not None and late.lateness > timedelta(seconds=1)
-    assert len(sink.played) == 1
+    assert len(rig.sink.played) == 2  # "dau" before the restart, "muon" after
 
 
-def test_a_second_station_on_the_same_database_refuses_to_start(
-    settings: Settings, store: Store, tmp_path: Path
-) -> None:
-    first, _ = make_station(settings, store, tmp_path)
-    first.startup()
-    try:
-        second_store = open_store(settings.db_url)
-        second = Station(settings, second_store, Player(FileSink(tmp_path / "b")))
-        second._lock.pid = 1  # another live process (pid 1 always runs)
-        with pytest.raises(Exception) as caught:
-            second.startup()
-        assert getattr(caught.value, "code", None) == "station_locked"
-        second_store.close()
-    finally:
-        first.shutdown()
+def test_a_second_station_on_the_same_database_refuses_to_start(rig: Rig) -> None:
+    rig.station.startup()
+    first = rig.station
+    second = rig.new_station()
+    second._lock.pid = 1  # another live process (pid 1 always runs)
+    with pytest.raises(Exception) as caught:
+        second.startup()
+    assert getattr(caught.value, "code", None) == "station_locked"
+    rig.station = first
 
 
 def test_amplifier_hooks_run_around_a_broadcast_and_a_failing_one_does_not_stop_it(
-    settings: Settings, store: Store, tmp_path: Path
+    settings: Settings, tmp_path: Path
 ) -> None:
     marks = tmp_path / "hooks.log"
     hooked = settings.model_copy(
@@ -219,91 +191,172 @@ def test_amplifier_hooks_run_around_a_broadcast_and_a_failing_one_does_not_stop_
             "hook_after": f"sh -c 'echo after $LOA_SLOT $LOA_OUTCOME >> {marks}'",
         }
     )
-    add_program(store)
-    store.slots.create(one_off("thu", "tin", whole_second(3)))
-    station, sink = make_station(hooked, store, tmp_path)
-    station.startup()
+    rig = Rig(hooked, tmp_path)
     try:
-        entry = wait_for_entry(store, "thu")
-        deadline = time.time() + 5
-        while "after" not in (marks.read_text() if marks.exists() else ""):
-            assert time.time() < deadline, "the after hook did not run"
-            time.sleep(0.05)
+        rig.add_program()
+        rig.one_off("thu", "tin", rig.at(10))
+        rig.station.startup()
+        entry = rig.wait_for_entry("thu")
+
+        def after_ran() -> bool | None:  # the after hook runs in its own thread
+            return ("after" in marks.read_text()) or None if marks.exists() else None
+
+        rig.until(after_ran, limit=30)
     finally:
-        station.shutdown()
-    assert entry.outcome.value == "aired"  # the before hook failed (exit 3): aired anyway
+        rig.close()
+    assert entry.outcome is Outcome.AIRED  # the before hook failed (exit 3): aired anyway
     assert marks.read_text().splitlines() == ["before thu", "after thu aired"]
 
 
-def test_a_missing_device_fails_the_occurrence_and_the_next_one_airs(
-    settings: Settings, store: Store, tmp_path: Path
+def test_a_missing_device_fails_the_occurrence_and_the_next_one_airs(rig: Rig) -> None:
+    rig.add_program()
+    rig.one_off("mot", "tin", rig.at(10))
+    rig.one_off("hai", "tin", rig.at(20))
+    rig.sink.missing = True
+    rig.station.startup()
+    first = rig.wait_for_entry("mot")
+    assert not rig.station.health().ok  # the sink says it cannot be heard
+    rig.sink.missing = False  # the operator plugs the sound card back in
+    second = rig.wait_for_entry("hai")
+    assert first.outcome is Outcome.FAILED
+    assert first.error is not None and "Loa thử" in first.error
+    assert second.outcome is Outcome.AIRED
+
+
+def test_a_device_failing_mid_broadcast_ends_it_interrupted_with_what_was_heard(
+    rig: Rig,
 ) -> None:
-    add_program(store)
-    store.slots.create(one_off("mot", "tin", whole_second(3)))
-    store.slots.create(one_off("hai", "tin", whole_second(7)))
-    sink = FileSink(tmp_path / "played", name="Loa ngoài trời", missing=True)
-    station = Station(settings, store, Player(sink))
-    station.startup()
-    try:
-        first = wait_for_entry(store, "mot")
-        sink.missing = False  # the operator plugs the sound card back in
-        second = wait_for_entry(store, "hai")
-    finally:
-        station.shutdown()
-    assert first.outcome.value == "failed"
-    assert first.error is not None and "Loa ngoài trời" in first.error
-    assert second.outcome.value == "aired"
+    rig.add_program(text="Kính thưa bà con. " * 20)
+    at = rig.at(10)
+    rig.one_off("thu", "tin", at)
+    rig.sink.fail_after_seconds = 2.0
+    rig.station.startup()
+    entry = rig.wait_for_entry("thu")
+    assert entry.outcome is Outcome.INTERRUPTED
+    assert entry.aired_duration is not None
+    assert abs(entry.aired_duration.total_seconds() - 2.0) < 0.2
+    assert entry.error is not None and "Loa thử" in entry.error
 
 
-def test_an_announcement_cancelled_at_once_never_airs(
-    settings: Settings, store: Store, tmp_path: Path
+def test_the_maximum_duration_cuts_a_long_program(rig: Rig) -> None:
+    rig.add_program(text="Kính thưa bà con. " * 20)
+    at = rig.at(10)
+    slot = rig.one_off("thu", "tin", at)
+    rig.store.slots.upsert(dataclasses.replace(slot, max_duration=timedelta(seconds=3)))
+    rig.station.startup()
+    entry = rig.wait_for_entry("thu")
+    assert entry.outcome is Outcome.INTERRUPTED
+    assert entry.aired_duration is not None
+    # Cut at 3 s, then a 0.5 s fade.
+    assert timedelta(seconds=3) <= entry.aired_duration <= timedelta(seconds=3.6)
+
+
+def test_an_emergency_announcement_interrupts_a_normal_program(rig: Rig) -> None:
+    rig.add_program("dai", text="Kính thưa bà con. " * 30)
+    rig.add_program("khan", text="Thông báo khẩn.")
+    at = rig.at(10)
+    rig.one_off("thu", "dai", at)
+    rig.station.startup()
+    rig.until(lambda: rig.station.on_air())
+    rig.advance(2)
+    ordered = rig.station.announce("khan", Priority.EMERGENCY)
+    [airing] = rig.until(lambda: [e for e in rig.announcement_entries(ordered.id)
+                                  if e.outcome is not None] or None)
+    normal = rig.wait_for_entry("thu")
+    assert airing.outcome is Outcome.AIRED and airing.priority is Priority.EMERGENCY
+    assert normal.outcome is Outcome.INTERRUPTED
+    assert normal.end is not None and airing.actual_start is not None
+    assert normal.end <= airing.actual_start  # faded out before the announcement began
+
+
+@pytest.mark.parametrize(("grace", "outcome"), [(60.0, Outcome.LATE), (2.0, Outcome.MISSED)])
+def test_a_normal_occurrence_waits_for_an_announcement_then_airs_late_or_is_missed(
+    settings: Settings, tmp_path: Path, grace: float, outcome: Outcome
 ) -> None:
-    add_program(store)
-    station, sink = make_station(settings, store, tmp_path)
-    station.startup()
+    rig = Rig(settings.model_copy(update={"grace_seconds": grace}), tmp_path)
     try:
-        announcement = station.announce("tin", Priority.EMERGENCY)
-        assert station.cancel_announcement(announcement.id)
-        time.sleep((announcement.starts[0] - datetime.now(UTC)).total_seconds() + 2)
-        entries = store.as_run.query(program_id="tin")
+        rig.add_program("khan", text="Thông báo khẩn. " * 6)  # longer than 2 s
+        rig.add_program("tin")
+        rig.station.startup()
+        ordered = rig.station.announce("khan", Priority.EMERGENCY)
+        rig.one_off("thu", "tin", ordered.starts[0] + timedelta(seconds=1))
+        entry = rig.wait_for_entry("thu")
+        [announced] = rig.until(
+            lambda: [e for e in rig.announcement_entries(ordered.id) if e.outcome] or None
+        )
     finally:
-        station.shutdown()
-    # Either the air job saw the slot gone (no entry) or the armed playback was stopped
-    # before a sample was heard (skipped, no airtime): never aired.
-    assert all(e.outcome is not None and e.outcome.value == "skipped" for e in entries), entries
-    assert all(e.actual_start is None for e in entries)
-    assert store.as_run.airtime_report(timezone="Asia/Ho_Chi_Minh") == []
+        rig.close()
+    assert announced.outcome is Outcome.AIRED and announced.end is not None
+    assert entry.outcome is outcome
+    if outcome is Outcome.LATE:
+        assert entry.actual_start is not None and entry.actual_start >= announced.end
+    else:
+        assert entry.actual_start is None
 
 
-def test_a_skip_made_after_planning_is_honoured(
-    settings: Settings, store: Store, tmp_path: Path
+def test_an_announcement_cancelled_at_once_never_airs(rig: Rig) -> None:
+    rig.add_program()
+    rig.station.startup()
+    announcement = rig.station.announce("tin", Priority.EMERGENCY)
+    assert rig.station.cancel_announcement(announcement.id)
+    rig.advance((announcement.starts[0] - rig.clock.now()).total_seconds() + 5)
+    assert rig.announcement_entries(announcement.id) == []
+    assert rig.sink.played == []
+    assert rig.store.as_run.airtime_report(timezone="Asia/Ho_Chi_Minh") == []
+
+
+def test_announcements_to_come_are_listed_until_cancelled(rig: Rig) -> None:
+    rig.add_program()
+    rig.station.startup()
+    ordered = rig.station.announce("tin", Priority.EMERGENCY, repeat=3, every_minutes=30)
+    [listed] = rig.station.announcements()
+    assert listed.id == ordered.id and listed.priority is Priority.EMERGENCY
+    assert listed.starts == ordered.starts  # none aired yet (the first is seconds away)
+    assert rig.station.cancel_announcement(ordered.id)
+    assert rig.station.announcements() == []
+
+
+def test_repeats_air_each_at_their_time(rig: Rig) -> None:
+    rig.add_program()
+    rig.station.startup()
+    ordered = rig.station.announce("tin", Priority.PRIORITY, repeat=2, every_minutes=1)
+    entries = rig.until(
+        lambda: [e for e in rig.announcement_entries(ordered.id) if e.outcome] or None
+        if len(rig.announcement_entries(ordered.id)) == 2
+        and all(e.outcome for e in rig.announcement_entries(ordered.id)) else None,
+        limit=180,
+    )
+    assert [e.outcome for e in entries] == [Outcome.AIRED, Outcome.AIRED]
+    assert [e.actual_start for e in entries] == ordered.starts
+
+
+def test_a_repeat_interval_shorter_than_the_announcement_is_refused(rig: Rig) -> None:
+    rig.add_program("dai", text="Kính thưa bà con. " * 60)  # longer than a minute
+    rig.station.startup()
+    with pytest.raises(ScheduleError) as caught:
+        rig.station.announce("dai", Priority.EMERGENCY, repeat=3, every_minutes=1)
+    assert caught.value.code == "repeat_shorter_than_program"
+    assert rig.store.announcements.list() == []
+
+
+def test_a_crash_in_one_air_job_is_logged_and_the_next_slot_airs(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    add_program(store)
-    at = whole_second(6)
-    store.slots.create(one_off("thu", "tin", at))
-    station, sink = make_station(settings, store, tmp_path)
-    station.startup()  # the air job is planned now
-    try:
-        store.adjustments.put(Adjustment("thu", at.astimezone(TZ), AdjustmentKind.SKIP))
-        entry = wait_for_entry(store, "thu")  # no timetable_changed(): the job must notice
-    finally:
-        station.shutdown()
-    assert entry.outcome.value == "skipped"
-    assert sink.played == []
+    rig.add_program()
+    rig.one_off("mot", "tin", rig.at(10))
+    rig.one_off("hai", "tin", rig.at(20))
+    real_prepare = rig.station.player.prepare
+    calls = []
 
+    def crash_once() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("bug")
+        real_prepare()
 
-def test_announcements_to_come_are_listed_until_cancelled(
-    settings: Settings, store: Store, tmp_path: Path
-) -> None:
-    add_program(store)
-    station, _ = make_station(settings, store, tmp_path)
-    station.startup()
-    try:
-        ordered = station.announce("tin", Priority.EMERGENCY, repeat=3, every_minutes=30)
-        [listed] = station.announcements()
-        assert listed.id == ordered.id and listed.priority is Priority.EMERGENCY
-        assert listed.starts == ordered.starts  # none aired yet (the first is seconds away)
-        assert station.cancel_announcement(ordered.id)
-        assert station.announcements() == []
-    finally:
-        station.shutdown()
+    monkeypatch.setattr(rig.station.player, "prepare", crash_once)
+    rig.station.startup()
+    first = rig.wait_for_entry("mot")
+    second = rig.wait_for_entry("hai")
+    assert first.outcome is Outcome.FAILED and first.error == "Lỗi nội bộ khi phát."
+    assert second.outcome is Outcome.AIRED

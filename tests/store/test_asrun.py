@@ -7,7 +7,7 @@ import pytest
 
 from broadcast.errors import StoreError
 from broadcast.programs import Program
-from broadcast.scheduling.model import Outcome, Priority
+from broadcast.scheduling.model import AiringKey, Outcome, Priority
 from broadcast.store import AirtimeRow, Store
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -63,8 +63,8 @@ def test_an_entry_is_appended_on_air_and_finished(store: Store) -> None:
     assert done.aired_duration == timedelta(minutes=3) - timedelta(milliseconds=7)
     assert store.as_run.get(entry.id) == done
     assert store.as_run.unfinished() == []
-    assert store.as_run.find("sang", start) == done
-    assert store.as_run.find("sang", start + timedelta(days=1)) is None
+    assert store.as_run.find(AiringKey.of_slot("sang", start)) == done
+    assert store.as_run.find(AiringKey.of_slot("sang", start + timedelta(days=1))) is None
 
 
 def test_one_occurrence_is_logged_once(store: Store) -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, delete, insert, update
 
+from broadcast.clock import ManualClock
 from broadcast.errors import StoreError
 from broadcast.store import LockKeeper, StationLock, acquire_or_raise, create_engine_for
 from broadcast.store.lock import pid_running
@@ -175,9 +176,14 @@ def test_concurrent_takeover_of_a_stale_lock_has_exactly_one_winner(
 def test_the_keeper_heartbeats_and_reports_a_lost_lock(engine: Engine) -> None:
     lock = StationLock(engine, "tram-1")
     assert lock.acquire(T0)
-    ticks = iter(T0 + timedelta(seconds=n) for n in range(1, 100_000))
+    clock = ManualClock(T0)
+
+    class Ticking:  # each reading of the time is one second after the last
+        def now(self) -> datetime:
+            return clock.advance(1)
+
     lost = threading.Event()
-    keeper = LockKeeper(lock, interval=0.02, on_lost=lost.set, clock=lambda: next(ticks))
+    keeper = LockKeeper(lock, interval=0.02, on_lost=lost.set, clock=Ticking())  # type: ignore[arg-type]
     keeper.start()
     try:
         deadline = datetime.now(UTC) + timedelta(seconds=20)

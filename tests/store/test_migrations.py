@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
+
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Column, Integer, MetaData, Table, inspect, text
+from alembic.script import ScriptDirectory
+from sqlalchemy import JSON, Column, Integer, MetaData, Table, inspect, text
 
 from broadcast.errors import StoreError
-from broadcast.store import check_connection, create_engine_for, current_revision, migrate
-from broadcast.store.db import alembic_config, include_object
+from broadcast.programs import Segment
+from broadcast.scheduling.model import AiringKey, Priority
+from broadcast.store import Store, check_connection, create_engine_for, current_revision, migrate
+from broadcast.store.db import alembic_config
 from broadcast.store.models import Base
 
 TABLES = {
@@ -22,14 +27,14 @@ TABLES = {
     "users",
     "user_tokens",
     "station_lock",
+    "announcements",
 }
+HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def _diffs(engine) -> list:
     with engine.connect() as conn:
-        context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "include_object": include_object}
-        )
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
         return compare_metadata(context, Base.metadata)
 
 
@@ -38,7 +43,7 @@ def test_migrate_from_empty_creates_every_table_and_matches_the_models(db_url: s
     try:
         assert current_revision(engine) is None
         migrate(engine)
-        assert current_revision(engine) == "0001_initial"
+        assert current_revision(engine) == HEAD
         assert set(inspect(engine).get_table_names()) >= TABLES
         assert _diffs(engine) == []
     finally:
@@ -62,14 +67,91 @@ def test_migrate_twice_is_harmless_and_downgrade_upgrade_round_trips(db_url: str
         engine.dispose()
 
 
-def test_apscheduler_table_in_the_same_database_is_left_alone(db_url: str) -> None:
+def test_the_old_persistent_job_table_is_dropped(db_url: str) -> None:
+    """Jobs are derived from the timetable and live in memory: the table APScheduler's
+    job store kept in the station database goes."""
     engine = create_engine_for(db_url)
     try:
         jobs = Table("apscheduler_jobs", MetaData(), Column("id", Integer, primary_key=True))
         jobs.create(engine)
         migrate(engine)
         assert _diffs(engine) == []
-        assert "apscheduler_jobs" in inspect(engine).get_table_names()
+        assert "apscheduler_jobs" not in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def test_untyped_segments_and_announcement_slots_are_migrated(db_url: str) -> None:
+    """A database of the first version: segments with a string ``ref``, announcements stored as
+    one-off slots ``ann-<id>-<n>`` with their log entries."""
+    engine = create_engine_for(db_url)
+    try:
+        migrate(engine, "0001_initial")
+        now = datetime(2026, 11, 1, tzinfo=UTC)
+        old_segments = [
+            {"kind": "jingle", "ref": "intro", "seconds": 0.0},
+            {"kind": "script", "ref": "7", "seconds": 0.0},
+            {"kind": "script", "ref": "/srv/loa/scripts/sang.txt", "seconds": 0.0},
+            {"kind": "audio", "ref": "audio/bai-hat.mp3", "seconds": 0.0},
+            {"kind": "silence", "ref": "", "seconds": 1.5},
+        ]
+        with engine.begin() as conn:
+            programs = Table("programs", MetaData(), autoload_with=conn)
+            conn.execute(programs.insert(), [
+                {"id": p, "title": p, "topic": "", "segments": old_segments if p == "tin" else
+                 [{"kind": "script", "ref": "8", "seconds": 0.0}], "bed": None, "position": n,
+                 "created_at": now, "updated_at": now}
+                for n, p in enumerate(("tin", "bao"))
+            ])
+            slots = Table("slots", MetaData(), autoload_with=conn)
+            rows = [("sang", "tin", time(6), "mon", None, "normal")] + [
+                (f"ann-0a1b2c3d-{n}", "bao", time(9, 30 * (n - 1)), "", date(2026, 11, 2),
+                 "emergency") for n in (1, 2)
+            ]
+            conn.execute(slots.insert(), [
+                {"id": i, "program_id": p, "time": t, "days": d, "on_date": on, "priority": pr,
+                 "max_duration_seconds": None, "valid_from": None, "valid_until": None,
+                 "paused": False, "position": n, "updated_at": now}
+                for n, (i, p, t, d, on, pr) in enumerate(rows)
+            ])
+            as_run = Table("as_run", MetaData(), autoload_with=conn)
+            conn.execute(as_run.insert(), {
+                "slot_id": "ann-0a1b2c3d-1", "program_id": "bao", "priority": "emergency",
+                "scheduled_start": datetime(2026, 11, 2, 2, 0, tzinfo=UTC),
+                "actual_start": datetime(2026, 11, 2, 2, 0, tzinfo=UTC),
+                "end": datetime(2026, 11, 2, 2, 1, tzinfo=UTC), "outcome": "aired",
+                "engines": [], "error": None, "lateness_seconds": None, "topic": "",
+                "program_title": "bao",
+            })
+        migrate(engine)
+        store = Store.from_engine(engine)
+        assert store.programs.get("tin").segments == (
+            Segment.jingle("intro"),
+            Segment.stored_script(7),
+            Segment.script_file("/srv/loa/scripts/sang.txt"),
+            Segment.audio_file("audio/bai-hat.mp3"),
+            Segment.silence(1.5),
+        )
+        assert [s.id for s in store.slots.list()] == ["sang"]
+        [announcement] = store.announcements.list()
+        assert announcement.program_id == "bao"
+        assert announcement.priority is Priority.EMERGENCY
+        assert announcement.repeat == 2 and announcement.every == timedelta(minutes=30)
+        assert announcement.first_start == datetime(2026, 11, 2, 2, 0, tzinfo=UTC)  # 09:00 +07
+        [entry] = store.as_run.query()
+        assert entry.slot_id is None and entry.announcement_id == announcement.id
+        assert store.as_run.find(AiringKey.of_announcement(announcement.id, entry.scheduled_start))
+        assert _diffs(engine) == []
+        # And back: the first version's shape again.
+        with engine.connect() as conn:
+            config = alembic_config(engine)
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0001_initial")
+            conn.commit()
+        with engine.connect() as conn:
+            programs = Table("programs", MetaData(), Column("id"), Column("segments", JSON))
+            segments = dict(conn.execute(programs.select()).all())
+        assert segments["tin"] == old_segments
     finally:
         engine.dispose()
 

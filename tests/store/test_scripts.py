@@ -108,7 +108,7 @@ def test_delete_removes_the_script_and_its_revisions(store: Store) -> None:
 def test_a_script_used_by_a_program_cannot_be_deleted(store: Store) -> None:
     script = store.scripts.create(title="A", text="a", now=T0)
     store.programs.create(
-        Program(id="sang", title="Sáng", segments=(Segment("script", str(script.id)),))
+        Program(id="sang", title="Sáng", segments=(Segment.stored_script(script.id),))
     )
     with pytest.raises(StoreError) as caught:
         store.scripts.delete(script.id)

@@ -11,7 +11,6 @@ from typing import Any
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from broadcast.store.db import include_object
 from broadcast.store.models import Base
 
 config = context.config
@@ -22,7 +21,6 @@ def _configure_and_run(connection: Any) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        include_object=include_object,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )
