@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from broadcast import errors
-from broadcast.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from broadcast.settings import Settings
     from broadcast.store.store import Store
 
 # Exit codes per layer, so shell scripts can tell failures apart.
@@ -40,7 +40,8 @@ app = typer.Typer(
     "Renders Vietnamese scripts to broadcast audio and runs the station's timetable.",
     no_args_is_help=True,
     add_completion=False,
-    rich_markup_mode="rich",
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
 )
 cache_app = typer.Typer(help="The audio cache of synthesized sentences.", no_args_is_help=True)
 text_app = typer.Typer(help="Vietnamese text normalization for speech.", no_args_is_help=True)
@@ -79,6 +80,9 @@ def reports_errors(func: F) -> F:
 
 
 def settings() -> Settings:
+    # Imported here: pydantic-settings costs a tenth of a second that `--help` need not pay.
+    from broadcast.settings import load_settings
+
     return load_settings()
 
 

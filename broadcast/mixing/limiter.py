@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d
 
 from broadcast.mixing.truepeak import CHUNK, CONTEXT, chunk_peaks
 
@@ -32,6 +31,21 @@ RELEASE_DB_PER_SECOND = 40.0
 _FRACTIONS = np.arange(CELL, dtype=np.float32) / np.float32(CELL)
 _INTERPOLATION = np.stack((np.ones(CELL, dtype=np.float32), _FRACTIONS))
 _ROWS = 2048  # small products stay on the calling thread (see truepeak._BLAS_ROWS)
+
+
+def forward_max(values: np.ndarray, width: int) -> np.ndarray:
+    """``out[i] = max(values[i : i + width])``, zeros past the end (van Herk/Gil-Werman:
+    a running maximum from each block's start and one from its end, O(n) in numpy)."""
+    n = values.shape[0]
+    if width <= 1 or n == 0:
+        return values.copy()
+    blocks = -(-(n + width - 1) // width)
+    padded = np.zeros(blocks * width, dtype=values.dtype)
+    padded[:n] = values
+    grid = padded.reshape(blocks, width)
+    from_start = np.maximum.accumulate(grid, axis=1).ravel()
+    to_end = np.maximum.accumulate(grid[:, ::-1], axis=1)[:, ::-1].ravel()
+    return np.maximum(to_end[:n], from_start[width - 1 : width - 1 + n])
 
 
 def attenuation_db(peaks: np.ndarray, ceiling: float) -> np.ndarray:
@@ -73,7 +87,7 @@ class CellGain:
         if self._last_a2 == 0.0 and not self._history.any() and not buf.any():
             return np.zeros(emit)
         look = self.look
-        a1 = maximum_filter1d(buf, size=look, origin=-(look // 2), mode="constant")[:emit]
+        a1 = forward_max(buf, look)[:emit]
         # a2[i] = max(a1[i], a2[i - 1] - r) = max(last_a2, max_k<=i(a1[k] + (k+1) r)) - (i+1) r;
         # it is >= a1[i] >= 0 exactly, since adding a non-negative value never rounds down.
         steps = self._release_steps(emit)

@@ -95,15 +95,3 @@ def test_write_wav_is_16_bit_and_probe_and_mp3_preview(tmp_path: Path) -> None:
     wav_to_mp3(wav, mp3)
     assert probe_duration(mp3) == pytest.approx(1.5, abs=0.1)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp left
-
-
-def test_scipy_resampler_is_used_without_soxr(monkeypatch: pytest.MonkeyPatch) -> None:
-    from broadcast.mixing import audio_io
-
-    x = tone(1000, 1.0, 22_050)
-    with_soxr = audio_io.resample(x, 22_050, RATE)
-    monkeypatch.setattr(audio_io, "soxr", None)
-    with_scipy = audio_io.resample(x, 22_050, RATE)
-    assert with_scipy.shape == with_soxr.shape == (RATE,)
-    assert np.abs(with_scipy[1000:-1000] - with_soxr[1000:-1000]).max() < 0.01
-    assert dominant_frequency(with_scipy, RATE) == pytest.approx(1000, abs=2)

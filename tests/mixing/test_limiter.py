@@ -48,3 +48,15 @@ def test_gain_reduction_is_smooth_and_recovers() -> None:
     assert gain[RATE // 2 - 400] == pytest.approx(1.0)  # untouched well before
     assert gain[-1] == pytest.approx(1.0)  # released afterwards
     assert y[RATE // 2 : RATE // 2 + 48].max() <= 10 ** (-1.2 / 20) + 1e-6
+
+
+@pytest.mark.parametrize("width", [1, 2, 3, 7, 144])
+@pytest.mark.parametrize("n", [1, 5, 144, 1001])
+def test_forward_max_is_the_max_of_the_window_ahead(n: int, width: int) -> None:
+    from broadcast.mixing.limiter import forward_max
+
+    values = np.random.default_rng(n * width).random(n)
+    values[values < 0.7] = 0.0
+    padded = np.concatenate((values, np.zeros(width - 1)))
+    expected = np.lib.stride_tricks.sliding_window_view(padded, width).max(axis=1)
+    assert np.array_equal(forward_max(values, width), expected)
