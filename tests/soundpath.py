@@ -315,3 +315,29 @@ def best_alignment(recorded: np.ndarray, reference: np.ndarray) -> tuple[float, 
 def correlation(recorded: np.ndarray, reference: np.ndarray) -> float:
     """Peak normalized cross-correlation of ``reference`` within ``recorded`` (1.0 = same)."""
     return best_alignment(recorded, reference)[0]
+
+
+@dataclass(frozen=True)
+class Gap:
+    start: int  # sample index where the sound dropped out
+    seconds: float
+
+
+def dropouts(
+    samples: np.ndarray, rate: int, *, window_seconds: float = 0.001, fraction: float = 0.3
+) -> list[Gap]:
+    """Holes in a continuous tone: runs of 1 ms windows whose peak falls under ``fraction`` of
+    the tone's usual peak (the median window peak). A tone of 100 Hz or more has its full
+    peak within every millisecond, so a hole of one window is already a real dropout."""
+    width = max(1, int(round(window_seconds * rate)))
+    usable = len(samples) // width * width
+    if usable == 0:
+        return []
+    peaks = np.abs(samples[:usable]).reshape(-1, width).max(axis=1)
+    level = float(np.median(peaks))
+    low = peaks < fraction * level
+    gaps: list[Gap] = []
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], low.astype(np.int8), [0]))))
+    for begin, end in zip(edges[::2], edges[1::2], strict=True):
+        gaps.append(Gap(int(begin) * width, (int(end) - int(begin)) * width / rate))
+    return gaps
