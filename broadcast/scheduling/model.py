@@ -87,7 +87,7 @@ class Adjustment:
 class AiringKey:
     """Names one airing: an occurrence of a slot (``slot_id``) or one repeat of an
     announcement (``announcement_id``), exactly one of them, at its scheduled instant
-    (kept in UTC, so equal instants compare and hash equal)."""
+    (aware datetimes of one instant compare and hash equal, whatever their zone)."""
 
     start: datetime
     slot_id: str | None = None
@@ -98,7 +98,6 @@ class AiringKey:
             raise ValueError("an airing belongs to a slot or to an announcement, exactly one")
         if self.start.tzinfo is None:
             raise ValueError("an airing's start must be timezone-aware")
-        object.__setattr__(self, "start", self.start.astimezone(UTC))
 
     @classmethod
     def of_slot(cls, slot_id: str, start: datetime) -> AiringKey:

@@ -10,6 +10,7 @@ from broadcast.errors import StoreError
 from broadcast.scheduling.model import Announcement, Priority
 from broadcast.store.base import Repository
 from broadcast.store.models import AnnouncementRow
+from broadcast.store.timetable import mark_changed
 
 
 def _announcement(row: AnnouncementRow) -> Announcement:
@@ -53,6 +54,7 @@ class AnnouncementRepo(Repository):
             )
             session.add(row)
             session.flush()
+            mark_changed(session)
             return _announcement(row)
 
     def get(self, announcement_id: int) -> Announcement:
@@ -80,4 +82,5 @@ class AnnouncementRepo(Repository):
                 raise announcement_not_found(announcement_id)
             if row.cancelled_at is None:
                 row.cancelled_at = self._now(now)
+                mark_changed(session)
             return _announcement(row)

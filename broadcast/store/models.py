@@ -233,6 +233,18 @@ class TokenRow(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class TimetableRevisionRow(Base):
+    """A counter raised by every write to programs, slots, adjustments or announcements, so
+    that a process can tell cheaply whether the timetable it read is still current."""
+
+    __tablename__ = "timetable_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # always 1
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+
 class StationLockRow(Base):
     __tablename__ = "station_lock"
 

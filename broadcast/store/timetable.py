@@ -7,15 +7,16 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
+from broadcast.clock import Clock
 from broadcast.errors import StoreError
 from broadcast.programs import Program, Segment
 from broadcast.scheduling.model import WEEKDAYS, Adjustment, AdjustmentKind, Priority, Slot
 from broadcast.store.base import Repository, SessionSource, translate
-from broadcast.store.models import AdjustmentRow, ProgramRow, SlotRow
+from broadcast.store.models import AdjustmentRow, ProgramRow, SlotRow, TimetableRevisionRow
 
 # --- conversions -------------------------------------------------------------------------
 
@@ -139,6 +140,17 @@ def _next_position(session: Session, row: type[ProgramRow] | type[SlotRow]) -> i
     return int(session.scalar(select(func.coalesce(func.max(row.position), -1))) or 0) + 1
 
 
+def mark_changed(session: Session) -> None:
+    """Raise the timetable's revision, in the same transaction as the change."""
+    session.execute(
+        update(TimetableRevisionRow).values(revision=TimetableRevisionRow.revision + 1)
+    )
+
+
+def read_revision(session: Session) -> int:
+    return int(session.scalar(select(TimetableRevisionRow.revision)) or 0)
+
+
 # --- repositories ------------------------------------------------------------------------
 
 
@@ -169,6 +181,7 @@ class ProgramRepo(Repository):
                 ProgramRow(**_program_values(program, self._now(now)),
                            position=_next_position(session, ProgramRow))
             )
+            mark_changed(session)
             return program
 
     def upsert(self, program: Program, *, now: datetime | None = None) -> Program:
@@ -184,6 +197,7 @@ class ProgramRepo(Repository):
                 row.segments = segments_to_json(program.segments)
                 row.bed = program.bed
                 row.updated_at = now
+            mark_changed(session)
             return program
 
     def delete(self, program_id: str) -> None:
@@ -201,6 +215,7 @@ class ProgramRepo(Repository):
                     code="program_in_use",
                 )
             session.delete(row)
+            mark_changed(session)
 
     def unique_id(self, base: str) -> str:
         """``base`` if free, else ``base-2``, ``base-3``... (for programs created by the API)."""
@@ -220,6 +235,12 @@ class ProgramRepo(Repository):
 
 
 class SlotRepo(Repository):
+    def __init__(self, source: SessionSource, clock: Clock | None = None) -> None:
+        super().__init__(source, clock)
+        # (timetable revision, every slot): reading thousands of slots is most of the cost of
+        # a week's timetable, and slots change rarely.
+        self._all: tuple[int, list[Slot]] | None = None
+
     def list(self, *, program_id: str | None = None, include_paused: bool = True) -> list[Slot]:
         # Core rows of the needed columns, not ORM objects: there may be thousands of slots.
         columns = [c for c in SlotRow.__table__.columns if c.name != "updated_at"]
@@ -228,8 +249,18 @@ class SlotRepo(Repository):
             query = query.where(SlotRow.program_id == program_id)
         if not include_paused:
             query = query.where(SlotRow.paused.is_(False))
+        everything = program_id is None and include_paused
         with self._session() as session:
-            return [_slot(row) for row in session.execute(query)]
+            if not everything:
+                return [_slot(row) for row in session.execute(query)]
+            revision = read_revision(session)
+            cached = self._all
+            if cached is not None and cached[0] == revision:
+                return list(cached[1])
+            slots = [_slot(row) for row in session.execute(query)]
+        if not isinstance(self._source, Session):  # a caller's open transaction may roll back
+            self._all = (revision, slots)
+        return list(slots)
 
     def get(self, slot_id: str) -> Slot:
         with self._session() as session:
@@ -252,6 +283,7 @@ class SlotRepo(Repository):
             self._require_program(session, slot.program_id)
             session.add(SlotRow(**_slot_values(slot, self._now(now)),
                                 position=_next_position(session, SlotRow)))
+            mark_changed(session)
             return slot
 
     def upsert(self, slot: Slot, *, now: datetime | None = None) -> Slot:
@@ -265,6 +297,7 @@ class SlotRepo(Repository):
             else:
                 for key, value in values.items():
                     setattr(row, key, value)
+            mark_changed(session)
             return slot
 
     def delete(self, slot_id: str) -> None:
@@ -275,6 +308,7 @@ class SlotRepo(Repository):
                 raise slot_not_found(slot_id)
             session.execute(delete(AdjustmentRow).where(AdjustmentRow.slot_id == slot_id))
             session.delete(row)
+            mark_changed(session)
 
     def set_paused(self, slot_id: str, paused: bool, *, now: datetime | None = None) -> Slot:
         with self._session() as session:
@@ -283,6 +317,7 @@ class SlotRepo(Repository):
                 raise slot_not_found(slot_id)
             row.paused = paused
             row.updated_at = self._now(now)
+            mark_changed(session)
             return _slot(row)
 
     def pause(self, slot_id: str, *, now: datetime | None = None) -> Slot:
@@ -334,6 +369,7 @@ class AdjustmentRepo(Repository):
             else:
                 row.kind = values["kind"]
                 row.new_start = values["new_start"]
+            mark_changed(session)
             return _adjustment_from_values(values)
 
     def delete(self, slot_id: str, original_start: datetime) -> bool:
@@ -343,6 +379,7 @@ class AdjustmentRepo(Repository):
             if row is None:
                 return False
             session.delete(row)
+            mark_changed(session)
             return True
 
 
@@ -400,4 +437,5 @@ def _replace_in(
         )
     if adjustments:
         session.execute(insert(AdjustmentRow), [_adjustment_values(a) for a in adjustments])
+    mark_changed(session)
     session.flush()

@@ -9,7 +9,7 @@ import broadcast.store.timetable as timetable_module
 from broadcast.errors import StoreError
 from broadcast.programs import Program, Segment
 from broadcast.scheduling.model import Adjustment, AdjustmentKind, Priority, Slot
-from broadcast.store import Store
+from broadcast.store import Store, open_store
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -243,6 +243,21 @@ def test_replace_timetable_inside_a_callers_transaction(store: Store) -> None:
     with store.sessions.begin() as session:
         replace_timetable(session, [TIN], [CHIEU], [], now=now)
     assert store.slots.list() == [CHIEU]
+
+
+def test_a_change_made_by_another_process_is_seen_by_the_cached_slot_list(
+    store: Store, db_url: str
+) -> None:
+    _load(store)
+    assert store.slots.list() == [SANG, CHIEU, ONCE]  # read once: now cached
+    other = open_store(db_url, run_migrations=False)  # another process, same database
+    try:
+        other.slots.delete(ONCE.id)
+        later = Slot(id="toi", program_id="tin-chieu", time=time(20), days=frozenset({2}))
+        other.slots.create(later)
+    finally:
+        other.close()
+    assert store.slots.list() == [SANG, CHIEU, later]
 
 
 def test_programs_and_slots_keep_the_order_they_were_written_in(store: Store) -> None:

@@ -1,6 +1,7 @@
 """Typed identities: segments name a script id or a path in separate fields; announcements get
 a table of their own (they were one-off slots named ``ann-<id>-<n>``); the as-run log knows
-where something aired (``cluster``), which render was played, and why it differs from the plan.
+where something aired (``cluster``), which render was played, and why it differs from the plan;
+a revision counter tells readers whether the timetable changed since they last read it.
 
 Revision ID: 0002_typed_identities
 Revises: 0001_initial
@@ -133,6 +134,14 @@ def _move_announcement_slots() -> None:
 
 def upgrade() -> None:
     op.create_table(
+        "timetable_revision",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.CheckConstraint("id = 1", name=op.f("ck_timetable_revision_single_row")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_timetable_revision")),
+    )
+    op.execute("INSERT INTO timetable_revision (id, revision) VALUES (1, 0)")
+    op.create_table(
         "announcements",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("program_id", sa.String(100), nullable=False),
@@ -195,3 +204,4 @@ def downgrade() -> None:
         batch.drop_column("announcement_id")
     op.drop_index(op.f("ix_announcements_first_start"), table_name="announcements")
     op.drop_table("announcements")
+    op.drop_table("timetable_revision")
