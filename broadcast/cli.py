@@ -425,6 +425,34 @@ def devices() -> None:
 
 @app.command()
 @reports_errors
+def engine(
+    device: Annotated[
+        str | None, typer.Option(help="Output device, by index or name (default: settings)")
+    ] = None,
+    sink: Annotated[
+        str, typer.Option(help="'sound' (the sound card) or 'file:DIR' (WAV files, no card)")
+    ] = "sound",
+    state: Annotated[Path | None, typer.Option(help="State file to keep")] = None,
+) -> None:
+    """Run the audio engine in this terminal: JSON-line commands on stdin, reports on stdout.
+
+    The station starts its own engine; this is for trying the sound card or the protocol
+    by hand (see README, "The audio engine and its protocol").
+    """
+    from broadcast.engine.client import engine_args_from_settings
+    from broadcast.engine.server import main as engine_main
+
+    cfg = settings()
+    args = engine_args_from_settings(cfg) + ["--sink", sink]
+    if device is not None:
+        args += ["--device", device]
+    if state is not None:
+        args += ["--state", str(state)]
+    raise typer.Exit(engine_main(args))
+
+
+@app.command()
+@reports_errors
 def play(
     file: Annotated[Path, typer.Argument(help="Audio (.wav/.mp3) or script (.txt/.md/.docx)")],
 ) -> None:
