@@ -266,16 +266,24 @@ def serve(
 
     from api.app import create_app
     from api.bootstrap import ensure_admin
+    from broadcast.engine.client import engine_sink_from_settings
     from broadcast.playout.player import Player
-    from broadcast.playout.sounddevice_sink import sink_from_settings
     from broadcast.station.runtime import Station
 
     setup_logging()
     cfg = settings()
     store = open_configured_store(cfg)
-    player = Player(sink_from_settings(cfg))
-    station = Station(cfg, store, player, example_timetable=EXAMPLE_TIMETABLE)
-    station.startup()
+    # The audio engine runs in a process of its own: nothing done here can delay a sample.
+    sink = engine_sink_from_settings(cfg)
+    station = Station(
+        cfg, store, Player(sink), example_timetable=EXAMPLE_TIMETABLE,
+        heard_before=sink.heard_before,
+    )
+    try:
+        station.startup()
+    except BaseException:
+        sink.close()
+        raise
     try:
         token = ensure_admin(store, cfg)
         if token is not None:
@@ -432,6 +440,34 @@ def devices() -> None:
             f"{mark} {device.index:>3}  {device.name}  ({device.host_api}, "
             f"{device.max_output_channels} kênh, {device.default_samplerate:.0f} Hz)"
         )
+
+
+@app.command()
+@reports_errors
+def engine(
+    device: Annotated[
+        str | None, typer.Option(help="Output device, by index or name (default: settings)")
+    ] = None,
+    sink: Annotated[
+        str, typer.Option(help="'sound' (the sound card) or 'file:DIR' (WAV files, no card)")
+    ] = "sound",
+    state: Annotated[Path | None, typer.Option(help="State file to keep")] = None,
+) -> None:
+    """Run the audio engine in this terminal: JSON-line commands on stdin, reports on stdout.
+
+    The station starts its own engine; this is for trying the sound card or the protocol
+    by hand (see README, "The audio engine and its protocol").
+    """
+    from broadcast.engine.client import engine_args_from_settings
+    from broadcast.engine.server import main as engine_main
+
+    cfg = settings()
+    args = engine_args_from_settings(cfg) + ["--sink", sink]
+    if device is not None:
+        args += ["--device", device]
+    if state is not None:
+        args += ["--state", str(state)]
+    raise typer.Exit(engine_main(args))
 
 
 @app.command()

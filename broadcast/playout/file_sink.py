@@ -4,7 +4,8 @@ Timing follows a :class:`Clock`: a block is "played" when the clock reaches its 
 with a ``ManualClock`` tests of other layers (scheduler, player, as-run log) drive air
 time explicitly, and with the ``SystemClock`` it runs in real time. A start scheduled
 for ``when`` is taken to be heard exactly at ``when`` (an ideal device). Faults can be
-injected: a missing device, or a device that fails after some seconds of audio.
+injected: a missing device, or a device that fails after some seconds of audio (the
+playback then ends CUT, or FAILED if nothing had been heard).
 """
 
 from __future__ import annotations
@@ -186,7 +187,7 @@ class FileSink:
                 ):
                     end = start + timedelta(seconds=written / self._rate)
                     handle.finish(
-                        EndReason.CUT if written else EndReason.FAILED,
+                        EndReason.CUT if written else EndReason.FAILED,  # heard, then cut
                         end,
                         PlayoutError(
                             f"Thiết bị âm thanh '{self._name}' bị lỗi khi đang phát.",

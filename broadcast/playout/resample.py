@@ -10,7 +10,6 @@ from __future__ import annotations
 from math import gcd
 
 import numpy as np
-from scipy.signal import resample_poly
 
 # resample_poly's default filter spans about 10 input samples each side; keep a margin.
 _CONTEXT_MIN = 64
@@ -61,6 +60,10 @@ class StreamResampler:
         return out[:keep]
 
     def _emit(self, usable: int, lookahead: np.ndarray) -> np.ndarray:
+        # Imported here: scipy.signal costs most of a second, and a program already at the
+        # output rate (the usual case) never needs it; the audio engine starts faster.
+        from scipy.signal import resample_poly
+
         body = self._pending[:usable]
         padded = np.concatenate([self._history, body, lookahead])
         y = resample_poly(padded, self.up, self.down).astype(np.float32, copy=False)

@@ -35,6 +35,16 @@ class EndReason(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class HeardBefore:
+    """A playback of an earlier run, as the output recorded it (e.g. the audio engine's state
+    file): when it started, the last instant known heard, and how it ended."""
+
+    started: datetime
+    heard_until: datetime
+    reason: str | None  # "completed", "stopped", "cut", "failed"; None: still playing
+
+
+@dataclass(frozen=True)
 class SinkHealth:
     """Whether the output can be heard now: ``device`` as the operator knows it, and the
     reason when it cannot."""

@@ -6,7 +6,9 @@ instant: PortAudio's stream clock is tied to the wall clock by sampling both tog
 The callback only copies from the program's ring buffer (filled by a reader thread),
 mixes, applies the gain and fades; it never waits. A monitor thread turns callback
 events into handle updates at the instants the audio actually left, logs underflows,
-and notices a device that stopped (the playbacks then fail, naming the device).
+and notices a device that stopped: a playback already heard then ends CUT at the last
+instant handed to the device, one not yet heard ends FAILED, both naming the device. A
+lost stream is dropped with everything its callback held; the next ``open`` starts clean.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import collections
 import enum
 import logging
+import os
 import queue
 import sys
 import threading
@@ -117,12 +120,39 @@ class _State(enum.Enum):
     DONE = 3
 
 
+class _Stream:
+    """One PortAudio output stream and everything its callback owns.
+
+    Each stream opened gets a new one, so nothing of a stream that was lost or closed
+    (its voices, queued events, counters, clock offset) can reach the next: when a sound
+    server came back, a lost stream's voices used to be mixed again by the new stream.
+    """
+
+    def __init__(self) -> None:
+        self.pa: Any = None  # the sounddevice.OutputStream
+        self.incoming: collections.deque[_Voice] = collections.deque()
+        self.voices: list[_Voice] = []  # owned by the callback
+        self.events: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+        self.mix = np.zeros(8192, dtype=np.float32)
+        self.offset = 0.0  # wall clock (epoch seconds) minus this stream's time
+        self.last_callback = time.monotonic()
+        self.callbacks = 0
+        self.max_lead = 0.0  # the most ahead of "now" a callback was asked to fill
+        self.retired = False  # discarded: its callback writes silence and touches nothing
+        self.priority_tried = False
+        self.closing = threading.Event()
+        self.monitor: threading.Thread | None = None
+
+
 class _Voice:
     """One program inside the callback; only the callback thread mutates it."""
 
-    def __init__(self, handle: PlaybackHandle, start_stream_time: float | None) -> None:
+    def __init__(
+        self, handle: PlaybackHandle, stream: _Stream, start_stream_time: float | None
+    ) -> None:
         self.handle = handle
         self.source = handle.source
+        self.stream = stream
         self.start_stream_time = start_stream_time
         self.state = _State.PENDING
         # A stop request, set from another thread: fade length, and when the fade begins
@@ -135,7 +165,11 @@ class _Voice:
 
 
 class SounddeviceSink:
-    """A PortAudio output device, opened ahead and fed by a callback."""
+    """A PortAudio output device, opened ahead and fed by a callback.
+
+    ``realtime_priority``: if set, the audio callback thread asks for ``SCHED_RR`` at that
+    priority the first time it runs (best effort; refused without the privilege).
+    """
 
     def __init__(
         self,
@@ -147,6 +181,7 @@ class SounddeviceSink:
         latency: float = 0.25,
         blocksize: int = 1024,
         watchdog_seconds: float = 2.0,
+        realtime_priority: int | None = None,
     ) -> None:
         self.device_spec = device
         self.preferred_rate = samplerate
@@ -155,23 +190,14 @@ class SounddeviceSink:
         self.latency = latency
         self.blocksize = blocksize
         self.watchdog_seconds = watchdog_seconds
+        self.realtime_priority = realtime_priority
         self.underflows = 0  # over the sink's life, for the operator's status page
+        self.last_error: PlayoutError | None = None  # why the device last failed to open or ran
         self._device: DeviceInfo | None = None
         self._rate = samplerate
         self._channels = 1
-        self._stream: Any = None
-        self._offset = 0.0  # wall clock (epoch seconds) minus PortAudio stream time
-        self._incoming: collections.deque[_Voice] = collections.deque()
-        self._voices: list[_Voice] = []  # owned by the callback
+        self._stream: _Stream | None = None
         self._live: dict[int, _Voice] = {}  # handle id -> voice, for stop() and failures
-        self._events: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
-        self._mix = np.zeros(8192, dtype=np.float32)
-        self._last_callback = 0.0
-        self._callbacks = 0
-        self._max_lead = 0.0  # the most ahead of "now" a callback was asked to fill
-        self._failed = False
-        self._monitor: threading.Thread | None = None
-        self._closing = threading.Event()
         self._lock = threading.RLock()
 
     @property
@@ -187,62 +213,81 @@ class SounddeviceSink:
     @property
     def output_latency(self) -> float:
         stream = self._stream
-        buffered = float(stream.latency) if stream is not None else self.latency
+        if stream is None or stream.pa is None:
+            buffered, lead = self.latency, 0.0
+        else:
+            buffered, lead = float(stream.pa.latency), stream.max_lead
         # How far ahead callbacks were seen filling, plus the block being filled now.
-        return max(buffered, self._max_lead) + self.blocksize / self._rate + 0.005
+        return max(buffered, lead) + self.blocksize / self._rate + 0.005
 
     @property
     def is_open(self) -> bool:
-        return self._stream is not None and not self._failed
+        return self._stream is not None
+
+    @property
+    def last_callback_age(self) -> float | None:
+        """Seconds since the device last asked for audio (None when no stream is open)."""
+        stream = self._stream
+        return None if stream is None else time.monotonic() - stream.last_callback
 
     def open(self) -> None:
         with self._lock:
-            if self.is_open:
-                return
             if self._stream is not None:
-                self._discard_stream()
-            sd = load_sounddevice()
-            # The callback is Python: it must win the GIL from busy threads (the HTTP
-            # server under load) well within one block, not after the 5 ms default.
-            sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_SECONDS))
+                return
             try:
-                device = resolve_device(self.device_spec)
-            except PlayoutError:
-                rescan_devices()  # maybe plugged in since PortAudio started
-                device = resolve_device(self.device_spec)
-            self._device = device
-            self._channels = self.requested_channels or min(2, device.max_output_channels)
-            self._rate = self._pick_rate(sd, device)
-            try:
-                stream = sd.OutputStream(
-                    device=device.index,
-                    samplerate=self._rate,
-                    channels=self._channels,
-                    dtype="float32",
-                    latency=self.latency,
-                    blocksize=self.blocksize,
-                    callback=self._callback,
-                )
-                stream.start()
-            except (sd.PortAudioError, ValueError) as exc:
-                raise PlayoutError(
-                    f"Không mở được thiết bị âm thanh '{device.name}': {exc}",
-                    code="device_failed",
-                ) from exc
-            self._stream = stream
-            self._failed = False
-            self._last_callback = time.monotonic()
-            self._await_callbacks(stream)
-            self._offset = self._measure_offset()
-            self._closing.clear()
-            self._monitor = threading.Thread(
-                target=self._run_monitor, name="playout-monitor", daemon=True
+                self._open_stream()
+            except PlayoutError as exc:
+                self.last_error = exc
+                raise
+            self.last_error = None
+
+    def _open_stream(self) -> None:
+        sd = load_sounddevice()
+        # The callback is Python: it must win the GIL from busy threads (the HTTP
+        # server under load) well within one block, not after the 5 ms default.
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_SECONDS))
+        try:
+            device = resolve_device(self.device_spec)
+        except PlayoutError:
+            rescan_devices()  # maybe plugged in since PortAudio started
+            device = resolve_device(self.device_spec)
+        self._device = device
+        self._channels = self.requested_channels or min(2, device.max_output_channels)
+        self._rate = self._pick_rate(sd, device)
+        stream = _Stream()
+
+        def callback(outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+            self._callback(stream, outdata, frames, time_info, status)
+
+        try:
+            pa = sd.OutputStream(
+                device=device.index,
+                samplerate=self._rate,
+                channels=self._channels,
+                dtype="float32",
+                latency=self.latency,
+                blocksize=self.blocksize,
+                callback=callback,
             )
-            self._monitor.start()
-            log.info(
-                "output open: '%s' %d Hz %d ch, latency %.1f ms",
-                device.name, self._rate, self._channels, stream.latency * 1000,
-            )
+            pa.start()
+        except (sd.PortAudioError, ValueError) as exc:
+            raise PlayoutError(
+                f"Không mở được thiết bị âm thanh '{device.name}': {exc}",
+                code="device_failed",
+            ) from exc
+        stream.pa = pa
+        stream.last_callback = time.monotonic()
+        self._await_callbacks(stream)
+        stream.offset = self._measure_offset(stream)
+        self._stream = stream
+        stream.monitor = threading.Thread(
+            target=self._run_monitor, args=(stream,), name="playout-monitor", daemon=True
+        )
+        stream.monitor.start()
+        log.info(
+            "output open: '%s' %d Hz %d ch, latency %.1f ms",
+            device.name, self._rate, self._channels, pa.latency * 1000,
+        )
 
     def start_at(
         self, source: ProgramSource, when: datetime | None = None, *, ref: str | None = None
@@ -250,27 +295,31 @@ class SounddeviceSink:
         self.open()
         source.prepare(self._rate)
         with self._lock:
-            self._offset = self._measure_offset()  # the two clocks drift apart slowly
-            start = None if when is None else to_epoch(when) - self._offset
+            stream = self._stream
+            if stream is None:  # lost since open(): open a new one (or raise why not)
+                self.open()
+                stream = self._stream
+                assert stream is not None
+            stream.offset = self._measure_offset(stream)  # the two clocks drift apart slowly
+            start = None if when is None else to_epoch(when) - stream.offset
             handle = PlaybackHandle(
                 source, device=self.name, scheduled=when, request_stop=self._request_stop,
                 ref=ref,
             )
-            voice = _Voice(handle, start)
+            voice = _Voice(handle, stream, start)
             self._live[id(handle)] = voice
-            self._incoming.append(voice)
+            stream.incoming.append(voice)
         return handle
 
     def health(self) -> SinkHealth:
-        """Open and fed by the device: ok; failed: not ok; closed: whether the device exists."""
-        if self._stream is not None and not self._failed:
-            if self._stream_stalled():
+        """Open and fed by the device: ok; lost: not ok; closed: whether the device exists."""
+        stream = self._stream
+        if stream is not None:
+            if self._stream_stalled(stream):
                 return SinkHealth(False, self.name, f"Thiết bị '{self.name}' không nhận âm thanh.")
             return SinkHealth(True, self.name)
-        if self._failed:
-            return SinkHealth(
-                False, self.name, f"Thiết bị âm thanh '{self.name}' ngừng hoạt động."
-            )
+        if self.last_error is not None:
+            return SinkHealth(False, self.name, self.last_error.message)
         try:
             return SinkHealth(True, resolve_device(self.device_spec).name)
         except PlayoutError as exc:
@@ -278,47 +327,60 @@ class SounddeviceSink:
 
     def close(self) -> None:
         with self._lock:
-            self._closing.set()
-            if self._monitor is not None and self._monitor is not threading.current_thread():
-                self._monitor.join(timeout=2.0)
-            self._monitor = None
-            self._discard_stream()
-            for voice in list(self._live.values()):
-                voice.handle.finish(EndReason.STOPPED, from_epoch(time.time()))
+            stream, self._stream = self._stream, None
+            live = list(self._live.values())
             self._live.clear()
-            self._incoming.clear()
-            self._voices = []
+        if stream is not None:
+            stream.closing.set()
+            monitor = stream.monitor
+            if monitor is not None and monitor is not threading.current_thread():
+                monitor.join(timeout=2.0)  # it ends what already ended, at its instant
+            self._discard(stream, wait=True)
+        now = from_epoch(time.time())
+        for voice in live:
+            voice.handle.finish(EndReason.STOPPED, now)
 
     # The audio callback: no locks held for long, no I/O, no allocation in the steady state.
 
-    def _callback(self, outdata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
-        self._last_callback = time.monotonic()
-        self._callbacks += 1
+    def _callback(
+        self, stream: _Stream, outdata: np.ndarray, frames: int, time_info: Any, status: Any
+    ) -> None:
+        if stream.retired:
+            outdata.fill(0.0)
+            return
+        stream.last_callback = time.monotonic()
+        stream.callbacks += 1
+        if self.realtime_priority is not None and not stream.priority_tried:
+            stream.priority_tried = True
+            stream.events.put(("priority", raise_thread_priority(self.realtime_priority)))
         if status.output_underflow:
             self.underflows += 1
-            self._events.put(("underflow", len(self._voices)))
-            for voice in self._voices:
+            stream.events.put(("underflow", len(stream.voices)))
+            for voice in stream.voices:
                 if voice.state is _State.PLAYING:
                     voice.handle.underflows += 1
         dac = time_info.outputBufferDacTime or (time_info.currentTime + self.latency)
         if time_info.currentTime:
-            self._max_lead = max(self._max_lead, dac - time_info.currentTime)
-        if len(self._mix) < frames:
-            self._mix = np.zeros(frames, dtype=np.float32)
-        mix = self._mix[:frames]
+            stream.max_lead = max(stream.max_lead, dac - time_info.currentTime)
+        if len(stream.mix) < frames:
+            stream.mix = np.zeros(frames, dtype=np.float32)
+        mix = stream.mix[:frames]
         mix.fill(0.0)
-        while self._incoming:
-            self._voices.append(self._incoming.popleft())
-        for voice in self._voices:
-            self._render(voice, mix, frames, dac)
-        if any(v.state is _State.DONE for v in self._voices):
-            self._voices = [v for v in self._voices if v.state is not _State.DONE]
+        while stream.incoming:
+            stream.voices.append(stream.incoming.popleft())
+        for voice in stream.voices:
+            self._render(stream, voice, mix, frames, dac)
+        if any(v.state is _State.DONE for v in stream.voices):
+            stream.voices = [v for v in stream.voices if v.state is not _State.DONE]
         if self.gain != 1.0:
             mix *= self.gain
         outdata[:] = mix[:, None]
 
-    def _render(self, voice: _Voice, mix: np.ndarray, frames: int, dac: float) -> None:
+    def _render(
+        self, stream: _Stream, voice: _Voice, mix: np.ndarray, frames: int, dac: float
+    ) -> None:
         rate = self._rate
+        events = stream.events
         k = 0
         if voice.state is _State.PENDING:
             if voice.fade_frames is not None and (
@@ -327,7 +389,7 @@ class SounddeviceSink:
                 or voice.stop_stream_time <= voice.start_stream_time
             ):  # stopped before it began
                 voice.state = _State.DONE
-                self._events.put(("ended", voice, EndReason.STOPPED, dac))
+                events.put(("ended", voice, EndReason.STOPPED, dac))
                 return
             if voice.start_stream_time is not None:
                 k = round((voice.start_stream_time - dac) * rate)
@@ -335,7 +397,7 @@ class SounddeviceSink:
                     return
                 k = max(k, 0)
             voice.state = _State.PLAYING
-            self._events.put(("started", voice, dac + k / rate))
+            events.put(("started", voice, dac + k / rate))
         want = frames - k
         if len(voice.buf) < want:
             voice.buf = np.zeros(want, dtype=np.float32)
@@ -346,7 +408,7 @@ class SounddeviceSink:
             buf[n:] = 0.0
             if not exhausted:
                 voice.handle.underruns += 1
-                self._events.put(("underrun", voice))
+                events.put(("underrun", voice))
         if voice.fade_frames is not None:
             j = 0  # where in this block the fade begins
             if not voice.fading and voice.stop_stream_time is not None:
@@ -362,40 +424,44 @@ class SounddeviceSink:
                     mix[k:] += buf
                     voice.state = _State.DONE
                     end = dac + (k + silent_at) / rate
-                    self._events.put(("ended", voice, EndReason.STOPPED, end))
+                    events.put(("ended", voice, EndReason.STOPPED, end))
                     return
         mix[k:] += buf
         if exhausted:
             voice.state = _State.DONE
-            self._events.put(("ended", voice, EndReason.COMPLETED, dac + (k + n) / rate))
+            events.put(("ended", voice, EndReason.COMPLETED, dac + (k + n) / rate))
 
     # Outside the callback.
 
     def _request_stop(
         self, handle: PlaybackHandle, fade_seconds: float, at: datetime | None
     ) -> None:
+        # No lock: a stop must never wait for an open() in progress.
         voice = self._live.get(id(handle))
         if voice is None:
             return
         if at is not None:
-            voice.stop_stream_time = to_epoch(at) - self._offset
+            voice.stop_stream_time = to_epoch(at) - voice.stream.offset
         voice.fade_frames = max(1, int(fade_seconds * self._rate))
-        if not self.is_open:  # nothing is running the callback: end it here
+        if self._stream is not voice.stream:  # nothing is running its callback: end it here
             self._live.pop(id(handle), None)
             handle.finish(EndReason.STOPPED, from_epoch(time.time()))
 
-    def _run_monitor(self) -> None:
+    def _run_monitor(self, stream: _Stream) -> None:
         pending_ends: list[tuple[float, _Voice, EndReason]] = []
         warned_underflow = 0.0
-        while not self._closing.is_set():
+        while not stream.closing.is_set():
+            events = []
             try:
-                event = self._events.get(timeout=0.02)
+                events.append(stream.events.get(timeout=0.02))
+                while True:
+                    events.append(stream.events.get_nowait())
             except queue.Empty:
-                event = None
-            if event is not None:
+                pass
+            for event in events:
                 kind = event[0]
                 if kind == "started":
-                    voice, at = event[1], event[2] + self._offset
+                    voice, at = event[1], event[2] + stream.offset
                     voice.handle.mark_started(from_epoch(at))
                     scheduled = voice.handle.scheduled
                     late = ""
@@ -403,66 +469,98 @@ class SounddeviceSink:
                         late = f", {1000 * (at - to_epoch(scheduled)):+.1f} ms"
                     log.info("on air: %s (DAC time%s)", voice.source.path.name, late)
                 elif kind == "ended":
-                    pending_ends.append((event[3] + self._offset, event[1], event[2]))
+                    pending_ends.append((event[3] + stream.offset, event[1], event[2]))
                 elif kind == "underflow" and time.monotonic() - warned_underflow > 5.0:
                     warned_underflow = time.monotonic()
                     log.warning("output underflow on '%s' (total %d)", self.name, self.underflows)
                 elif kind == "underrun":
                     log.warning("program buffer ran dry: %s", event[1].source.path.name)
+                elif kind == "priority":
+                    log.info(
+                        "audio thread real-time priority %s",
+                        "granted" if event[1] else "refused (running at normal priority)",
+                    )
             now = time.time()
             for item in [p for p in pending_ends if p[0] <= now]:
                 pending_ends.remove(item)
                 self._live.pop(id(item[1].handle), None)
                 item[1].handle.finish(item[2], from_epoch(item[0]))
-            if self._stream_stalled():
-                self._fail_device(pending_ends)
+            if self._stream_stalled(stream):
+                self._fail_device(stream, pending_ends)
                 return
         for at, voice, reason in pending_ends:
             voice.handle.finish(reason, from_epoch(at))
 
-    def _await_callbacks(self, stream: Any, timeout: float = 3.0) -> None:
+    def _await_callbacks(self, stream: _Stream, timeout: float = 3.0) -> None:
         """Warm means running: wait until the device asks for audio (a sound server that
         was idle may hold the first request back for a while)."""
-        seen = self._callbacks
+        seen = stream.callbacks
         deadline = time.monotonic() + timeout
-        while self._callbacks < seen + 3 and time.monotonic() < deadline and stream.active:
+        while stream.callbacks < seen + 3 and time.monotonic() < deadline and stream.pa.active:
             time.sleep(0.005)
-        if self._callbacks < seen + 3:
+        if stream.callbacks < seen + 3:
             log.warning("output '%s' is slow to start (no audio requested yet)", self.name)
 
-    def _stream_stalled(self) -> bool:
-        stream = self._stream
-        if stream is None:
-            return False
-        if not stream.active:
+    def _stream_stalled(self, stream: _Stream) -> bool:
+        if not stream.pa.active:
             return True
         # Before the first callbacks a sound server may legitimately hold the stream back.
-        limit = self.watchdog_seconds if self._callbacks > 3 else max(self.watchdog_seconds, 5.0)
-        return time.monotonic() - self._last_callback > limit
+        limit = self.watchdog_seconds if stream.callbacks > 3 else max(self.watchdog_seconds, 5.0)
+        return time.monotonic() - stream.last_callback > limit
 
-    def _fail_device(self, pending_ends: list[tuple[float, _Voice, EndReason]]) -> None:
-        error = PlayoutError(
-            f"Thiết bị âm thanh '{self.name}' ngừng hoạt động khi đang phát.",
-            code="device_failed",
-        )
-        log.error("%s", error)
-        self._failed = True
-        now = from_epoch(time.time())
+    def _fail_device(
+        self, stream: _Stream, pending_ends: list[tuple[float, _Voice, EndReason]]
+    ) -> None:
+        """The device stopped asking for audio: end every playback of ``stream`` and drop it.
+
+        A playback heard before the device stopped ends CUT at the last instant that was
+        handed to the device; one not heard yet ends FAILED. The stream and everything it
+        held is discarded, so a stream opened later starts clean.
+        """
+        with self._lock:
+            if self._stream is not stream:
+                return  # closed meanwhile: close() ends the playbacks
+            self._stream = None
+            stream.retired = True
+            live = [v for v in self._live.values() if v.stream is stream]
+            for voice in live:
+                self._live.pop(id(voice.handle), None)
+            cut = PlayoutError(
+                f"Thiết bị âm thanh '{self.name}' ngừng hoạt động khi đang phát.",
+                code="device_failed",
+            )
+            failed = PlayoutError(
+                f"Thiết bị âm thanh '{self.name}' ngừng hoạt động trước khi chương trình "
+                "được phát ra.",
+                code="device_failed",
+            )
+            self.last_error = cut
+        log.error("%s", cut)
+        # The last block was handed over at the last callback; nothing later was heard.
+        lost_at = time.time() - (time.monotonic() - stream.last_callback)
         for at, voice, reason in pending_ends:
-            voice.handle.finish(reason, from_epoch(at))
-        for voice in list(self._live.values()):
-            voice.handle.finish(EndReason.FAILED, now, error)
-        self._live.clear()
-        self._incoming.clear()
+            if at <= lost_at:
+                voice.handle.finish(reason, from_epoch(at))
+        now = from_epoch(time.time())
+        for voice in live:
+            handle = voice.handle
+            started = None if handle.actual_start is None else to_epoch(handle.actual_start)
+            if started is not None and started < lost_at:
+                heard = started + voice.source.frames_read / self._rate
+                handle.finish(EndReason.CUT, from_epoch(max(started, min(heard, lost_at))), cut)
+            else:
+                handle.finish(EndReason.FAILED, now, failed)
         # Closing a stream whose server vanished can block: do it off this thread.
-        stream, self._stream = self._stream, None
-        threading.Thread(target=_abort_quietly, args=(stream,), daemon=True).start()
+        self._discard(stream, wait=False)
 
-    def _discard_stream(self) -> None:
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            closer = threading.Thread(target=_abort_quietly, args=(stream,), daemon=True)
-            closer.start()
+    def _discard(self, stream: _Stream, *, wait: bool) -> None:
+        stream.retired = True
+        stream.closing.set()
+        if stream.pa is None:
+            return
+        closer = threading.Thread(target=_abort_quietly, args=(stream.pa,), daemon=True)
+        closer.start()
+        if wait:
             closer.join(timeout=3.0)
 
     def _pick_rate(self, sd: ModuleType, device: DeviceInfo) -> int:
@@ -480,17 +578,25 @@ class SounddeviceSink:
             code="device_failed",
         )
 
-    def _measure_offset(self) -> float:
+    def _measure_offset(self, stream: _Stream) -> float:
         """Wall clock minus stream clock, from the tightest of a few paired readings."""
-        stream = self._stream
-        best_span, best = float("inf"), self._offset
+        best_span, best = float("inf"), stream.offset
         for _ in range(25):
             before = time.time()
-            stream_time = stream.time
+            stream_time = stream.pa.time
             after = time.time()
             if after - before < best_span:
                 best_span, best = after - before, (before + after) / 2 - stream_time
         return best
+
+
+def raise_thread_priority(priority: int) -> bool:
+    """Ask for real-time round-robin scheduling for the calling thread; False if refused."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_RR, os.sched_param(priority))
+    except (AttributeError, OSError):
+        return False
+    return True
 
 
 def _abort_quietly(stream: Any) -> None:
@@ -499,7 +605,6 @@ def _abort_quietly(stream: Any) -> None:
         stream.close()
     except Exception:  # the device is already gone; nothing more to release
         log.debug("closing a failed stream raised", exc_info=True)
-
 
 
 def sink_from_settings(settings: Any) -> SounddeviceSink:

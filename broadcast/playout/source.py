@@ -115,6 +115,10 @@ class ProgramSource:
                     code="source_rate_mismatch",
                 )
             return
+        if not self.path.is_file():
+            raise PlayoutError(
+                f"Không tìm thấy tệp chương trình '{self.path}'.", code="program_unreadable"
+            )
         try:
             info = soundfile.info(str(self.path))
         except (OSError, RuntimeError, soundfile.LibsndfileError) as exc:

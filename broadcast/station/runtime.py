@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -29,6 +30,7 @@ from zoneinfo import ZoneInfo
 from broadcast.clock import Clock
 from broadcast.errors import BroadcastError, PlayoutError, StoreError
 from broadcast.playout.player import PlaybackReport, Player
+from broadcast.playout.sink import HeardBefore
 from broadcast.render import Renderer
 from broadcast.scheduling.interruption import takes_the_air
 from broadcast.scheduling.misfire import classify_start
@@ -85,7 +87,11 @@ class Station:
         clock: Clock | None = None,
         timer: Timer | None = None,
         example_timetable: Path | None = None,
+        heard_before: Callable[[str], HeardBefore | None] | None = None,
     ) -> None:
+        """``heard_before(ref)``: what the output recorded, in an earlier run, of the
+        playback named ``ref`` (the audio engine's state file), to close after a crash the
+        log entries left on air with the airtime really heard."""
         self.settings = settings
         self.store = store
         self.player = player
@@ -100,6 +106,7 @@ class Station:
         self.render_ahead = timedelta(seconds=settings.render_ahead_seconds)
         self.lead = timedelta(seconds=max(PREPARE_LEAD_SECONDS, settings.hook_lead_seconds))
         self.example_timetable = example_timetable
+        self._heard_before = heard_before
         if timer is None:
             from broadcast.scheduling.apscheduler_adapter import APTimer
 
@@ -136,7 +143,16 @@ class Station:
             self._recover(last_seen, now)
         self.timer.every(PLAN_INTERVAL_SECONDS, self.plan)
         self.plan()
+        # Keep the line to the amplifier open and warm from the start, so that health tells
+        # at once whether the output can be heard (and a lost device is noticed).
+        threading.Thread(target=self._open_output, name="open-output", daemon=True).start()
         log.info("station started (timezone %s)", self.settings.timezone)
+
+    def _open_output(self) -> None:
+        try:
+            self.player.prepare()
+        except PlayoutError as exc:
+            log.error("the sound output cannot be opened: %s", exc)
 
     def shutdown(self) -> None:
         self._started = False
@@ -171,7 +187,25 @@ class Station:
         return min(marks) if marks else None
 
     def _close_unfinished(self, last_seen: datetime | None, now: datetime) -> None:
+        """Entries left on air by a station that died: what the output recorded of them
+        (the audio engine's state file) when it can tell, else the last sign of life."""
+        restarted = (
+            "Trạm phát dừng đột ngột trong khi phát; đã khởi động lại lúc "
+            f"{now.astimezone(self.tz):%H:%M:%S %d/%m/%Y}."
+        )
         for entry in self.store.as_run.unfinished():
+            heard = self._heard_before(_ref(entry.id)) if self._heard_before else None
+            if heard is not None:
+                completed = heard.reason == "completed"
+                self.store.as_run.finish(
+                    entry.id,
+                    outcome=Outcome.AIRED if completed else Outcome.INTERRUPTED,
+                    actual_start=heard.started,
+                    end=heard.heard_until,
+                    lateness=heard.started - entry.scheduled_start,
+                    error=None if completed else restarted,
+                )
+                continue
             started = entry.actual_start or entry.scheduled_start
             end = max(last_seen or started, started)
             self.store.as_run.finish(
@@ -179,10 +213,7 @@ class Station:
                 outcome=Outcome.INTERRUPTED,
                 actual_start=started,
                 end=end,
-                error=(
-                    "Trạm phát dừng đột ngột trong khi phát; đã khởi động lại lúc "
-                    f"{now.astimezone(self.tz):%H:%M:%S %d/%m/%Y}."
-                ),
+                error=restarted,
             )
 
     def _recover(self, last_seen: datetime, now: datetime) -> None:
@@ -340,7 +371,7 @@ class Station:
             )
             try:
                 self.player.play(
-                    record.wav_path, when, current.priority, tag=tag, ref=f"as-run:{entry.id}"
+                    record.wav_path, when, current.priority, tag=tag, ref=_ref(entry.id)
                 )
             except PlayoutError as exc:  # the air was taken in the meantime
                 self.store.as_run.finish(
@@ -571,6 +602,11 @@ class Station:
             engines=engines,
             components=components,
         )
+
+
+def _ref(entry_id: int) -> str:
+    """How a playback is named on the output: by its as-run entry."""
+    return f"as-run:{entry_id}"
 
 
 def _is_job_key(key: object) -> TypeGuard[tuple[JobKind, AiringKey]]:

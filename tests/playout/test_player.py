@@ -166,7 +166,10 @@ def test_device_failure_mid_broadcast_is_reported_and_the_player_recovers(
     run_clock(clock, T0 + timedelta(seconds=1.5))
     assert failing.wait(2)
     report = failing.report
-    assert report.outcome is Outcome.INTERRUPTED  # heard for a second, then cut
+    # heard for a second, then cut by the fault: interrupted, with the device's error
+    assert report.outcome is Outcome.INTERRUPTED
+    assert failing.handle.end_reason is EndReason.CUT
+    assert report.end == T0 + timedelta(seconds=1)
     assert report.error_code == "device_failed"
     assert "Loa xã" in report.error.message
     sink.fail_after_seconds = None  # the card is back

@@ -128,18 +128,23 @@ def test_stop_fades_out_and_silence_follows(sink, recorder, tmp_path):
 def test_device_failure_mid_broadcast_is_reported_and_the_next_play_works(
     virtual_speaker, sink, tmp_path
 ):
-    """The sound server dies under the player: failed, naming the device; then recovery."""
+    """The sound server dies under the player: heard then cut, naming the device; then
+    recovery."""
     player = Player(sink)
     player.prepare()
     long = player.play(write(tmp_path / "dai.wav", tone(20.0)))
     time.sleep(0.5)
+    stopped_at = time.time()
     virtual_speaker.stop()
     try:
         assert long.wait(10)
-        assert long.report.outcome is Outcome.FAILED
+        assert long.report.outcome is Outcome.INTERRUPTED
+        assert long.handle.end_reason is EndReason.CUT
         assert long.report.error_code == "device_failed"
         assert "pulse" in long.report.error.message
         assert long.report.actual_start is not None  # it had been on air
+        # the end is when the audio stopped, not when the watchdog noticed
+        assert abs(long.report.end.timestamp() - stopped_at) < 0.5
         assert player.current is None
     finally:
         restarted = VirtualSpeaker.start(virtual_speaker.directory)  # same socket, same env

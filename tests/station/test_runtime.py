@@ -238,6 +238,26 @@ def test_a_device_failing_mid_broadcast_ends_it_interrupted_with_what_was_heard(
     assert entry.error is not None and "Loa thử" in entry.error
 
 
+def test_health_is_degraded_when_the_data_disk_is_nearly_full(
+    settings: Settings, tmp_path: Path
+) -> None:
+    import shutil
+
+    free_mb = shutil.disk_usage(tmp_path).free // 2**20
+    for threshold, healthy in ((max(1, free_mb // 2), True), (free_mb + 1024, False)):
+        rig = Rig(settings.model_copy(update={"disk_min_free_mb": threshold}), tmp_path)
+        try:
+            rig.station.startup()
+            rig.settle()
+            health = rig.station.health()
+        finally:
+            rig.close()
+        [disk] = [c for c in health.components if c.name == "disk"]
+        assert disk.ok is healthy and health.ok is healthy
+        if not healthy:
+            assert "sắp đầy" in disk.detail
+
+
 def test_the_maximum_duration_cuts_a_long_program(rig: Rig) -> None:
     rig.add_program(text="Kính thưa bà con. " * 20)
     at = rig.at(10)
@@ -354,8 +374,9 @@ def test_a_crash_in_one_air_job_is_logged_and_the_next_slot_airs(
             raise RuntimeError("bug")
         real_prepare()
 
-    monkeypatch.setattr(rig.station.player, "prepare", crash_once)
     rig.station.startup()
+    rig.settle()
+    monkeypatch.setattr(rig.station.player, "prepare", crash_once)
     first = rig.wait_for_entry("mot")
     second = rig.wait_for_entry("hai")
     assert first.outcome is Outcome.FAILED and first.error == "Lỗi nội bộ khi phát."
