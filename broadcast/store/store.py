@@ -13,11 +13,14 @@ from broadcast.programs import Program
 from broadcast.scheduling.model import Adjustment, Slot
 from broadcast.store.asrun import AsRunRepo
 from broadcast.store.db import check_connection, create_engine_for, make_session_factory, migrate
+from broadcast.store.lexicon import LexiconRepo
 from broadcast.store.lock import StationLock
+from broadcast.store.recordings import RecordingRepo
 from broadcast.store.renders import RenderRepo
 from broadcast.store.scripts import ScriptRepo
 from broadcast.store.timetable import AdjustmentRepo, ProgramRepo, SlotRepo, replace_timetable
 from broadcast.store.users import UserRepo
+from broadcast.store.voices import TopicVoiceRepo, VoiceKeyRepo
 
 
 @dataclass
@@ -31,6 +34,10 @@ class Store:
     renders: RenderRepo
     as_run: AsRunRepo
     users: UserRepo
+    lexicon: LexiconRepo
+    recordings: RecordingRepo
+    topic_voices: TopicVoiceRepo
+    voice_keys: VoiceKeyRepo
 
     @classmethod
     def from_engine(cls, engine: Engine) -> Store:
@@ -45,6 +52,10 @@ class Store:
             renders=RenderRepo(sessions),
             as_run=AsRunRepo(sessions),
             users=UserRepo(sessions),
+            lexicon=LexiconRepo(sessions),
+            recordings=RecordingRepo(sessions),
+            topic_voices=TopicVoiceRepo(sessions),
+            voice_keys=VoiceKeyRepo(sessions),
         )
 
     def replace_timetable(

@@ -22,6 +22,10 @@ TABLES = {
     "users",
     "user_tokens",
     "station_lock",
+    "lexicon_entries",
+    "script_recordings",
+    "topic_voices",
+    "voice_keys",
 }
 
 
@@ -38,7 +42,7 @@ def test_migrate_from_empty_creates_every_table_and_matches_the_models(db_url: s
     try:
         assert current_revision(engine) is None
         migrate(engine)
-        assert current_revision(engine) == "0001_initial"
+        assert current_revision(engine) == "voices_0001"
         assert set(inspect(engine).get_table_names()) >= TABLES
         assert _diffs(engine) == []
     finally:
