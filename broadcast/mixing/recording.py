@@ -6,7 +6,8 @@ program's sample rate.
 Trimming looks at the level of 20 ms frames: the threshold sits a little above the
 recording's own noise floor (its quietest frames) and well under its speech, so a noisy room
 and a quiet one both trim at the first and last word; a short margin is kept so the breath
-before a word is not cut.
+before a word is not cut. A recording whose loud part is not clearly above its quiet part (a
+steady hiss, a microphone that picked up nothing) is refused as silent.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ MIN_SPEECH_SECONDS = 0.3
 NOISE_MARGIN_DB = 12.0  # threshold above the noise floor...
 SPEECH_MARGIN_DB = 30.0  # ...but at least this far under the loud part of the speech
 ABSOLUTE_FLOOR_DBFS = -60.0
+# Speech rises well above its own pauses; a steady hum or hiss does not.
+MIN_DYNAMICS_DB = 10.0
 GAIN_RANGE_DB = (-20.0, 30.0)
 PEAK_CEILING_DBFS = -1.0
 
@@ -68,8 +71,9 @@ def speech_bounds(samples: np.ndarray, sample_rate: int) -> tuple[int, int] | No
         return None
     floor = float(np.percentile(levels, 10))
     loud = float(np.percentile(levels, 95))
+    if loud - floor < MIN_DYNAMICS_DB:
+        return None
     threshold = max(min(floor + NOISE_MARGIN_DB, loud - SPEECH_MARGIN_DB), ABSOLUTE_FLOOR_DBFS)
-    # A noise floor close to the speech (no silence at all) leaves nothing to trim.
     voiced = np.flatnonzero(levels > threshold)
     if voiced.size == 0 or loud <= ABSOLUTE_FLOOR_DBFS:
         return None
