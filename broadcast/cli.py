@@ -334,13 +334,17 @@ def serve(
     from api.bootstrap import ensure_admin
     from broadcast.playout.player import Player
     from broadcast.playout.sounddevice_sink import sink_from_settings
+    from broadcast.render import Renderer
     from broadcast.station.runtime import Station
+    from broadcast.voices.station import StoredKeys
 
     setup_logging()
     cfg = settings()
     store = open_configured_store(cfg)
     player = Player(sink_from_settings(cfg))
-    station = Station(cfg, store, player, example_timetable=EXAMPLE_TIMETABLE)
+    # Cloud voices use the API keys saved through the web page (else the settings').
+    renderer = Renderer(cfg, keys=StoredKeys(cfg, store))
+    station = Station(cfg, store, player, renderer, example_timetable=EXAMPLE_TIMETABLE)
     station.startup()
     try:
         token = ensure_admin(store, cfg)
