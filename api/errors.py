@@ -60,6 +60,7 @@ _STORE_STATUS = {
     "conflict": 409,
     "script_in_use": 409,
     "program_in_use": 409,
+    "lexicon_entry_closed": 409,
     "db_unreachable": 503,
 }
 _SCRIPT_INPUT_STATUS = {"script_too_large": 413, "upload_too_large": 413}

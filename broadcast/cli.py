@@ -47,10 +47,15 @@ cache_app = typer.Typer(help="The audio cache of synthesized sentences.", no_arg
 text_app = typer.Typer(help="Vietnamese text normalization for speech.", no_args_is_help=True)
 schedule_app = typer.Typer(help="Import and export the timetable (YAML).", no_args_is_help=True)
 users_app = typer.Typer(help="Accounts of the web page and the API.", no_args_is_help=True)
+voices_app = typer.Typer(
+    help="The station's voices: list them (no command), or hear one (sample).",
+    invoke_without_command=True,
+)
 app.add_typer(cache_app, name="cache")
 app.add_typer(text_app, name="text")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(users_app, name="users")
+app.add_typer(voices_app, name="voices")
 
 # The example station loaded on first start with an empty database.
 EXAMPLE_TIMETABLE = Path(__file__).resolve().parent.parent / "schedules" / "example.yaml"
@@ -237,6 +242,71 @@ def text_preview(
     console.print(f"{len(rows)} câu, {warnings} cảnh báo.")
 
 
+# --- voices -------------------------------------------------------------------------------
+
+
+def _voice_sources(cfg: Settings) -> tuple[Any, dict[str, str], str | None]:
+    """Keys and column voices from the database when it can be reached, else the settings'
+    keys alone (and why)."""
+    from broadcast.tts.cloud import SettingsKeys
+    from broadcast.voices.station import StoredKeys
+
+    try:
+        store = open_configured_store(cfg)
+    except errors.StoreError as exc:
+        return SettingsKeys(cfg), {}, exc.message
+    topics = {t: v.voice for t, v in store.topic_voices.all().items()}
+    return StoredKeys(cfg, store), topics, None
+
+
+@voices_app.callback()
+@reports_errors
+def voices(ctx: typer.Context) -> None:
+    """Each configured voice: engine, voice, whether it can speak now (or why not)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    from broadcast.voices.catalogue import build_catalogue
+
+    cfg = settings()
+    keys, topics, db_problem = _voice_sources(cfg)
+    catalogue = build_catalogue(cfg, keys, topics=topics)
+    table = Table("Mã giọng", "Giọng đọc", "Cần Internet", "Thứ tự dự phòng", "Tình trạng")
+    for voice in catalogue.voices:
+        table.add_row(
+            voice.id,
+            voice.label,
+            "có" if voice.online else "không",
+            str(voice.position) if voice.position else "—",
+            "sẵn sàng" if voice.available else f"không dùng được: {voice.reason}",
+        )
+    console = Console()
+    console.print(table)
+    typer.echo(catalogue.offline_fallback)
+    for topic, voice_id in sorted(catalogue.topics.items()):
+        typer.echo(f"Chuyên mục {topic}: giọng {voice_id}")
+    if db_problem:
+        typer.echo(f"(Không đọc được cơ sở dữ liệu, chỉ dùng khoá trong cài đặt: {db_problem})")
+
+
+@voices_app.command("sample")
+@reports_errors
+def voices_sample(
+    voice: Annotated[str, typer.Argument(help="Voice id, e.g. espeak, piper, fpt:leminh")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="OUT.mp3 or OUT.wav")],
+    text: Annotated[str | None, typer.Option(help="Sentence to read (default: settings)")] = None,
+) -> None:
+    """Read a sample sentence with one voice only (no fallback) into a file."""
+    from broadcast.render import Renderer
+
+    cfg = settings()
+    keys, _, _ = _voice_sources(cfg)
+    result = Renderer(cfg, keys=keys).render_sample(voice, output, text)
+    typer.echo(f"Tệp: {result.path} ({result.duration_seconds:.1f} s, giọng {voice})")
+
+
 # --- the station ----------------------------------------------------------------------------
 
 
@@ -268,15 +338,19 @@ def serve(
     from api.bootstrap import ensure_admin
     from broadcast.engine.client import engine_sink_from_settings
     from broadcast.playout.player import Player
+    from broadcast.render import Renderer
     from broadcast.station.runtime import Station
+    from broadcast.voices.station import StoredKeys
 
     setup_logging()
     cfg = settings()
     store = open_configured_store(cfg)
     # The audio engine runs in a process of its own: nothing done here can delay a sample.
     sink = engine_sink_from_settings(cfg)
+    # Cloud voices use the API keys saved through the web page (else the settings').
+    renderer = Renderer(cfg, keys=StoredKeys(cfg, store))
     station = Station(
-        cfg, store, Player(sink), example_timetable=EXAMPLE_TIMETABLE,
+        cfg, store, Player(sink), renderer, example_timetable=EXAMPLE_TIMETABLE,
         heard_before=sink.heard_before,
     )
     try:

@@ -30,7 +30,11 @@ from broadcast.settings import Settings
 from broadcast.text.lexicon import Lexicon, station_lexicon
 from broadcast.text.normalize import normalize_for_speech
 from broadcast.text.sentences import split_sentences
-from broadcast.tts.chain import EngineChain, ScriptSpeech, build_chain
+from broadcast.tts.chain import EngineAttempt, EngineChain, ScriptSpeech, build_chain
+from broadcast.tts.cloud import KeySource, SettingsKeys
+
+# The "engine" an as-run entry names when the editor's own recording aired.
+RECORDING_ENGINE = "recording"
 
 Progress = Callable[[int, int], None]
 
@@ -53,33 +57,66 @@ class RenderResult:
 class Renderer:
     """Renders scripts and programs with one settings object and one set of engine chains."""
 
-    def __init__(self, settings: Settings, lexicon: Lexicon | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        lexicon: Lexicon | None = None,
+        *,
+        keys: KeySource | None = None,
+    ) -> None:
         self.settings = settings
         self.lexicon = lexicon if lexicon is not None else station_lexicon(settings)
+        # Where the cloud voices find their API keys (the station passes the database's).
+        self.keys: KeySource = keys if keys is not None else SettingsKeys(settings)
         # One chain per engine order, so each chain keeps its circuit breakers between renders.
         self._chains: dict[tuple[str, ...], EngineChain] = {}
 
-    def chain(self, engine: str | None = None) -> EngineChain:
+    def chain(self, engine: str | None = None, *, fallback: bool = True) -> EngineChain:
+        """The chain with ``engine`` first; without ``fallback``, that engine alone (a voice
+        sample must be that voice or nothing)."""
         names = list(self.settings.engines)
         if engine:
-            names = [engine] + [n for n in names if n != engine]
+            names = [engine] + [n for n in names if n != engine] if fallback else [engine]
         key = tuple(names)
         if key not in self._chains:
-            self._chains[key] = build_chain(self.settings, key)
+            self._chains[key] = build_chain(self.settings, key, keys=self.keys)
         return self._chains[key]
 
-    def sentences(self, script: Script) -> list[str]:
-        return split_sentences(normalize_for_speech(script.text, self.lexicon))
+    def sentences(self, script: Script, lexicon: Lexicon | None = None) -> list[str]:
+        return split_sentences(normalize_for_speech(script.text, lexicon or self.lexicon))
 
     def speak(
-        self, script: Script, engine: str | None = None, progress: Progress | None = None
+        self,
+        script: Script,
+        engine: str | None = None,
+        progress: Progress | None = None,
+        *,
+        lexicon: Lexicon | None = None,
     ) -> ScriptSpeech:
-        sentences = self.sentences(script)
+        """The script's audio: the editor's own recording when it has one (``recording``),
+        else one voice of the chain (``engine`` or the script's own voice first)."""
+        if script.recording:
+            clips = list(script.recording)
+            if progress:
+                progress(len(clips), len(clips))
+            return ScriptSpeech(
+                RECORDING_ENGINE, clips, 0, 0, [EngineAttempt(RECORDING_ENGINE, True)]
+            )
+        sentences = self.sentences(script, lexicon)
         if not sentences:
             raise RenderError(
                 f"Bài '{script.title}' không có câu nào để đọc.", code="script_not_speakable"
             )
         return self.chain(engine or script.engine).speak_script(sentences, progress=progress)
+
+    def render_sample(self, voice: str, out: Path, text: str | None = None) -> RenderResult:
+        """A sample sentence read by ``voice`` alone (no fallback), at broadcast loudness."""
+        sample = text or self.settings.voice_sample_text
+        sentences = self.sentences(Script(title="Nghe thử", text=sample))
+        if not sentences:
+            raise RenderError("Câu nghe thử không có chữ nào để đọc.", code="sample_empty")
+        speech = self.chain(voice, fallback=False).speak_script(sentences)
+        return self._mix([SpeechPart(list(speech.clips))], out, None, [speech])
 
     def render_script(
         self,
@@ -91,9 +128,10 @@ class Renderer:
         outro: str | None = None,
         bed: Path | None = None,
         progress: Progress | None = None,
+        lexicon: Lexicon | None = None,
     ) -> RenderResult:
         """Render one script, optionally framed by jingles, to ``out`` (.wav or .mp3)."""
-        speech = self.speak(script, engine, progress)
+        speech = self.speak(script, engine, progress, lexicon=lexicon)
         parts: list[MixPart] = []
         if intro:
             parts.append(JinglePart(intro))
@@ -110,9 +148,11 @@ class Renderer:
         load_script: Callable[[Segment], Script],
         resolve_audio: Callable[[str], Path],
         progress: Progress | None = None,
+        lexicon: Lexicon | None = None,
     ) -> RenderResult:
         """Render a program description; ``load_script`` reads a script segment's script,
-        ``resolve_audio`` finds an audio path."""
+        ``resolve_audio`` finds an audio path; ``lexicon`` (default: the renderer's) is the one
+        the scripts are read with."""
         parts: list[MixPart] = []
         speeches: list[ScriptSpeech] = []
         for segment in program.segments:
@@ -125,7 +165,7 @@ class Renderer:
                 assert segment.path is not None
                 parts.append(AudioPart(resolve_audio(segment.path)))
             else:
-                speech = self.speak(load_script(segment), progress=progress)
+                speech = self.speak(load_script(segment), progress=progress, lexicon=lexicon)
                 speeches.append(speech)
                 parts.append(SpeechPart(list(speech.clips)))
         bed = resolve_audio(program.bed) if program.bed else None

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -50,6 +50,38 @@ class Settings(BaseSettings):
     espeak_rate: int = 150
     espeak_pitch: int = 50
     lexicon_path: Path | None = None  # station-local abbreviations, overrides the shipped one
+
+    # Cloud voices. The keys are secrets: never logged, never shown after saving. A key saved
+    # through the web page (kept in the database) takes precedence over these.
+    fpt_api_key: SecretStr | None = None
+    fpt_voice: str = "banmai"
+    fpt_speed: int = 0  # -3 (slowest) .. +3 (fastest)
+    fpt_requests_per_second: float = 1.0
+    fpt_timeout_seconds: float = 15.0
+    fpt_retries: int = 2
+    fpt_backoff_seconds: float = 2.0
+    fpt_poll_seconds: float = 1.0
+    fpt_ready_timeout_seconds: float = 120.0
+    zalo_api_key: SecretStr | None = None
+    zalo_speaker: int = 2  # 1..6, see broadcast/tts/zalo_engine.py (2: nữ miền Bắc)
+    zalo_speed: float = 1.0  # 0.8 .. 1.2
+    zalo_requests_per_second: float = 1.0
+    zalo_timeout_seconds: float = 15.0
+    zalo_retries: int = 2
+    zalo_backoff_seconds: float = 2.0
+    zalo_poll_seconds: float = 1.0
+    zalo_ready_timeout_seconds: float = 60.0
+    # The offline neural voice: a Piper model the station supplies (nothing is downloaded).
+    piper_model: Path | None = None
+    piper_config: Path | None = None  # default: the model path + ".json"
+    piper_speaker: int | None = None
+    piper_length_scale: float | None = None  # > 1 slower, < 1 faster
+    # Voices offered to editors besides the chain (e.g. ["fpt:leminh", "zalo:4"]).
+    voices: list[str] = []
+    voice_sample_text: str = (
+        "Kính thưa bà con, đây là giọng đọc của đài truyền thanh xã. "
+        "Chúc bà con một ngày làm việc hiệu quả."
+    )
     script_max_bytes: int = 2_000_000
 
     # Program assembly.

@@ -18,7 +18,7 @@ from api.routes.common import AUTH_ERRORS, Ctx, errors
 from api.uploads import multipart_body, read_upload
 from broadcast.script_input import parse_script
 from broadcast.store.scripts import UNSET, ScriptStatus
-from broadcast.text.lexicon import station_lexicon
+from broadcast.voices.station import current_lexicon
 
 ScriptId = Annotated[int, Path(ge=1, le=2**62)]
 
@@ -177,7 +177,7 @@ def preview_script(
     script_id: ScriptId, ctx: Ctx, who: Annotated[Principal, requires(READERS)]
 ) -> schemas.PreviewOut:
     record = ctx.store.scripts.get(script_id)
-    return preview_text(record.text, station_lexicon(ctx.settings))
+    return preview_text(record.text, current_lexicon(ctx.settings, ctx.store).lexicon)
 
 
 @router.get(

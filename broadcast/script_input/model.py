@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -13,3 +14,5 @@ class Script:
     voice: str | None = None
     engine: str | None = None
     source: str = ""  # the file name or path it came from
+    # The editor's own reading, ready to air (processed WAVs in order); empty: a voice reads.
+    recording: tuple[Path, ...] = ()

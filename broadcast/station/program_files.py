@@ -17,6 +17,8 @@ from broadcast.script_input import Script, load_script
 from broadcast.settings import Settings
 from broadcast.store.renders import RenderRecord
 from broadcast.store.store import Store
+from broadcast.voices.recordings import RecordingPlan, plan_recordings
+from broadcast.voices.station import LexiconSource, StationLexicon, voice_for_script
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,7 @@ class ProgramFiles:
         self.store = store
         self.renderer = renderer
         self.folder = settings.cache_dir / "programs"
+        self._lexicon = LexiconSource(settings, store)
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
@@ -43,20 +46,34 @@ class ProgramFiles:
         return load_script(self._path(segment.path), self.settings.script_max_bytes)
 
     def stored_script(self, script_id: int, *, require_approved: bool = True) -> Script:
+        """A stored script, read in the editor's own voice when there is a recording of it."""
         record = self.store.scripts.get(script_id)
         if require_approved and not record.approved:
             raise RenderError(
                 f"Bài '{record.title}' (số {record.id}) chưa được duyệt nên chưa thể phát.",
                 code="script_not_approved",
             )
+        plan = self.recording_plan(record.id, record.text)
+        if plan.note:
+            log.warning("script %s: %s", record.id, plan.note)
         return Script(
             title=record.title,
             text=record.text,
             topic=record.topic,
             voice=record.voice,
-            engine=record.engine,
+            engine=voice_for_script(record.engine, record.topic, self.store),
             source=f"script:{record.id}",
+            recording=plan.clips,
         )
+
+    def recording_plan(self, script_id: int, text: str) -> RecordingPlan:
+        """Whether the script airs in the editor's own voice, and if not, why."""
+        recordings = self.store.recordings.list(script_id)
+        return plan_recordings(text, recordings, self.settings.media_path)
+
+    def lexicon(self) -> StationLexicon:
+        """The lexicon renders read with now (shipped, station file, approved readings)."""
+        return self._lexicon.current()
 
     def audio(self, ref: str) -> Path:
         path = Path(ref)
@@ -72,12 +89,20 @@ class ProgramFiles:
 
     # --- rendering ------------------------------------------------------------------------
 
-    def content_hash(self, program: Program, *, require_approved: bool = True) -> str:
+    def content_hash(
+        self,
+        program: Program,
+        *,
+        require_approved: bool = True,
+        lexicon: StationLexicon | None = None,
+    ) -> str:
         """Changes whenever anything that is heard would change."""
         s = self.settings
+        station_lexicon = lexicon if lexicon is not None else self.lexicon()
         parts: list[Any] = [
             s.engines, s.espeak_voice, s.espeak_rate, s.espeak_pitch, s.loudness_target_lufs,
             s.true_peak_max_dbtp, s.sample_rate, s.bed_duck_db, _stamp(s.local_lexicon),
+            station_lexicon.fingerprint, _voice_settings(s),
         ]
         for segment in program.segments:
             parts.append(self._segment_identity(segment, require_approved))
@@ -89,7 +114,8 @@ class ProgramFiles:
     def _segment_identity(self, segment: Segment, require_approved: bool) -> Any:
         if segment.kind == "script":
             script = self.script(segment, require_approved=require_approved)
-            return ("script", script.text, script.voice, script.engine)
+            recording = [_stamp(p) for p in script.recording]
+            return ("script", script.text, script.voice, script.engine, recording)
         if segment.kind == "audio":
             assert segment.path is not None
             return ("audio", _stamp(self.audio(segment.path)))
@@ -105,7 +131,8 @@ class ProgramFiles:
         program = self.store.programs.get(program_id)
         with self._lock_for(program_id):
             try:
-                digest = self.content_hash(program)
+                lexicon = self.lexicon()
+                digest = self.content_hash(program, lexicon=lexicon)
                 revisions = {
                     script_id: self.store.scripts.get(script_id).revision
                     for script_id in program.script_ids
@@ -115,7 +142,11 @@ class ProgramFiles:
                     return found
                 out = self.folder / f"{_safe(program_id)}-{digest[:16]}.wav"
                 result = self.renderer.render_program(
-                    program, out, load_script=self.script, resolve_audio=self.audio
+                    program,
+                    out,
+                    load_script=self.script,
+                    resolve_audio=self.audio,
+                    lexicon=lexicon.lexicon,
                 )
             except BroadcastError as exc:
                 log.error("render of program %s failed: %s", program_id, exc)
@@ -141,13 +172,18 @@ class ProgramFiles:
 
     def preview_script(self, script_id: int) -> Path:
         script = self.stored_script(script_id, require_approved=False)
+        lexicon = self.lexicon()
         digest = hashlib.sha256(
-            json.dumps([script.text, script.voice, script.engine, self.settings.engines],
-                       ensure_ascii=False).encode("utf-8")
+            json.dumps(
+                [script.text, script.voice, script.engine, self.settings.engines,
+                 lexicon.fingerprint, [_stamp(p) for p in script.recording],
+                 _voice_settings(self.settings)],
+                ensure_ascii=False, default=str,
+            ).encode("utf-8")
         ).hexdigest()[:16]
         out = self.settings.cache_dir / "previews" / f"script-{script_id}-{digest}.mp3"
         if not out.is_file():
-            self.renderer.render_script(script, out)
+            self.renderer.render_script(script, out, lexicon=lexicon.lexicon)
         return out
 
     def _mp3_beside(self, wav: Path) -> Path:
@@ -170,6 +206,14 @@ def _stamp(path: Path) -> tuple[str, int, int] | None:
     except OSError:
         return None
     return (str(path), st.st_size, st.st_mtime_ns)
+
+
+def _voice_settings(s: Settings) -> list[Any]:
+    """The settings that change how the cloud and Piper voices sound (not their keys)."""
+    return [
+        s.fpt_voice, s.fpt_speed, s.zalo_speaker, s.zalo_speed,
+        _stamp(s.piper_model) if s.piper_model else None, s.piper_speaker, s.piper_length_scale,
+    ]
 
 
 def _safe(name: str) -> str:

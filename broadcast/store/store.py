@@ -15,11 +15,14 @@ from broadcast.scheduling.model import Adjustment, Slot
 from broadcast.store.announcements import AnnouncementRepo
 from broadcast.store.asrun import AsRunRepo
 from broadcast.store.db import check_connection, create_engine_for, make_session_factory, migrate
+from broadcast.store.lexicon import LexiconRepo
 from broadcast.store.lock import StationLock
+from broadcast.store.recordings import RecordingRepo
 from broadcast.store.renders import RenderRepo
 from broadcast.store.scripts import ScriptRepo
 from broadcast.store.timetable import AdjustmentRepo, ProgramRepo, SlotRepo, replace_timetable
 from broadcast.store.users import UserRepo
+from broadcast.store.voices import TopicVoiceRepo, VoiceKeyRepo
 
 
 @dataclass
@@ -35,6 +38,10 @@ class Store:
     users: UserRepo
     announcements: AnnouncementRepo
     clock: Clock
+    lexicon: LexiconRepo
+    recordings: RecordingRepo
+    topic_voices: TopicVoiceRepo
+    voice_keys: VoiceKeyRepo
 
     @classmethod
     def from_engine(cls, engine: Engine, clock: Clock | None = None) -> Store:
@@ -52,6 +59,10 @@ class Store:
             users=UserRepo(sessions, clock),
             announcements=AnnouncementRepo(sessions, clock),
             clock=clock,
+            lexicon=LexiconRepo(sessions, clock),
+            recordings=RecordingRepo(sessions, clock),
+            topic_voices=TopicVoiceRepo(sessions, clock),
+            voice_keys=VoiceKeyRepo(sessions, clock),
         )
 
     def replace_timetable(

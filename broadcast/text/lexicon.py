@@ -148,3 +148,27 @@ def station_lexicon(settings: Settings) -> Lexicon:
     """The lexicon a station reads with: the shipped one and the station's own file. A file
     the operator named on purpose (``BROADCAST_LEXICON_PATH``) must exist."""
     return load_lexicon(settings.local_lexicon, missing_ok=settings.lexicon_path is None)
+
+
+def with_readings(lexicon: Lexicon, readings: Mapping[str, str]) -> Lexicon:
+    """``lexicon`` with word -> reading entries that replace any reading of the same word
+    (the station lexicon the editors corrected). A word written in lower case also covers
+    its capitalized form at the start of a sentence ("online" and "Online")."""
+    if not readings:
+        return lexicon
+    extra: dict[str, str] = {}
+    for word, reading in readings.items():
+        key, value = _nfc(word), _nfc(reading)
+        extra[key] = value
+        if key.islower():
+            extra.setdefault(key[:1].upper() + key[1:], value)
+    keep = lexicon.keep - extra.keys()
+    merged = Lexicon(
+        abbreviations=_frozen({**lexicon.abbreviations, **extra}),
+        line_start=lexicon.line_start,
+        filing=lexicon.filing,
+        document_types=lexicon.document_types,
+        issuers=lexicon.issuers,
+        keep=frozenset(keep),
+    )
+    return merged

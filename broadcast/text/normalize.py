@@ -16,17 +16,20 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 
-from broadcast.text.abbreviations import WordContext, read_word
+from broadcast.text.abbreviations import WordContext, is_foreign_word, read_word
 from broadcast.text.doc_codes import DOC_CODE_PATTERN, read_document_code
 from broadcast.text.findings import (
     NormalizedText,
     TextWarning,
     digits_left,
+    latin_word,
     symbol_left,
 )
 from broadcast.text.lexicon import Lexicon, shipped_lexicon
 from broadcast.text.numbers import read_digits
 from broadcast.text.numeric import RUN_PATTERN, read_numeric_run
+from broadcast.text.places import read_organ_prefix, read_unit_prefix
+from broadcast.text.scripts_check import foreign_scripts, mixed_script_warning
 
 __all__ = [
     "NormalizedText",
@@ -162,20 +165,33 @@ class _LineReader:
     def _word(self, m: re.Match[str]) -> str:
         token = m.group("word")
         dot = m.group("dot") or ""
+        if not token.isascii() and foreign_scripts(token):
+            self.warnings.append(mixed_script_warning(token))
         if token.islower() and token.isalpha() and token not in self.lexicon.abbreviations:
+            if is_foreign_word(token):
+                self.warnings.append(latin_word(token))
             return token + dot
         ctx = self._context(m.start())
+        rest = self.line[m.end():]
         if dot:
             dotted = token + "."
             known = None
             if ctx.line_start:
                 known = self.lexicon.line_start.get(dotted)
             if known is None:
+                known = read_unit_prefix(token, rest, self.lexicon.abbreviations)
+                if known is not None:
+                    return known
+            if known is None:
                 known = self.lexicon.abbreviations.get(dotted)
             if known is not None:
-                rest = self.line[m.end():].lstrip()
+                rest = rest.lstrip()
                 keep_dot = not rest or (token.islower() and rest[:1].isupper())
                 return known + ("." if keep_dot else "")
+        elif token not in self.lexicon.abbreviations:
+            organ = read_organ_prefix(token, rest, self.lexicon.abbreviations)
+            if organ is not None:
+                return organ
         return read_word(token, ctx) + dot
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from broadcast.errors import BroadcastError, TTSError
 from broadcast.tts.breaker import CircuitBreaker
 from broadcast.tts.cache import SentenceCache
+from broadcast.tts.cloud import KeySource, SettingsKeys
 from broadcast.tts.engine import SpeechEngine, SynthesisError
 
 if TYPE_CHECKING:
@@ -213,8 +214,30 @@ class EngineChain:
         return self.cache.put(key, audio)
 
 
-def _make_engine(name: str, settings: Settings) -> SpeechEngine:
-    if name == "gtts":
+ENGINE_NAMES = ("gtts", "espeak", "fake", "fpt", "zalo", "piper")
+# Engines whose name may carry a voice: "fpt:leminh", "zalo:4".
+VOICE_VARIANTS = frozenset({"fpt", "zalo"})
+
+
+def split_voice_id(name: str) -> tuple[str, str | None]:
+    """("fpt", "leminh") for "fpt:leminh", ("espeak", None) for "espeak"."""
+    provider, _, variant = name.strip().lower().partition(":")
+    return provider, (variant or None)
+
+
+def _unknown(name: str) -> TTSError:
+    return TTSError(
+        f"Không có giọng đọc tên '{name}' (chọn trong: {', '.join(ENGINE_NAMES)}; "
+        "giọng của FPT.AI hoặc Zalo AI viết dạng fpt:leminh, zalo:4)",
+        code="unknown_engine",
+    )
+
+
+def _make_engine(name: str, settings: Settings, keys: KeySource) -> SpeechEngine:
+    provider, variant = split_voice_id(name)
+    if variant is not None and provider not in VOICE_VARIANTS:
+        raise _unknown(name)
+    if provider == "gtts":
         from broadcast.tts.gtts_engine import GttsEngine  # gtts/requests only when used
 
         return GttsEngine(
@@ -225,30 +248,91 @@ def _make_engine(name: str, settings: Settings) -> SpeechEngine:
             retries=settings.gtts_retries,
             backoff_seconds=settings.gtts_backoff_seconds,
         )
-    if name == "espeak":
+    if provider == "espeak":
         from broadcast.tts.espeak_engine import EspeakEngine
 
         return EspeakEngine(
             voice=settings.espeak_voice, rate=settings.espeak_rate, pitch=settings.espeak_pitch
         )
-    if name == "fake":
+    if provider == "fake":
         from broadcast.tts.fake_engine import FakeEngine
 
         return FakeEngine()
-    raise TTSError(
-        f"Không có giọng đọc tên '{name}' (chọn trong: gtts, espeak, fake)",
-        code="unknown_engine",
-    )
+    if provider == "fpt":
+        from broadcast.tts.fpt_engine import FptEngine
+
+        return FptEngine(
+            voice=variant or settings.fpt_voice,
+            speed=settings.fpt_speed,
+            keys=keys,
+            name=name,
+            requests_per_second=settings.fpt_requests_per_second,
+            timeout_seconds=settings.fpt_timeout_seconds,
+            retries=settings.fpt_retries,
+            backoff_seconds=settings.fpt_backoff_seconds,
+            poll_seconds=settings.fpt_poll_seconds,
+            ready_timeout_seconds=settings.fpt_ready_timeout_seconds,
+        )
+    if provider == "zalo":
+        from broadcast.tts.zalo_engine import ZaloEngine
+
+        speaker = settings.zalo_speaker
+        if variant is not None:
+            if not variant.isdigit():
+                raise _unknown(name)
+            speaker = int(variant)
+        return ZaloEngine(
+            speaker=speaker,
+            speed=settings.zalo_speed,
+            keys=keys,
+            name=name,
+            requests_per_second=settings.zalo_requests_per_second,
+            timeout_seconds=settings.zalo_timeout_seconds,
+            retries=settings.zalo_retries,
+            backoff_seconds=settings.zalo_backoff_seconds,
+            poll_seconds=settings.zalo_poll_seconds,
+            ready_timeout_seconds=settings.zalo_ready_timeout_seconds,
+        )
+    if provider == "piper":
+        from broadcast.tts.piper_engine import PiperEngine  # onnxruntime only when used
+
+        if settings.piper_model is None:
+            raise TTSError(
+                "Chưa chọn mô hình giọng Piper: đặt BROADCAST_PIPER_MODEL=…/giong.onnx "
+                "(kèm tệp giong.onnx.json)",
+                code="piper_not_configured",
+            )
+        return PiperEngine(
+            settings.piper_model,
+            settings.piper_config,
+            speaker=settings.piper_speaker,
+            length_scale=settings.piper_length_scale,
+            name=name,
+        )
+    raise _unknown(name)
 
 
-ENGINE_NAMES = ("gtts", "espeak", "fake")
+def make_engine(name: str, settings: Settings, keys: KeySource | None = None) -> SpeechEngine:
+    """One engine by its voice id ("espeak", "fpt", "fpt:leminh", "zalo:4", "piper")."""
+    return _make_engine(name, settings, keys if keys is not None else SettingsKeys(settings))
 
 
-def build_chain(settings: Settings, engine_names: Sequence[str] | None = None) -> EngineChain:
-    """The chain the settings describe (``settings.engines``), or ``engine_names`` if given."""
-    names = list(engine_names) if engine_names is not None else list(settings.engines)
-    names = list(dict.fromkeys(n.strip().lower() for n in names if n.strip()))
-    engines = [_make_engine(n, settings) for n in names]
+def normalized_names(names: Sequence[str]) -> list[str]:
+    """Voice ids as the chain uses them: trimmed, lower case, each once, in order."""
+    return list(dict.fromkeys(n.strip().lower() for n in names if n.strip()))
+
+
+def build_chain(
+    settings: Settings,
+    engine_names: Sequence[str] | None = None,
+    *,
+    keys: KeySource | None = None,
+) -> EngineChain:
+    """The chain the settings describe (``settings.engines``), or ``engine_names`` if given.
+    Cloud voices read their API keys from ``keys`` (default: the settings)."""
+    names = normalized_names(engine_names if engine_names is not None else settings.engines)
+    source = keys if keys is not None else SettingsKeys(settings)
+    engines = [_make_engine(n, settings, source) for n in names]
     return EngineChain(
         engines,
         SentenceCache(settings.cache_dir),

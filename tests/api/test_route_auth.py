@@ -69,6 +69,24 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/log"): ALL,
     ("GET", "/api/reports/airtime"): ALL,
     ("GET", "/api/reports/airtime.csv"): ALL,
+    ("GET", "/api/voices"): ALL,
+    ("POST", "/api/voices/{voice_id}/sample"): EDIT,
+    ("GET", "/api/voices/providers"): ALL,
+    ("PUT", "/api/voices/providers/{provider}/key"): ADMIN,
+    ("DELETE", "/api/voices/providers/{provider}/key"): ADMIN,
+    ("GET", "/api/voices/topics"): ALL,
+    ("PUT", "/api/voices/topics/{topic}"): EDIT,
+    ("DELETE", "/api/voices/topics/{topic}"): EDIT,
+    ("GET", "/api/lexicon"): ALL,
+    ("POST", "/api/lexicon"): EDIT,
+    ("POST", "/api/lexicon/try"): EDIT,
+    ("POST", "/api/lexicon/{entry_id}/approve"): APPROVE,
+    ("POST", "/api/lexicon/{entry_id}/reject"): APPROVE,
+    ("DELETE", "/api/lexicon/{entry_id}"): APPROVE,
+    ("GET", "/api/scripts/{script_id}/recordings"): ALL,
+    ("POST", "/api/scripts/{script_id}/recordings"): EDIT,
+    ("GET", "/api/scripts/{script_id}/recordings/audio"): ALL,
+    ("DELETE", "/api/scripts/{script_id}/recordings"): EDIT,
 }
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -96,6 +114,10 @@ def fill(path: str, role: str) -> str:
         .replace("{script_id}", "999")
         .replace("{program_id}", "khong-co")
         .replace("{slot_id}", "khong-co")
+        .replace("{voice_id}", "khongco")
+        .replace("{provider}", "fpt")
+        .replace("{topic}", "chuyen-doi-so")
+        .replace("{entry_id}", "999")
     )
 
 

@@ -28,6 +28,10 @@ TABLES = {
     "user_tokens",
     "station_lock",
     "announcements",
+    "lexicon_entries",
+    "script_recordings",
+    "topic_voices",
+    "voice_keys",
 }
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 

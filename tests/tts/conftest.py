@@ -53,3 +53,13 @@ def google_always(mp3_bytes: bytes) -> Iterator[Callable[[], int]]:
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add(responses.POST, GTTS_URL, body=batchexecute_body(mp3_bytes))
         yield lambda: len(mock.calls)
+
+
+@pytest.fixture
+def server() -> Iterator[responses.RequestsMock]:
+    """A fake provider (FPT.AI, Zalo AI); responses are consumed in the order they are added,
+    and every one must have been asked for."""
+    with responses.RequestsMock(
+        registry=responses.registries.OrderedRegistry, assert_all_requests_are_fired=True
+    ) as mock:
+        yield mock

@@ -1,4 +1,5 @@
-"""Every SpeechEngine implementation passes the same suite (fake, espeak-ng, gTTS faked HTTP)."""
+"""Every SpeechEngine implementation passes the same suite (fake, espeak-ng, gTTS, FPT.AI and
+Zalo AI with faked HTTP, Piper with a tiny generated voice model)."""
 
 from __future__ import annotations
 
@@ -14,13 +15,19 @@ import responses
 import soundfile as sf
 
 from broadcast.errors import TTSError
+from broadcast.tts import fpt_engine, zalo_engine
 from broadcast.tts.cache import SentenceCache
-from broadcast.tts.chain import ENGINE_NAMES, EngineChain
+from broadcast.tts.chain import ENGINE_NAMES, EngineChain, split_voice_id
+from broadcast.tts.cloud import StaticKeys
 from broadcast.tts.engine import SpeechEngine, SynthesizedAudio
 from broadcast.tts.espeak_engine import EspeakEngine
 from broadcast.tts.fake_engine import FakeEngine
 from broadcast.tts.gtts_engine import GttsEngine
+from broadcast.tts.piper_engine import PiperEngine
+from tests.tts import piper_voice
 from tests.tts.helpers import GTTS_URL, batchexecute_body
+
+AUDIO_LINK = "https://cdn.example.vn/audio/1.mp3"
 
 SENTENCES = [
     "Ủy ban nhân dân xã thông báo lịch tiếp công dân tháng này.",
@@ -29,9 +36,33 @@ SENTENCES = [
 ]
 
 
-@pytest.fixture(params=["fake", "espeak", "gtts"])
-def engine(request: pytest.FixtureRequest, mp3_bytes: bytes) -> Iterator[SpeechEngine]:
-    if request.param == "fake":
+@pytest.fixture(params=["fake", "espeak", "gtts", "fpt", "zalo", "piper"])
+def engine(
+    request: pytest.FixtureRequest, mp3_bytes: bytes, tmp_path: Path
+) -> Iterator[SpeechEngine]:
+    keys = StaticKeys({"fpt": "k" * 32, "zalo": "z" * 32})
+    fast = {"requests_per_second": 1000.0, "sleep": lambda s: None}
+    if request.param == "fpt":
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as fpt:
+            fpt.add(responses.POST, fpt_engine.URL, json={"async": AUDIO_LINK, "error": 0})
+            fpt.add(responses.GET, AUDIO_LINK, body=mp3_bytes)
+            yield fpt_engine.FptEngine(keys=keys, **fast)  # type: ignore[arg-type]
+    elif request.param == "zalo":
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as zalo:
+            answer = {"error_code": 0, "error_message": "Successful.", "data": {"url": AUDIO_LINK}}
+            zalo.add(responses.POST, zalo_engine.URL, json=answer)
+            zalo.add(responses.GET, AUDIO_LINK, body=mp3_bytes)
+            yield zalo_engine.ZaloEngine(keys=keys, **fast)  # type: ignore[arg-type]
+    elif request.param == "piper":
+        from piper.phoneme_ids import DEFAULT_PHONEME_ID_MAP
+
+        model = tmp_path / "voice.onnx"
+        piper_voice.build_model(model)
+        piper_voice.write_config(
+            Path(f"{model}.json"), phoneme_id_map=dict(DEFAULT_PHONEME_ID_MAP)
+        )
+        yield PiperEngine(model)
+    elif request.param == "fake":
         yield FakeEngine()
     elif request.param == "espeak":
         if shutil.which("espeak-ng") is None:
@@ -49,7 +80,7 @@ def decode(audio: SynthesizedAudio) -> tuple[np.ndarray, int]:
 
 
 def test_name_is_a_known_engine_name(engine: SpeechEngine):
-    assert engine.name in ENGINE_NAMES
+    assert split_voice_id(engine.name)[0] in ENGINE_NAMES
 
 
 def test_identity_is_stable_text(engine: SpeechEngine):

@@ -1,0 +1,243 @@
+"""FPT.AI text-to-speech, API version 5. The only module that talks to FPT.AI.
+
+The documented exchange (https://docs.fpt.ai/docs/en/speech/api/text-to-speech):
+
+- ``POST https://api.fpt.ai/hmi/tts/v5`` with the text as the body (UTF-8, 3 to 5,000
+  characters) and the headers ``api_key``, ``voice`` (banmai, lannhi, leminh, myan, thuminh,
+  giahuy, linhsan...), ``speed`` (-3 slowest ... 0 ... +3 fastest) and ``format`` (mp3).
+- The answer is JSON: ``{"async": <link to the MP3>, "error": 0, "message": ...,
+  "request_id": ...}``; ``error`` other than 0 is a failure described by ``message``.
+- The audio "may not exist right at the time of response": it appears at the ``async`` link
+  after 5 seconds to 2 minutes. Until then the link answers 404 (or 403, as S3 does for a
+  missing object); it is polled.
+
+Text longer than the limit is sent in pieces cut at sentence ends, and the MP3s joined.
+Requests are throttled; a failed request is retried with backoff on 429, 5xx, timeouts and
+refused connections, not when the machine is offline or FPT.AI refused the request. The API
+key is read at each request and never logged.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+
+import requests
+
+from broadcast.tts.cloud import (
+    Failure,
+    KeySource,
+    is_offline,
+    join_mp3,
+    looks_like_mp3,
+    run_with_retries,
+    split_for_limit,
+    wait_for_audio,
+)
+from broadcast.tts.engine import SynthesisError, SynthesizedAudio
+from broadcast.tts.throttle import RateLimiter
+
+URL = "https://api.fpt.ai/hmi/tts/v5"
+MAX_CHARS = 5000
+MIN_CHARS = 3
+SPEEDS = range(-3, 4)
+
+# The voices FPT.AI documents, with what the operator reads in the catalogue.
+VOICES: dict[str, str] = {
+    "banmai": "Ban Mai (nữ, miền Bắc)",
+    "thuminh": "Thu Minh (nữ, miền Bắc)",
+    "leminh": "Lê Minh (nam, miền Bắc)",
+    "myan": "Mỹ An (nữ, miền Trung)",
+    "giahuy": "Gia Huy (nam, miền Trung)",
+    "lannhi": "Lan Nhi (nữ, miền Nam)",
+    "linhsan": "Linh San (nữ, miền Nam)",
+}
+
+_NOT_READY = frozenset({403, 404})
+
+
+class FptEngine:
+    """An FPT.AI voice. ``name`` is "fpt" (the configured voice) or "fpt:<voice>"."""
+
+    provider = "fpt"
+    online = True
+
+    def __init__(
+        self,
+        voice: str = "banmai",
+        speed: int = 0,
+        *,
+        keys: KeySource,
+        name: str = "fpt",
+        url: str = URL,
+        requests_per_second: float = 1.0,
+        timeout_seconds: float = 15.0,
+        retries: int = 2,
+        backoff_seconds: float = 2.0,
+        poll_seconds: float = 1.0,
+        ready_timeout_seconds: float = 120.0,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.name = name
+        self.voice = voice
+        self.speed = max(min(SPEEDS), min(max(SPEEDS), int(speed)))
+        self.url = url
+        self.timeout_seconds = timeout_seconds
+        self.retries = retries
+        self.backoff_seconds = backoff_seconds
+        self.poll_seconds = poll_seconds
+        self.ready_timeout_seconds = ready_timeout_seconds
+        self._keys = keys
+        self._sleep = sleep
+        self._clock = clock
+        self._limiter = RateLimiter(requests_per_second, clock=clock, sleep=sleep)
+
+    @property
+    def label(self) -> str:
+        return f"FPT.AI — {VOICES.get(self.voice, self.voice)}"
+
+    def identity(self) -> str:
+        return f"fpt-tts v5 voice={self.voice} speed={self.speed} format=mp3"
+
+    def check(self) -> str | None:
+        """Why this voice cannot speak now (no network call), or None."""
+        if self._keys.key(self.provider) is None:
+            return "Chưa có khoá API của FPT.AI (BROADCAST_FPT_API_KEY hoặc lưu trên trang web)"
+        return None
+
+    def synthesize(self, sentence: str) -> SynthesizedAudio:
+        key = self._keys.key(self.provider)
+        if key is None:
+            raise SynthesisError(
+                "Chưa có khoá API của FPT.AI: hãy nhập khoá trong phần cài đặt giọng đọc",
+                code="fpt_no_key",
+            )
+        text = sentence.strip()
+        if len(text) < MIN_CHARS:
+            text = text.ljust(MIN_CHARS, ".")  # FPT.AI refuses bodies under 3 characters
+        parts = [
+            run_with_retries(
+                functools.partial(self._attempt, piece, key),
+                retries=self.retries,
+                backoff_seconds=self.backoff_seconds,
+                sleep=self._sleep,
+                provider=self.provider,
+            )
+            for piece in split_for_limit(text, MAX_CHARS)
+        ]
+        return SynthesizedAudio(join_mp3(parts), "mp3")
+
+    # --- one attempt: the request, then the wait for the audio ---------------------------
+
+    def _attempt(self, text: str, key: str) -> bytes | Failure:
+        self._limiter.acquire()
+        headers = {
+            "api_key": key,
+            "voice": self.voice,
+            "speed": str(self.speed),
+            "format": "mp3",
+            "Cache-Control": "no-cache",
+        }
+        try:
+            response = requests.post(
+                self.url, data=text.encode("utf-8"), headers=headers, timeout=self.timeout_seconds
+            )
+        except requests.RequestException as exc:
+            return _transport_failure(exc, self.timeout_seconds)
+        failure = _status_failure(response)
+        if failure is not None:
+            return failure
+        try:
+            answer = response.json()
+        except ValueError:
+            return _refused("fpt_bad_answer", "FPT.AI trả lời không phải JSON", response.text)
+        if not isinstance(answer, dict):
+            return _refused("fpt_bad_answer", "FPT.AI trả lời sai định dạng", repr(answer))
+        if answer.get("error") != 0:
+            message = str(answer.get("message") or "không rõ lý do").strip()
+            return Failure(
+                "fpt_refused",
+                False,
+                f"error={answer.get('error')!r} message={message!r}",
+                f"FPT.AI từ chối yêu cầu (mã {answer.get('error')}): {message}",
+            )
+        link = answer.get("async")
+        if not isinstance(link, str) or not link.startswith(("http://", "https://")):
+            return _refused("fpt_bad_answer", "FPT.AI không gửi đường dẫn âm thanh", repr(answer))
+        return wait_for_audio(
+            lambda: self._fetch(link),
+            poll_seconds=self.poll_seconds,
+            ready_timeout_seconds=self.ready_timeout_seconds,
+            clock=self._clock,
+            sleep=self._sleep,
+            provider=self.provider,
+        )
+
+    def _fetch(self, link: str) -> bytes | None | Failure:
+        """The audio at the ``async`` link, None while it is not there yet."""
+        try:
+            response = requests.get(link, timeout=self.timeout_seconds)
+        except requests.Timeout:
+            return None
+        except requests.RequestException as exc:
+            if is_offline(exc):
+                return _transport_failure(exc, self.timeout_seconds)
+            return None
+        if response.status_code in _NOT_READY or response.status_code >= 500:
+            return None
+        if response.status_code != 200:
+            return _refused(
+                "fpt_audio_failed",
+                f"Không tải được âm thanh từ FPT.AI (HTTP {response.status_code})",
+                link,
+            )
+        if not response.content:
+            return None
+        if not looks_like_mp3(response.content):
+            return _refused("fpt_no_audio", "Đường dẫn của FPT.AI không chứa âm thanh MP3", link)
+        return response.content
+
+
+def _refused(code: str, message: str, detail: str) -> Failure:
+    return Failure(code, False, detail[:300], message)
+
+
+def _status_failure(response: requests.Response) -> Failure | None:
+    status = response.status_code
+    if status == 200:
+        return None
+    detail = f"HTTP {status}: {response.text[:200]}"
+    if status in (401, 403):
+        return Failure(
+            "fpt_key_rejected",
+            False,
+            detail,
+            f"FPT.AI từ chối khoá API (HTTP {status}): kiểm tra khoá và hạn mức của tài khoản",
+        )
+    if status == 429:
+        return Failure(
+            "fpt_rate_limited",
+            True,
+            detail,
+            "FPT.AI từ chối vì gửi quá nhiều yêu cầu hoặc đã hết hạn mức (HTTP 429)",
+        )
+    if status >= 500:
+        return Failure("fpt_http_error", True, detail, f"Máy chủ FPT.AI trả lỗi HTTP {status}")
+    return Failure("fpt_http_error", False, detail, f"FPT.AI trả lỗi HTTP {status}")
+
+
+def _transport_failure(exc: requests.RequestException, timeout: float) -> Failure:
+    if isinstance(exc, requests.Timeout):
+        return Failure(
+            "fpt_timeout", True, repr(exc), f"FPT.AI không trả lời trong {timeout:g} giây"
+        )
+    if isinstance(exc, requests.ConnectionError):
+        return Failure(
+            "fpt_unreachable",
+            not is_offline(exc),
+            repr(exc),
+            "Không kết nối được tới FPT.AI: kiểm tra kết nối Internet",
+        )
+    return Failure("fpt_request_failed", False, repr(exc), "Yêu cầu tới FPT.AI thất bại")
