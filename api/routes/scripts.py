@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
 from api import schemas
@@ -15,7 +16,7 @@ from api.errors import ApiError
 from api.filetypes import script_parse_name
 from api.reading import preview_text
 from api.routes.common import AUTH_ERRORS, Ctx, errors
-from api.uploads import multipart_body, read_upload
+from api.uploads import Upload, multipart_body, read_upload
 from broadcast.script_input import parse_script
 from broadcast.store.scripts import UNSET, ScriptStatus
 from broadcast.text.lexicon import station_lexicon
@@ -90,6 +91,11 @@ async def upload_script(
     """A .txt, .md or .docx file (judged by its content). Front matter in the file may give
     the title and topic; the form fields override them."""
     upload = await read_upload(request, max_file_bytes=ctx.settings.upload_max_bytes)
+    # Reading a .docx is CPU work and the store is blocking I/O: both off the event loop.
+    return await run_in_threadpool(_store_upload, ctx, upload, who)
+
+
+def _store_upload(ctx: AppContext, upload: Upload, who: Principal) -> schemas.ScriptOut:
     parse_name = script_parse_name(upload.data, upload.display_name)
     script = parse_script(upload.data, parse_name, ctx.settings.script_max_bytes)
     title = nfc(upload.fields.get("title", "")) or script.title

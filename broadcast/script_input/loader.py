@@ -42,9 +42,9 @@ def parse_script(data: bytes, filename: str, max_bytes: int) -> Script:
     if not data.strip():
         raise ScriptInputError(f"Tệp «{filename}» rỗng, không có nội dung.", code="script_empty")
     if kind == "docx":
-        from broadcast.script_input.docx_text import docx_text  # python-docx loads lxml
+        from broadcast.script_input.docx_text import docx_text  # lxml, loaded when needed
 
-        raw = docx_text(data, filename)
+        raw = docx_text(data, filename, max_bytes)
     else:
         raw = decode_text_bytes(data, filename)
     text = _clean(raw)
