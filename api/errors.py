@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.date_bounds import OUT_OF_RANGE, RANGE_TEXT
 from broadcast.errors import (
     BroadcastError,
     ConfigError,
@@ -134,6 +135,10 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
             }
         )
     fields = ", ".join(sorted({d["field"] for d in details if d["field"]}))
+    if details and all(d["type"] == OUT_OF_RANGE for d in details):
+        message = f"Ngày nằm ngoài khoảng Loa nhận ({RANGE_TEXT})"
+        message += f" (trường: {fields})." if fields else "."
+        return JSONResponse(error_body(OUT_OF_RANGE, message, errors=details), status_code=422)
     message = "Dữ liệu gửi lên không hợp lệ"
     message += f" (trường: {fields})." if fields else "."
     return JSONResponse(error_body("invalid_request", message, errors=details), status_code=422)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.date_bounds import StationDate, StationDateTime
 from broadcast.station.control import OccurrenceStatus
 
 WeekdayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -223,12 +224,12 @@ class SlotIn(Strict):
 
     program_id: Annotated[str, Field(min_length=1, max_length=64)]
     time: TimeText
-    date: dt.date | None = None
+    date: StationDate | None = None
     days: Annotated[Days, Field(min_length=1)] | None = None
     priority: PriorityName = "normal"
     max_duration_seconds: MaxDuration | None = None
-    valid_from: dt.date | None = None
-    valid_until: dt.date | None = None
+    valid_from: StationDate | None = None
+    valid_until: StationDate | None = None
     id: Annotated[str, Field(pattern=ID_PATTERN)] | None = None
 
     @model_validator(mode="after")
@@ -247,12 +248,12 @@ class SlotPatch(Strict):
 
     program_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     time: TimeText | None = None
-    date: dt.date | None = None
+    date: StationDate | None = None
     days: Annotated[Days, Field(min_length=1)] | None = None
     priority: PriorityName | None = None
     max_duration_seconds: MaxDuration | None = None
-    valid_from: dt.date | None = None
-    valid_until: dt.date | None = None
+    valid_from: StationDate | None = None
+    valid_until: StationDate | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> SlotPatch:
@@ -275,12 +276,12 @@ class SlotOut(BaseModel):
 
 
 class SkipIn(Strict):
-    original_start: datetime
+    original_start: StationDateTime
 
 
 class MoveIn(Strict):
-    original_start: datetime
-    new_start: datetime
+    original_start: StationDateTime
+    new_start: StationDateTime
 
 
 class AdjustmentOut(BaseModel):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
@@ -18,6 +17,7 @@ from api.convert import (
     seconds_to_delta,
     slot_out,
 )
+from api.date_bounds import StationDateTime
 from api.errors import ApiError
 from api.routes.common import AUTH_ERRORS, Ctx, errors
 from api.timetable_ops import (
@@ -191,7 +191,7 @@ def list_adjustments(
 @router.delete("/{slot_id}/adjustments", response_model=schemas.Done, responses=errors(404))
 def undo_adjustment(
     slot_id: SlotId,
-    original_start: datetime,
+    original_start: Annotated[StationDateTime, Query()],
     ctx: Ctx,
     who: Annotated[Principal, requires(EDITORS)],
 ) -> schemas.Done:
