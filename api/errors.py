@@ -60,6 +60,7 @@ _STORE_STATUS = {
     "duplicate_entry": 409,
     "conflict": 409,
     "script_in_use": 409,
+    "revision_changed": 409,
     "program_in_use": 409,
     "db_unreachable": 503,
 }
@@ -100,6 +101,11 @@ def _extra_fields(exc: BroadcastError) -> dict[str, Any]:
         value = getattr(exc, name, None)
         if isinstance(value, str):
             extra[name] = value
+    # RevisionChanged (store.scripts) says which revision is current.
+    for name in ("current_revision", "read_revision"):
+        number = getattr(exc, name, None)
+        if isinstance(number, int):
+            extra[name] = number
     clash_at = getattr(exc, "clash_at", None)
     if isinstance(clash_at, datetime):
         extra["clash_at"] = clash_at.isoformat()

@@ -106,6 +106,12 @@ class ScriptUpdate(Strict):
     engine: VoiceName | None = None
 
 
+class ApproveIn(Strict):
+    """The revision the approver read: approval is refused (409) if the text changed since."""
+
+    revision: Annotated[int, Field(ge=1, le=2**31)] | None = None
+
+
 class ScriptOut(BaseModel):
     id: int
     title: str

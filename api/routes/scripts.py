@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Body, Path, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
@@ -169,11 +169,19 @@ def list_revisions(
     return [revision_out(r, ctx.tz) for r in ctx.store.scripts.revisions(script_id)]
 
 
-@router.post("/{script_id}/approve", response_model=schemas.ScriptOut, responses=errors(404))
+@router.post(
+    "/{script_id}/approve", response_model=schemas.ScriptOut, responses=errors(404, 409)
+)
 def approve_script(
-    script_id: ScriptId, ctx: Ctx, who: Annotated[Principal, requires(APPROVERS)]
+    script_id: ScriptId,
+    ctx: Ctx,
+    who: Annotated[Principal, requires(APPROVERS)],
+    body: Annotated[schemas.ApproveIn | None, Body()] = None,
 ) -> schemas.ScriptOut:
-    record = ctx.store.scripts.approve(script_id, by=who.name)
+    """Approve the current revision. With ``{"revision": N}`` (the web page always sends the
+    revision shown to the approver), 409 ``revision_changed`` if the script was edited since."""
+    revision = None if body is None else body.revision
+    record = ctx.store.scripts.approve(script_id, by=who.name, revision=revision)
     ctx.timetable_changed()
     return script_out(record, ctx.tz)
 
