@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from api import web
 from api.context import AppContext, Clock, DeviceLister, system_clock
 from api.errors import install_error_handlers
+from api.request_guards import RequestGuards, with_url_rule
 from api.routes import health, log, media, onair, programs, reports, scripts, session, slots
 from api.routes import timetable as timetable_routes
 from api.sessions import LoginThrottle, SessionStore
@@ -69,6 +70,8 @@ def create_app(
         clock=clock,
     )
     install_error_handlers(app)
+    app.add_middleware(RequestGuards)
+    app.openapi = with_url_rule(app.openapi)  # type: ignore[method-assign]
     for router in ROUTERS:
         app.include_router(router)
     web.install(app)

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.control_chars import CONTROL_CHARACTER
 from api.date_bounds import OUT_OF_RANGE, RANGE_TEXT
 from broadcast.errors import (
     BroadcastError,
@@ -141,6 +142,18 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
             }
         )
     fields = ", ".join(sorted({d["field"] for d in details if d["field"]}))
+    control = next((e for e in exc.errors() if e.get("type") == CONTROL_CHARACTER), None)
+    if control is not None:
+        where = control.get("ctx", {})
+        message = (
+            f"Dữ liệu gửi lên có ký tự điều khiển {where.get('char', '')} (trường "
+            f"«{where.get('field', fields)}», vị trí {where.get('position', '?')}); chỉ được "
+            "dùng xuống dòng và tab. Hãy xoá ký tự đó (thường lẫn vào khi chép từ phần mềm "
+            "khác) rồi gửi lại."
+        )
+        return JSONResponse(
+            error_body(CONTROL_CHARACTER, message, errors=details), status_code=422
+        )
     if details and all(d["type"] == OUT_OF_RANGE for d in details):
         message = f"Ngày nằm ngoài khoảng Loa nhận ({RANGE_TEXT})"
         message += f" (trường: {fields})." if fields else "."

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.control_chars import refuse_control_characters, state_in_schema
 from api.date_bounds import StationDate, StationDateTime
 from broadcast.station.control import OccurrenceStatus
 
@@ -28,7 +29,16 @@ MediaName = Annotated[str, Field(pattern=NAME_PATTERN)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Request bodies: no unknown fields, no control characters in any string but tab and
+    line breaks (passwords excepted)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=state_in_schema)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_control_characters(cls, data: Any) -> Any:
+        refuse_control_characters(data)
+        return data
 
 
 class ErrorBody(BaseModel):
