@@ -38,6 +38,17 @@ def _report(ctx: AppContext, first: str | None, last: str | None) -> list[Airtim
     )
 
 
+# A cell starting with one of these is a formula to Excel or LibreOffice ("=HYPERLINK(...)"
+# in a topic would run when the report is opened); tab and CR can hide such a start.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text for a CSV cell that a spreadsheet shows as text, never runs as a formula: such a
+    cell gets a leading apostrophe (the spreadsheet's own mark for "this is text")."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
 FromMonth = Annotated[StationMonth | None, Query(alias="from", description="YYYY-MM")]
 ToMonth = Annotated[StationMonth | None, Query(description="YYYY-MM (inclusive)")]
 
@@ -74,7 +85,8 @@ def airtime_csv(
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["month", "topic", "minutes", "broadcasts"])
     for row in _report(ctx, from_, to):
-        writer.writerow([row.month, row.topic, row.minutes, row.broadcasts])
+        writer.writerow([spreadsheet_safe(row.month), spreadsheet_safe(row.topic), row.minutes,
+                         row.broadcasts])  # fmt: skip
     return Response(
         content="\ufeff" + out.getvalue(),
         media_type="text/csv; charset=utf-8",
