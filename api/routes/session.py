@@ -10,7 +10,8 @@ from api import schemas
 from api.auth import ADMINS, ANY_ROLE, Principal, forbidden, requires
 from api.errors import ApiError
 from api.login import end_session as close_session
-from api.login import login, start_session
+from api.login import login, remember_device, source_of, start_session
+from api.login_brake import DEVICE_COOKIE
 from api.routes.common import AUTH_ERRORS, Ctx, errors
 from broadcast.store.users import Role
 
@@ -24,9 +25,13 @@ def create_session(
     body: schemas.LoginIn, request: Request, response: Response, ctx: Ctx
 ) -> schemas.SessionOut:
     """Log in with name and password: sets the ``loa_session`` cookie (HttpOnly,
-    SameSite=Strict) and returns the CSRF token to send as ``X-CSRF-Token`` on changes."""
-    user = login(ctx, body.name, body.password)
+    SameSite=Strict) and returns the CSRF token to send as ``X-CSRF-Token`` on changes.
+    Failed logins slow down further attempts (429 with ``Retry-After``): per source address,
+    per name, and per known device (the ``loa_device`` cookie), which others cannot slow."""
+    device = request.cookies.get(DEVICE_COOKIE)
+    user = login(ctx, body.name, body.password, source=source_of(request), device=device)
     session = start_session(ctx, user, request, response)
+    remember_device(ctx, user, request, response, device)
     return schemas.SessionOut(name=user.name, role=user.role.value, csrf_token=session.csrf_token)
 
 
