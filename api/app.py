@@ -10,7 +10,7 @@ from api import web
 from api.context import AppContext, Clock, DeviceLister, system_clock
 from api.errors import install_error_handlers
 from api.request_guards import RequestGuards, with_url_rule
-from api.routes import health, log, media, onair, programs, reports, scripts, session, slots
+from api.routes import health, log, media, onair, programs, reports, scripts, session, slots, tokens
 from api.routes import timetable as timetable_routes
 from api.sessions import LoginThrottle, SessionStore
 from broadcast.settings import Settings
@@ -20,6 +20,7 @@ from broadcast.store.store import Store
 ROUTERS = (
     health.router,
     session.router,
+    tokens.router,
     scripts.router,
     media.router,
     programs.router,

@@ -91,6 +91,34 @@ class UserOut(BaseModel):
 
 class PasswordIn(Strict):
     password: Annotated[str, Field(min_length=8, max_length=1000)]
+    # A new password revokes every bearer token of the user, unless this is true.
+    keep_tokens: bool = False
+
+
+class PasswordChanged(BaseModel):
+    ok: bool = True
+    tokens_revoked: int
+
+
+class TokenOut(BaseModel):
+    """A bearer token of a user; the token itself is never shown again."""
+
+    id: int
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class TokenCreate(Strict):
+    label: Annotated[str, Field(max_length=100)] = ""
+
+
+class TokenCreated(TokenOut):
+    token: str  # shown once
+
+
+class RevokedOut(BaseModel):
+    revoked: int
 
 
 class Done(BaseModel):

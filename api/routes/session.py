@@ -13,7 +13,7 @@ from api.login import end_session as close_session
 from api.login import login, remember_device, source_of, start_session
 from api.login_brake import DEVICE_COOKIE
 from api.routes.common import AUTH_ERRORS, Ctx, errors
-from broadcast.store.users import Role
+from api.routes.tokens import may_manage, same_user
 
 router = APIRouter(prefix="/api", tags=["session and users"])
 
@@ -81,7 +81,7 @@ def create_user(
 
 @router.put(
     "/users/{name}/password",
-    response_model=schemas.Done,
+    response_model=schemas.PasswordChanged,
     responses={**AUTH_ERRORS, **errors(404)},
 )
 def set_password(
@@ -89,16 +89,20 @@ def set_password(
     body: schemas.PasswordIn,
     ctx: Ctx,
     who: Annotated[Principal, requires(ANY_ROLE)],
-) -> schemas.Done:
+) -> schemas.PasswordChanged:
     """An admin sets anyone's password; everyone else only their own. Other sessions of the
-    user end."""
-    if who.name != name and who.role is not Role.ADMIN:
+    user end, and every bearer token of the user is revoked (also the one making this call),
+    unless ``keep_tokens`` is true."""
+    if not may_manage(who, name):
         raise forbidden("chỉ được đổi mật khẩu của chính mình")
-    ctx.store.users.set_password(name, body.password)
+    user = ctx.store.users.get(name)
+    revoked = ctx.store.users.set_password(
+        user.name, body.password, revoke_tokens=not body.keep_tokens
+    )
     ctx.users.clear()
-    keep = who.session.id if who.session is not None and who.name == name else None
-    ctx.sessions.delete_user(name, keep=keep)
-    return schemas.Done()
+    own = who.session is not None and same_user(who.name, user.name)
+    ctx.sessions.delete_user(user.name, keep=who.session.id if own and who.session else None)
+    return schemas.PasswordChanged(tokens_revoked=revoked)
 
 
 @router.delete(

@@ -126,9 +126,16 @@ class UserRepo(Repository):
 
     # --- passwords -------------------------------------------------------------------
 
-    def set_password(self, name: str, password: str) -> None:
+    def set_password(self, name: str, password: str, *, revoke_tokens: bool = False) -> int:
+        """Set the password; with ``revoke_tokens``, delete every bearer token of the user in
+        the same transaction. Returns how many tokens were revoked."""
         with self._session() as session:
-            self._require(session, name).password_hash = _checked_hash(password)
+            row = self._require(session, name)
+            row.password_hash = _checked_hash(password)
+            if not revoke_tokens:
+                return 0
+            result = session.execute(delete(TokenRow).where(TokenRow.user_id == row.id))
+            return int(getattr(result, "rowcount", 0))
 
     def verify_password(self, name: str, password: str) -> User | None:
         """The user if the password is theirs, else None (same work for unknown names)."""
@@ -197,6 +204,15 @@ class UserRepo(Repository):
                 select(TokenRow).where(TokenRow.user_id == user.id).order_by(TokenRow.id)
             )
             return [TokenInfo(r.id, user.name, r.label, r.created_at, r.last_used_at) for r in rows]
+
+    def revoke_user_token(self, name: str, token_id: int) -> bool:
+        """Delete token ``token_id`` if it belongs to user ``name``; False if it does not."""
+        with self._session() as session:
+            user = self._require(session, name)
+            result = session.execute(
+                delete(TokenRow).where(TokenRow.id == token_id, TokenRow.user_id == user.id)
+            )
+            return bool(getattr(result, "rowcount", 0))
 
     def revoke_token(self, token_id: int) -> bool:
         with self._session() as session:

@@ -125,10 +125,11 @@ def test_repeated_failures_are_throttled(api: Api) -> None:
 def test_password_change_self_or_admin_only(api: Api) -> None:
     own = api.client.put(
         "/api/users/editor/password",
-        json={"password": "mat-khau-moi-1"},
+        json={"password": "mat-khau-moi-1", "keep_tokens": True},
         headers=api.auth("editor"),
     )
     assert own.status_code == 200
+    assert own.json()["tokens_revoked"] == 0
     other = api.client.put(
         "/api/users/approver/password",
         json={"password": "mat-khau-moi-2"},
