@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from api import web
 from api.context import AppContext, Clock, DeviceLister, system_clock
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.request_guards import RequestGuards, with_url_rule
 from api.routes import health, log, media, onair, programs, reports, scripts, session, slots, tokens
@@ -53,6 +54,8 @@ def create_app(
     app = FastAPI(
         title="Loa — đài truyền thanh xã",
         version="1",
+        docs_url=None,  # served from this server by api.docs, not from a CDN
+        redoc_url=None,
         description=(
             "API of the Loa station: scripts, programs, timetable, on-air control, as-run log "
             "and airtime reports. Every call needs `Authorization: Bearer TOKEN` (or the web "
@@ -76,4 +79,5 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     web.install(app)
+    install_docs(app)
     return app
