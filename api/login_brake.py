@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from broadcast.store.users import name_key
 
 DEVICE_COOKIE = "loa_device"
 
@@ -57,11 +58,6 @@ PER_DEVICE = Rule(free=5, base=timedelta(seconds=1), cap=timedelta(minutes=5),
 class _Record:
     failures: int
     last: datetime
-
-
-def name_key(name: str) -> str:
-    """Names are case-insensitive: "ADMIN" and "admin" are one account and one counter."""
-    return unicodedata.normalize("NFC", name).strip().casefold()
 
 
 def _device_id(device: str) -> str:

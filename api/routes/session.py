@@ -112,9 +112,10 @@ def delete_user(
     name: UserName, ctx: Ctx, who: Annotated[Principal, requires(ADMINS)]
 ) -> schemas.Done:
     """Delete an account with its tokens and sessions (not one's own)."""
-    if name == who.name:
+    if same_user(name, who.name):
         raise ApiError(409, "Không thể tự xoá tài khoản của mình.", code="cannot_delete_self")
-    ctx.store.users.delete(name)
+    user = ctx.store.users.get(name)
+    ctx.store.users.delete(user.name)
     ctx.users.clear()
-    ctx.sessions.delete_user(name)
+    ctx.sessions.delete_user(user.name)
     return schemas.Done()

@@ -10,9 +10,8 @@ from fastapi import APIRouter, Path, status
 from api import schemas
 from api.auth import ANY_ROLE, Principal, forbidden, requires
 from api.errors import ApiError
-from api.login_brake import name_key
 from api.routes.common import AUTH_ERRORS, Ctx, errors
-from broadcast.store.users import Role, TokenInfo
+from broadcast.store.users import Role, TokenInfo, name_key
 
 router = APIRouter(prefix="/api/users", tags=["session and users"], responses=AUTH_ERRORS)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import enum
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -45,6 +46,11 @@ class TokenInfo:
     last_used_at: datetime | None
 
 
+def name_key(name: str) -> str:
+    """How names are compared: NFC, trimmed, case-folded ("ADMIN" is "admin")."""
+    return unicodedata.normalize("NFC", name).strip().casefold()
+
+
 def _user(row: UserRow) -> User:
     return User(
         id=row.id,
@@ -79,14 +85,18 @@ class UserRepo(Repository):
         now: datetime | None = None,
     ) -> User:
         role = parse_role(role)
-        name = name.strip()
+        name = unicodedata.normalize("NFC", name).strip()
         if not name:
             raise StoreError("Tên người dùng không được để trống", code="invalid_value")
         with self._session() as session:
-            if self._find(session, name) is not None:
-                raise StoreError(f"Người dùng {name!r} đã có", code="duplicate_id")
+            existing = self._find(session, name)
+            if existing is not None:
+                same = "" if existing.name == name else f" (trùng với «{existing.name}»: "
+                same += "tên đăng nhập không phân biệt chữ hoa, chữ thường)" if same else ""
+                raise StoreError(f"Người dùng {name!r} đã có{same}", code="duplicate_id")
             row = UserRow(
                 name=name,
+                name_key=name_key(name),
                 role=role.value,
                 password_hash=None if password is None else _checked_hash(password),
                 created_at=now or utc_now(),
@@ -227,7 +237,8 @@ class UserRepo(Repository):
 
     @staticmethod
     def _find(session: Session, name: str) -> UserRow | None:
-        return session.scalars(select(UserRow).where(UserRow.name == name)).one_or_none()
+        key = name_key(name)
+        return session.scalars(select(UserRow).where(UserRow.name_key == key)).one_or_none()
 
     @classmethod
     def _require(cls, session: Session, name: str) -> UserRow:

@@ -143,7 +143,7 @@ def test_failures_elsewhere_do_not_lock_the_admin_out_of_their_own_pc(
     assert int(blocked.headers["retry-after"]) >= 1
     assert blocked.json()["retry_after_seconds"] == int(blocked.headers["retry-after"])
     # The real admin, from the PC they logged in with, gets in at once.
-    again = admin_pc.post("/api/session", json={"name": "admin", "password": PASSWORD})
+    again = admin_pc.post("/api/session", json={"name": "ADMIN", "password": PASSWORD})
     assert again.status_code == 200, again.text
 
 

@@ -150,3 +150,17 @@ def test_deleting_a_user_revokes_their_tokens(store: Store) -> None:
     store.users.delete("a")
     assert store.users.user_for_token(token) is None
     assert store.users.find("a") is None
+
+
+def test_names_are_case_insensitive(store: Store) -> None:
+    store.users.create("Lan", "editor", password="mat-khau-cua-lan")
+    with pytest.raises(StoreError) as caught:
+        store.users.create("LAN", "admin")
+    assert caught.value.code == "duplicate_id"
+    assert "«Lan»" in caught.value.message and "chữ hoa" in caught.value.message
+    assert [u.name for u in store.users.list()] == ["Lan"]  # kept as typed
+    assert store.users.get("lan").name == "Lan"
+    assert store.users.verify_password("LAN", "mat-khau-cua-lan") is not None
+    store.users.create("Đạt", "editor")
+    with pytest.raises(StoreError):
+        store.users.create("ĐẠT", "editor")  # beyond ASCII too
