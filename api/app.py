@@ -8,7 +8,9 @@ from fastapi import FastAPI
 
 from api import web
 from api.context import AppContext, DeviceLister
+from api.docs import install_docs
 from api.errors import install_error_handlers
+from api.request_guards import RequestGuards, with_url_rule
 from api.routes import (
     health,
     lexicon,
@@ -21,6 +23,7 @@ from api.routes import (
     scripts,
     session,
     slots,
+    tokens,
     voices,
 )
 from api.routes import timetable as timetable_routes
@@ -32,6 +35,7 @@ from broadcast.store.store import Store
 ROUTERS = (
     health.router,
     session.router,
+    tokens.router,
     scripts.router,
     media.router,
     programs.router,
@@ -65,6 +69,8 @@ def create_app(
     app = FastAPI(
         title="Loa — đài truyền thanh xã",
         version="1",
+        docs_url=None,  # served from this server by api.docs, not from a CDN
+        redoc_url=None,
         description=(
             "API of the Loa station: scripts, programs, timetable, on-air control, as-run log "
             "and airtime reports. Every call needs `Authorization: Bearer TOKEN` (or the web "
@@ -84,7 +90,10 @@ def create_app(
     # Cached timetable pages are dropped whenever the timetable changes.
     station.timetable.add_listener(app.state.loa.timetable_cache.clear)
     install_error_handlers(app)
+    app.add_middleware(RequestGuards)
+    app.openapi = with_url_rule(app.openapi)  # type: ignore[method-assign]
     for router in ROUTERS:
         app.include_router(router)
     web.install(app)
+    install_docs(app)
     return app

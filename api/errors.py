@@ -16,6 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.control_chars import CONTROL_CHARACTER
+from api.date_bounds import OUT_OF_RANGE, RANGE_TEXT
 from broadcast.errors import (
     BroadcastError,
     ConfigError,
@@ -59,6 +61,7 @@ _STORE_STATUS = {
     "duplicate_entry": 409,
     "conflict": 409,
     "script_in_use": 409,
+    "revision_changed": 409,
     "program_in_use": 409,
     "lexicon_entry_closed": 409,
     "db_unreachable": 503,
@@ -100,6 +103,11 @@ def _extra_fields(exc: BroadcastError) -> dict[str, Any]:
         value = getattr(exc, name, None)
         if isinstance(value, str):
             extra[name] = value
+    # RevisionChanged (store.scripts) says which revision is current.
+    for name in ("current_revision", "read_revision"):
+        number = getattr(exc, name, None)
+        if isinstance(number, int):
+            extra[name] = number
     clash_at = getattr(exc, "clash_at", None)
     if isinstance(clash_at, datetime):
         extra["clash_at"] = clash_at.isoformat()
@@ -135,6 +143,22 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
             }
         )
     fields = ", ".join(sorted({d["field"] for d in details if d["field"]}))
+    control = next((e for e in exc.errors() if e.get("type") == CONTROL_CHARACTER), None)
+    if control is not None:
+        where = control.get("ctx", {})
+        message = (
+            f"Dữ liệu gửi lên có ký tự điều khiển {where.get('char', '')} (trường "
+            f"«{where.get('field', fields)}», vị trí {where.get('position', '?')}); chỉ được "
+            "dùng xuống dòng và tab. Hãy xoá ký tự đó (thường lẫn vào khi chép từ phần mềm "
+            "khác) rồi gửi lại."
+        )
+        return JSONResponse(
+            error_body(CONTROL_CHARACTER, message, errors=details), status_code=422
+        )
+    if details and all(d["type"] == OUT_OF_RANGE for d in details):
+        message = f"Ngày nằm ngoài khoảng Loa nhận ({RANGE_TEXT})"
+        message += f" (trường: {fields})." if fields else "."
+        return JSONResponse(error_body(OUT_OF_RANGE, message, errors=details), status_code=422)
     message = "Dữ liệu gửi lên không hợp lệ"
     message += f" (trường: {fields})." if fields else "."
     return JSONResponse(error_body("invalid_request", message, errors=details), status_code=422)

@@ -2,30 +2,71 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import math
+import secrets
+from datetime import UTC, datetime, timedelta
 
 from fastapi import Request, Response
 
 from api.context import AppContext
 from api.errors import ApiError
+from api.login_brake import DEVICE_COOKIE
 from api.sessions import SESSION_COOKIE, BrowserSession
 from broadcast.store.users import User
 
 
-def login(ctx: AppContext, name: str, password: str) -> User:
-    """The user if the name and password match (429 after repeated failures, 401 if wrong)."""
-    if ctx.throttle.blocked(name):
+def login(ctx: AppContext, name: str, password: str, *, source: str, device: str | None) -> User:
+    """The user if the name and password match; 401 if not, 429 while the brake says wait
+    (``api.login_brake``: per source address, per name, per known device)."""
+    now = ctx.now()
+    wait = ctx.throttle.wait(name, source, device, now)
+    if wait > timedelta(0):
+        seconds = max(1, math.ceil(wait.total_seconds()))
         raise ApiError(
             429,
-            "Đăng nhập sai quá nhiều lần; hãy chờ vài phút rồi thử lại.",
+            f"Đăng nhập sai nhiều lần; hãy chờ {_duration(seconds)} rồi thử lại.",
             code="too_many_attempts",
+            headers={"Retry-After": str(seconds)},
+            retry_after_seconds=seconds,
         )
     user = ctx.store.users.verify_password(name, password)
     if user is None:
-        ctx.throttle.failed(name)
+        ctx.throttle.failed(name, source, device, now)
         raise ApiError(401, "Sai tên đăng nhập hoặc mật khẩu.", code="bad_credentials")
-    ctx.throttle.succeeded(name)
     return user
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} giây"
+    return f"{math.ceil(seconds / 60)} phút"
+
+
+def source_of(request: Request) -> str:
+    """The address the request came from (the proxy's, behind a reverse proxy)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def remember_device(
+    ctx: AppContext, user: User, request: Request, response: Response, device: str | None
+) -> None:
+    """After a successful login: this browser is known for this user from now on (it gets a
+    ``loa_device`` cookie if it has none), so others' failures never keep it out."""
+    if not device or len(device) > 200:
+        device = secrets.token_urlsafe(32)
+        response.set_cookie(
+            DEVICE_COOKIE,
+            device,
+            max_age=DEVICE_COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/api/session",
+        )
+    ctx.throttle.succeeded(user.name, device)
+
+
+DEVICE_COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest a browser keeps a cookie
 
 
 def set_session_cookie(response: Response, request: Request, session: BrowserSession) -> None:

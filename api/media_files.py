@@ -7,6 +7,7 @@ identifier chosen by the operator; the uploaded file's own name is never used.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
@@ -114,10 +115,15 @@ def save_media(
             "dạng (hoặc xoá tệp cũ rồi tải lên lại).",
             code="media_format_change",
         )
-    folder.mkdir(parents=True, exist_ok=True)
     temp = folder / f".upload-{secrets.token_hex(8)}.{audio_type}"
     try:
-        temp.write_bytes(data)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            temp.write_bytes(data)
+        except OSError as exc:
+            if exc.errno in _DISK_FULL:
+                raise disk_full(len(data)) from exc
+            raise
         try:
             read_audio(temp, settings.sample_rate, max_seconds=1.0)
             duration = probe_duration(temp)
@@ -136,6 +142,21 @@ def save_media(
         temp.unlink(missing_ok=True)
     return schemas.MediaOut(
         name=name, kind=kind, duration_seconds=round(duration, 3), size_bytes=len(data)
+    )
+
+
+_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def disk_full(size: int) -> ApiError:
+    """507: the upload did not fit on the station's disk (nothing was kept)."""
+    megabytes = f"{size / (1024 * 1024):.1f}".replace(".", ",")
+    return ApiError(
+        507,
+        f"Ổ đĩa của đài đã đầy, không lưu được tệp ({megabytes} MB); không có gì bị thay đổi. "
+        "Hãy xoá bớt tệp âm thanh cũ hoặc dọn bộ nhớ đệm (broadcast cache prune) rồi tải lên "
+        "lại.",
+        code="disk_full",
     )
 
 

@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.control_chars import refuse_control_characters, state_in_schema
+from api.date_bounds import StationDate, StationDateTime
 from broadcast.station.control import OccurrenceStatus
 
 WeekdayName = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -27,7 +29,16 @@ MediaName = Annotated[str, Field(pattern=NAME_PATTERN)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Request bodies: no unknown fields, no control characters in any string but tab and
+    line breaks (passwords excepted)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=state_in_schema)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_control_characters(cls, data: Any) -> Any:
+        refuse_control_characters(data)
+        return data
 
 
 class ErrorBody(BaseModel):
@@ -80,6 +91,34 @@ class UserOut(BaseModel):
 
 class PasswordIn(Strict):
     password: Annotated[str, Field(min_length=8, max_length=1000)]
+    # A new password revokes every bearer token of the user, unless this is true.
+    keep_tokens: bool = False
+
+
+class PasswordChanged(BaseModel):
+    ok: bool = True
+    tokens_revoked: int
+
+
+class TokenOut(BaseModel):
+    """A bearer token of a user; the token itself is never shown again."""
+
+    id: int
+    label: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class TokenCreate(Strict):
+    label: Annotated[str, Field(max_length=100)] = ""
+
+
+class TokenCreated(TokenOut):
+    token: str  # shown once
+
+
+class RevokedOut(BaseModel):
+    revoked: int
 
 
 class Done(BaseModel):
@@ -103,6 +142,12 @@ class ScriptUpdate(Strict):
     topic: Topic | None = None
     voice: VoiceName | None = None
     engine: VoiceName | None = None
+
+
+class ApproveIn(Strict):
+    """The revision the approver read: approval is refused (409) if the text changed since."""
+
+    revision: Annotated[int, Field(ge=1, le=2**31)] | None = None
 
 
 class ScriptOut(BaseModel):
@@ -223,12 +268,12 @@ class SlotIn(Strict):
 
     program_id: Annotated[str, Field(min_length=1, max_length=64)]
     time: TimeText
-    date: dt.date | None = None
+    date: StationDate | None = None
     days: Annotated[Days, Field(min_length=1)] | None = None
     priority: PriorityName = "normal"
     max_duration_seconds: MaxDuration | None = None
-    valid_from: dt.date | None = None
-    valid_until: dt.date | None = None
+    valid_from: StationDate | None = None
+    valid_until: StationDate | None = None
     id: Annotated[str, Field(pattern=ID_PATTERN)] | None = None
 
     @model_validator(mode="after")
@@ -247,12 +292,12 @@ class SlotPatch(Strict):
 
     program_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     time: TimeText | None = None
-    date: dt.date | None = None
+    date: StationDate | None = None
     days: Annotated[Days, Field(min_length=1)] | None = None
     priority: PriorityName | None = None
     max_duration_seconds: MaxDuration | None = None
-    valid_from: dt.date | None = None
-    valid_until: dt.date | None = None
+    valid_from: StationDate | None = None
+    valid_until: StationDate | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> SlotPatch:
@@ -275,12 +320,12 @@ class SlotOut(BaseModel):
 
 
 class SkipIn(Strict):
-    original_start: datetime
+    original_start: StationDateTime
 
 
 class MoveIn(Strict):
-    original_start: datetime
-    new_start: datetime
+    original_start: StationDateTime
+    new_start: StationDateTime
 
 
 class AdjustmentOut(BaseModel):

@@ -1,4 +1,7 @@
-"""Browser sessions (server-side, in memory) and a brake on password guessing."""
+"""Browser sessions (server-side, in memory) and in-memory caches of the API.
+
+The brake on password guessing is ``api.login_brake.LoginBrake`` (``LoginThrottle`` here is
+the name ``AppContext`` knows it by)."""
 
 from __future__ import annotations
 
@@ -6,12 +9,14 @@ import hashlib
 import secrets
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from api.login_brake import LoginBrake as LoginThrottle
 from broadcast.store.users import User
+
+__all__ = ["LoginThrottle", "ResponseCache", "SessionStore", "UserCache"]
 
 SESSION_COOKIE = "loa_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -80,37 +85,6 @@ class SessionStore:
     def _drop_expired(self, now: datetime) -> None:
         for sid in [sid for sid, s in self._sessions.items() if s.expires_at <= now]:
             del self._sessions[sid]
-
-
-class LoginThrottle:
-    """At most ``attempts`` failed logins per name in ``window``; then refuse until they age."""
-
-    def __init__(self, attempts: int = 5, window: timedelta = timedelta(minutes=5)) -> None:
-        self._attempts = attempts
-        self._window = window
-        self._failures: dict[str, deque[datetime]] = {}
-        self._lock = threading.Lock()
-
-    def blocked(self, name: str, *, now: datetime | None = None) -> bool:
-        now = now or _now()
-        with self._lock:
-            failures = self._recent(name, now)
-            return len(failures) >= self._attempts
-
-    def failed(self, name: str, *, now: datetime | None = None) -> None:
-        now = now or _now()
-        with self._lock:
-            self._recent(name, now).append(now)
-
-    def succeeded(self, name: str) -> None:
-        with self._lock:
-            self._failures.pop(name.casefold(), None)
-
-    def _recent(self, name: str, now: datetime) -> deque[datetime]:
-        failures = self._failures.setdefault(name.casefold(), deque())
-        while failures and now - failures[0] >= self._window:
-            failures.popleft()
-        return failures
 
 
 class UserCache:

@@ -15,6 +15,7 @@ from fastapi import Request
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from api.control_chars import CONTROL_CHARACTER, describe, first_control
 from api.errors import ApiError
 
 MAX_FIELD_BYTES = 4096
@@ -122,9 +123,16 @@ class _Collector:
 
     def on_part_end(self) -> None:
         if not self._is_file:
-            self.fields[self._name] = unicodedata.normalize(
-                "NFC", self._buffer.decode("utf-8", "replace")
-            )
+            value = unicodedata.normalize("NFC", self._buffer.decode("utf-8", "replace"))
+            found = first_control(value)
+            if found is not None:
+                raise ApiError(
+                    422,
+                    f"Trường «{self._name}» có ký tự điều khiển {describe(found[1])}; chỉ được "
+                    "dùng chữ, dấu câu, xuống dòng và tab.",
+                    code=CONTROL_CHARACTER,
+                )
+            self.fields[self._name] = value
 
 
 async def read_upload(request: Request, *, max_file_bytes: int, file_field: str = "file") -> Upload:

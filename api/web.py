@@ -7,6 +7,7 @@ in a meta tag. Page routes are left out of the OpenAPI schema: they are not part
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,9 +87,17 @@ def current_viewer(request: Request) -> Viewer | None:
     return Viewer(user.name, user.role, session.csrf_token)
 
 
+# Browsers drop tab, CR and LF anywhere in a URL ("/\t/evil.example" becomes
+# "//evil.example") and read a backslash as a slash: a path holding any of them, or any other
+# control character, is not taken.
+_NOT_IN_NEXT = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
 def safe_next(value: str | None) -> str:
     """Only a local path may follow the login (no open redirect to another site)."""
-    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return "/"
+    if _NOT_IN_NEXT.search(value):
         return "/"
     return value
 

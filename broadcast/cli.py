@@ -602,12 +602,25 @@ def users_create(
 
 @users_app.command("password")
 @reports_errors
-def users_password(name: Annotated[str, typer.Argument(help="Login name")]) -> None:
-    """Set the web page password of an account (asked twice, at least 8 characters)."""
+def users_password(
+    name: Annotated[str, typer.Argument(help="Login name")],
+    revoke_tokens: Annotated[
+        bool,
+        typer.Option(
+            "--revoke-tokens", help="Also revoke every API token of the account (after a leak)"
+        ),
+    ] = False,
+) -> None:
+    """Set the web page password of an account (asked twice, at least 8 characters).
+
+    API tokens stay valid unless --revoke-tokens is given (a change through the API or the
+    web page revokes them unless asked not to)."""
     store = open_configured_store(settings())
     secret = typer.prompt("Mật khẩu mới", hide_input=True, confirmation_prompt=True)
-    store.users.set_password(name, secret)
+    revoked = store.users.set_password(name, secret, revoke_tokens=revoke_tokens)
     typer.echo(f"Đã đặt mật khẩu cho '{name}'.")
+    if revoke_tokens:
+        typer.echo(f"Đã thu hồi {revoked} mã truy cập API của '{name}'.")
 
 
 def main() -> None:

@@ -9,13 +9,14 @@ from fastapi import APIRouter, Query
 
 from api import schemas
 from api.auth import READERS, Principal, requires
+from api.date_bounds import StationDate
 from api.dates import day_start
 from api.routes.common import AUTH_ERRORS, Ctx
 from broadcast.scheduling.model import Outcome
 from broadcast.station.log_format import entry_to_json
 
-FromDate = Annotated[dt.date | None, Query(alias="from", description="first local date")]
-ToDate = Annotated[dt.date | None, Query(description="last local date (inclusive)")]
+FromDate = Annotated[StationDate | None, Query(alias="from", description="first local date")]
+ToDate = Annotated[StationDate | None, Query(description="last local date (inclusive)")]
 
 router = APIRouter(prefix="/api", tags=["log"], responses=AUTH_ERRORS)
 

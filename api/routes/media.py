@@ -41,7 +41,7 @@ def get_media(ctx: Ctx, who: Annotated[Principal, requires(READERS)]) -> list[sc
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=schemas.MediaOut,
-    responses=errors(409, 413),
+    responses=errors(409, 413, 507),
     openapi_extra=multipart_body(_UPLOAD_FIELDS, ["kind", "name"]),
 )
 async def upload_media(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Body, Path, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
 from api import schemas
@@ -15,7 +16,7 @@ from api.errors import ApiError
 from api.filetypes import script_parse_name
 from api.reading import preview_text
 from api.routes.common import AUTH_ERRORS, Ctx, errors
-from api.uploads import multipart_body, read_upload
+from api.uploads import Upload, multipart_body, read_upload
 from broadcast.script_input import parse_script
 from broadcast.store.scripts import UNSET, ScriptStatus
 from broadcast.voices.station import current_lexicon
@@ -90,6 +91,11 @@ async def upload_script(
     """A .txt, .md or .docx file (judged by its content). Front matter in the file may give
     the title and topic; the form fields override them."""
     upload = await read_upload(request, max_file_bytes=ctx.settings.upload_max_bytes)
+    # Reading a .docx is CPU work and the store is blocking I/O: both off the event loop.
+    return await run_in_threadpool(_store_upload, ctx, upload, who)
+
+
+def _store_upload(ctx: AppContext, upload: Upload, who: Principal) -> schemas.ScriptOut:
     parse_name = script_parse_name(upload.data, upload.display_name)
     script = parse_script(upload.data, parse_name, ctx.settings.script_max_bytes)
     title = nfc(upload.fields.get("title", "")) or script.title
@@ -163,11 +169,19 @@ def list_revisions(
     return [revision_out(r, ctx.tz) for r in ctx.store.scripts.revisions(script_id)]
 
 
-@router.post("/{script_id}/approve", response_model=schemas.ScriptOut, responses=errors(404))
+@router.post(
+    "/{script_id}/approve", response_model=schemas.ScriptOut, responses=errors(404, 409)
+)
 def approve_script(
-    script_id: ScriptId, ctx: Ctx, who: Annotated[Principal, requires(APPROVERS)]
+    script_id: ScriptId,
+    ctx: Ctx,
+    who: Annotated[Principal, requires(APPROVERS)],
+    body: Annotated[schemas.ApproveIn | None, Body()] = None,
 ) -> schemas.ScriptOut:
-    record = ctx.store.scripts.approve(script_id, by=who.name)
+    """Approve the current revision. With ``{"revision": N}`` (the web page always sends the
+    revision shown to the approver), 409 ``revision_changed`` if the script was edited since."""
+    revision = None if body is None else body.revision
+    record = ctx.store.scripts.approve(script_id, by=who.name, revision=revision)
     ctx.timetable.changed()
     return script_out(record, ctx.tz)
 

@@ -10,9 +10,10 @@ from api import schemas
 from api.auth import ADMINS, ANY_ROLE, Principal, forbidden, requires
 from api.errors import ApiError
 from api.login import end_session as close_session
-from api.login import login, start_session
+from api.login import login, remember_device, source_of, start_session
+from api.login_brake import DEVICE_COOKIE
 from api.routes.common import AUTH_ERRORS, Ctx, errors
-from broadcast.store.users import Role
+from api.routes.tokens import may_manage, same_user
 
 router = APIRouter(prefix="/api", tags=["session and users"])
 
@@ -24,9 +25,13 @@ def create_session(
     body: schemas.LoginIn, request: Request, response: Response, ctx: Ctx
 ) -> schemas.SessionOut:
     """Log in with name and password: sets the ``loa_session`` cookie (HttpOnly,
-    SameSite=Strict) and returns the CSRF token to send as ``X-CSRF-Token`` on changes."""
-    user = login(ctx, body.name, body.password)
+    SameSite=Strict) and returns the CSRF token to send as ``X-CSRF-Token`` on changes.
+    Failed logins slow down further attempts (429 with ``Retry-After``): per source address,
+    per name, and per known device (the ``loa_device`` cookie), which others cannot slow."""
+    device = request.cookies.get(DEVICE_COOKIE)
+    user = login(ctx, body.name, body.password, source=source_of(request), device=device)
     session = start_session(ctx, user, request, response)
+    remember_device(ctx, user, request, response, device)
     return schemas.SessionOut(name=user.name, role=user.role.value, csrf_token=session.csrf_token)
 
 
@@ -76,7 +81,7 @@ def create_user(
 
 @router.put(
     "/users/{name}/password",
-    response_model=schemas.Done,
+    response_model=schemas.PasswordChanged,
     responses={**AUTH_ERRORS, **errors(404)},
 )
 def set_password(
@@ -84,16 +89,20 @@ def set_password(
     body: schemas.PasswordIn,
     ctx: Ctx,
     who: Annotated[Principal, requires(ANY_ROLE)],
-) -> schemas.Done:
+) -> schemas.PasswordChanged:
     """An admin sets anyone's password; everyone else only their own. Other sessions of the
-    user end."""
-    if who.name != name and who.role is not Role.ADMIN:
+    user end, and every bearer token of the user is revoked (also the one making this call),
+    unless ``keep_tokens`` is true."""
+    if not may_manage(who, name):
         raise forbidden("chỉ được đổi mật khẩu của chính mình")
-    ctx.store.users.set_password(name, body.password)
+    user = ctx.store.users.get(name)
+    revoked = ctx.store.users.set_password(
+        user.name, body.password, revoke_tokens=not body.keep_tokens
+    )
     ctx.users.clear()
-    keep = who.session.id if who.session is not None and who.name == name else None
-    ctx.sessions.delete_user(name, keep=keep)
-    return schemas.Done()
+    own = who.session is not None and same_user(who.name, user.name)
+    ctx.sessions.delete_user(user.name, keep=who.session.id if own and who.session else None)
+    return schemas.PasswordChanged(tokens_revoked=revoked)
 
 
 @router.delete(
@@ -103,9 +112,10 @@ def delete_user(
     name: UserName, ctx: Ctx, who: Annotated[Principal, requires(ADMINS)]
 ) -> schemas.Done:
     """Delete an account with its tokens and sessions (not one's own)."""
-    if name == who.name:
+    if same_user(name, who.name):
         raise ApiError(409, "Không thể tự xoá tài khoản của mình.", code="cannot_delete_self")
-    ctx.store.users.delete(name)
+    user = ctx.store.users.get(name)
+    ctx.store.users.delete(user.name)
     ctx.users.clear()
-    ctx.sessions.delete_user(name)
+    ctx.sessions.delete_user(user.name)
     return schemas.Done()

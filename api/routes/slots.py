@@ -5,7 +5,6 @@ Thin: each route turns the request into core values and asks the timetable servi
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
@@ -20,6 +19,7 @@ from api.convert import (
     seconds_to_delta,
     slot_out,
 )
+from api.date_bounds import StationDateTime
 from api.errors import ApiError
 from api.routes.common import AUTH_ERRORS, Ctx, errors
 from broadcast.scheduling.model import Adjustment, AdjustmentKind, Priority, Slot
@@ -183,7 +183,7 @@ def list_adjustments(
 @router.delete("/{slot_id}/adjustments", response_model=schemas.Done, responses=errors(404))
 def undo_adjustment(
     slot_id: SlotId,
-    original_start: datetime,
+    original_start: Annotated[StationDateTime, Query()],
     ctx: Ctx,
     who: Annotated[Principal, requires(EDITORS)],
 ) -> schemas.Done:

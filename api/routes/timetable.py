@@ -13,11 +13,12 @@ from api import schemas
 from api.auth import READERS, Principal, requires
 from api.context import AppContext
 from api.convert import entry_out
+from api.date_bounds import StationDate
 from api.dates import date_range
 from api.routes.common import AUTH_ERRORS, Ctx
 
-FromDate = Annotated[dt.date | None, Query(alias="from", description="first local date")]
-ToDate = Annotated[dt.date | None, Query(description="last local date (inclusive)")]
+FromDate = Annotated[StationDate | None, Query(alias="from", description="first local date")]
+ToDate = Annotated[StationDate | None, Query(description="last local date (inclusive)")]
 
 router = APIRouter(prefix="/api", tags=["timetable"], responses=AUTH_ERRORS)
 

@@ -1,10 +1,23 @@
 /* Login page: name + password -> POST /api/session, then go where the operator was headed. */
 "use strict";
 
+// Only a path on this server may follow the login. Browsers drop tab, CR and LF anywhere in
+// a URL ("/\t/evil.example" becomes "//evil.example") and read "\" as "/": such a path is
+// refused, and whatever is left must resolve to this very origin.
+const safeNext = (value) => {
+  if (!value || !value.startsWith("/") || value.startsWith("//")) return "/";
+  if (/[\u0000-\u001f\u007f\\]/.test(value)) return "/";
+  let target;
+  try {
+    target = new URL(value, window.location.origin);
+  } catch (error) {
+    return "/";
+  }
+  return target.origin === window.location.origin ? target.pathname + target.search + target.hash : "/";
+};
+
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.getElementById("login-form");
-  const safeNext = (value) =>
-    value && value.startsWith("/") && !value.startsWith("//") && !value.startsWith("/\\") ? value : "/";
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

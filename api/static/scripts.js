@@ -190,7 +190,18 @@
       if (!current) return;
       run($("approve"), async () => {
         const title = current.title;
-        const script = await api("POST", `/api/scripts/${current.id}/approve`);
+        const id = current.id;
+        let script;
+        try {
+          // The revision on screen: if someone edited the text since, the API refuses (409).
+          script = await api("POST", `/api/scripts/${id}/approve`, { revision: current.revision });
+        } catch (err) {
+          if (err.code === "revision_changed") {
+            await loadList();
+            await select(id); // show the text as it is now; the message says what happened
+          }
+          throw err;
+        }
         await loadList();
         if (script && script.id) showEditor(script);
         else await select(current.id);

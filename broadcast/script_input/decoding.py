@@ -173,13 +173,10 @@ def check_not_legacy_font(text: str, filename: str, *, in_document: bool) -> Non
     if not non_ascii or beyond_bytes >= 0.2 * len(non_ascii):
         return  # the usual case: real Vietnamese has letters no legacy byte can stand for
     verdict = judge_bytes(unicode_to_legacy_bytes(sample), extra={_AS_IS: decode_cp1252})
-    if len(verdict.readings[_AS_IS]) < 3:
-        return
-    scores = verdict.scores
     for encoding in (LegacyEncoding.TCVN3, LegacyEncoding.VNI):
-        if scores[encoding] >= _NAME_MIN and verdict.beats(
-            encoding, _AS_IS, win=_NAME_MIN, lose=_OTHERS_MAX
-        ):
+        # Only the words the legacy reading changes are evidence: "Xin chào bà con trong xã"
+        # reads the same in VNI as it is, which says nothing for VNI.
+        if verdict.evidence_for(encoding, _AS_IS, win=_NAME_MIN, lose=_OTHERS_MAX):
             head = unicode_to_legacy_bytes(text[:400])
             preview = _preview(_decode_as(encoding, head))
             raise legacy_encoding_error(filename, encoding, preview, in_document=in_document)

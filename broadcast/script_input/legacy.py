@@ -158,10 +158,15 @@ class Verdict:
         encoding = max(scores, key=lambda e: scores[e])
         return encoding, scores[encoding]
 
+    def disagreements(self, a: str, b: str) -> list[tuple[str, str]]:
+        """The words that readings ``a`` and ``b`` read differently, as (a's, b's) pairs."""
+        return [(x, y) for x, y in zip(self.readings[a], self.readings[b], strict=True) if x != y]
+
     def beats(self, a: str, b: str, win: float, lose: float) -> bool:
         """On the words readings ``a`` and ``b`` disagree on, ``a`` reads at least ``win``
-        of them as Vietnamese and ``b`` at most ``lose``; true when they never disagree."""
-        pairs = [(x, y) for x, y in zip(self.readings[a], self.readings[b], strict=True) if x != y]
+        of them as Vietnamese and ``b`` at most ``lose``; true when they never disagree
+        (then choosing ``a`` over ``b`` changes nothing)."""
+        pairs = self.disagreements(a, b)
         if not pairs:
             return True
         return (
@@ -169,12 +174,40 @@ class Verdict:
             and syllable_ratio([y for _, y in pairs]) <= lose
         )
 
+    def evidence_for(self, a: str, b: str, win: float, lose: float) -> bool:
+        """Positive evidence that ``a`` is the right reading and ``b`` (the text as it is)
+        the wrong one: they disagree on some words, and on those ``a`` reads at least ``win``
+        as Vietnamese and ``b`` at most ``lose`` as Vietnamese written normally. Never true
+        when the two readings are the same: a text that reads the same either way is no
+        sign of ``a``."""
+        pairs = self.disagreements(a, b)
+        if not pairs:
+            return False
+        won = syllable_ratio([x for x, _ in pairs])
+        lost = written_word_ratio([y for _, y in pairs])
+        return won >= win and lost <= lose
+
 
 def syllable_ratio(words: list[str]) -> float:
     """Share of ``words`` that are Vietnamese syllables (0.0 for no words)."""
     if not words:
         return 0.0
     return sum(1 for w in words if is_vietnamese_syllable(w)) / len(words)
+
+
+def written_word_ratio(words: list[str]) -> float:
+    """Like ``syllable_ratio``, counting only words cased as people write them ("phẩm",
+    "Phẩm", "PHẨM"), never "phÈm": a capital inside a word is a legacy code read as Latin-1.
+    (Not for legacy readings: TCVN3 has no capitals with a tone, so "KẾ HOẠCH" typed in
+    .VnTimeH reads "Kế HOạCH".)"""
+    if not words:
+        return 0.0
+    written = [w for w in words if _cased_like_a_word(w)]
+    return sum(1 for w in written if is_vietnamese_syllable(w)) / len(words)
+
+
+def _cased_like_a_word(word: str) -> bool:
+    return word.islower() or word.isupper() or (word[:1].isupper() and word[1:].islower())
 
 
 def judge_bytes(

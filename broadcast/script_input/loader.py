@@ -31,6 +31,9 @@ _TITLE_MAX = 120
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _ODD_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\t\x0b\x0c]")
 _BLANK_RUNS = re.compile(r"\n{3,}")
+# What may not remain once line ends, odd spaces and the DOS end-of-file mark are dealt with:
+# C0/C1 controls but tab and newline, DEL, lone surrogates.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _MD_TITLE_MARKS = re.compile(r"^\s{0,3}#{1,6}\s*")
 
 
@@ -42,13 +45,14 @@ def parse_script(data: bytes, filename: str, max_bytes: int) -> Script:
     if not data.strip():
         raise ScriptInputError(f"Tệp «{filename}» rỗng, không có nội dung.", code="script_empty")
     if kind == "docx":
-        from broadcast.script_input.docx_text import docx_text  # python-docx loads lxml
+        from broadcast.script_input.docx_text import docx_text  # lxml, loaded when needed
 
-        raw = docx_text(data, filename)
+        raw = docx_text(data, filename, max_bytes)
     else:
         raw = decode_text_bytes(data, filename)
     text = _clean(raw)
     check_not_legacy_font(text, filename, in_document=kind == "docx")
+    _check_no_controls(text, filename)
     meta, body = split_front_matter(text, filename)
     if kind == "markdown":
         body = strip_markdown(body)
@@ -127,7 +131,20 @@ def _megabytes(size: int) -> str:
 def _clean(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
-    return _ODD_SPACES.sub(" ", text)
+    return _ODD_SPACES.sub(" ", text).replace("\x1a", "")
+
+
+def _check_no_controls(text: str, filename: str) -> None:
+    found = _CONTROLS.search(text)
+    if found is None:
+        return
+    line = text.count("\n", 0, found.start()) + 1
+    raise ScriptInputError(
+        f"Kịch bản «{filename}» có ký tự điều khiển U+{ord(found.group()):04X} ở dòng {line}; "
+        f"văn bản chỉ được có chữ, dấu câu, xuống dòng và tab. Hãy mở tệp, xoá ký tự đó (thường "
+        f"lẫn vào khi chép từ phần mềm khác) rồi tải lên lại.",
+        code="script_control_character",
+    )
 
 
 def _tidy(text: str) -> str:

@@ -7,6 +7,7 @@ letter salad that text in the wrong encoding decodes to ("ViÖt", "Vieät", "Vi�
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 # Tone marks as combining characters: grave, acute, tilde, hook above, dot below.
@@ -75,6 +76,7 @@ def _valid_rhyme(rhyme: str, tone: str | None) -> bool:
     return nucleus in _OPEN_ONLY or nucleus in _EITHER
 
 
+@functools.lru_cache(maxsize=8192)  # texts repeat their words
 def is_vietnamese_syllable(word: str) -> bool:
     """True when ``word`` (any case, NFC or NFD) is spelled like a Vietnamese syllable."""
     bare, tone, tone_count = _split_tone(word.lower())

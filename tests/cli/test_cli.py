@@ -184,3 +184,14 @@ def test_users_get_a_token_once_and_a_password_for_the_web_page(tmp_path: Path) 
         store.close()
     refused = broadcast(tmp_path, "users", "create", "x", "--role", "boss")
     assert refused.returncode == 8 and "[invalid_role]" in refused.stderr
+    revoked = broadcast(
+        tmp_path, "users", "password", "lan", "--revoke-tokens", stdin="mat-khau-ba\nmat-khau-ba\n"
+    )
+    assert revoked.returncode == 0, revoked.stderr
+    assert "thu hồi 1 mã truy cập" in revoked.stdout
+    store = open_store(f"sqlite:///{tmp_path / 'data' / 'loa.db'}")
+    try:
+        assert store.users.user_for_token(token) is None
+        assert store.users.verify_password("lan", "mat-khau-ba") is not None
+    finally:
+        store.close()

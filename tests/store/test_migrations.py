@@ -206,3 +206,51 @@ def test_a_database_from_a_newer_version_is_reported(db_url: str) -> None:
         assert caught.value.code == "schema_unknown"
     finally:
         engine.dispose()
+
+
+def test_users_differing_only_by_case_are_told_apart_by_the_upgrade(
+    db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from datetime import UTC, datetime
+
+    from broadcast.store import Store
+
+    engine = create_engine_for(db_url)
+    try:
+        migrate(engine, "0001_initial")
+        created = datetime(2025, 1, 1, tzinfo=UTC)
+        with engine.begin() as conn:
+            for name in ("admin", "ADMIN", "Admin", "lan"):
+                conn.execute(
+                    text(
+                        "INSERT INTO users (name, role, password_hash, created_at) "
+                        "VALUES (:name, 'editor', NULL, :at)"
+                    ),
+                    {"name": name, "at": created},
+                )
+            ids = dict(conn.execute(text("SELECT name, id FROM users")).all())
+            conn.execute(
+                text(
+                    "INSERT INTO user_tokens (user_id, token_hash, label, created_at) "
+                    "VALUES (:user, :hash, '', :at)"
+                ),
+                {"user": ids["ADMIN"], "hash": "a" * 64, "at": created},
+            )
+        with caplog.at_level("WARNING"):
+            migrate(engine)
+        assert _diffs(engine) == []
+        with engine.connect() as conn:
+            rows = dict(conn.execute(text("SELECT id, name FROM users")).all())
+        # The oldest keeps its name; the others get a numbered suffix; nobody is lost.
+        assert rows == {
+            ids["admin"]: "admin",
+            ids["ADMIN"]: "ADMIN-2",
+            ids["Admin"]: "Admin-3",
+            ids["lan"]: "lan",
+        }
+        assert "'ADMIN-2'" in caplog.text and "'Admin-3'" in caplog.text
+        store = Store.from_engine(engine)
+        assert [t.user_name for t in store.users.tokens("admin-2")] == ["ADMIN-2"]
+        assert store.users.get("LAN").name == "lan"
+    finally:
+        engine.dispose()

@@ -7,6 +7,7 @@ import pytest
 from broadcast.errors import StoreError
 from broadcast.programs import Program, Segment
 from broadcast.store import Store
+from broadcast.store.scripts import RevisionChanged
 
 T0 = datetime(2025, 8, 1, 1, 0, tzinfo=UTC)
 
@@ -62,6 +63,20 @@ def test_approval_records_who_and_when_and_editing_sends_it_back_to_draft(store:
     first, second = store.scripts.revisions(script.id)
     assert (first.approved_by, first.approved_at) == ("lanh-dao", T0 + timedelta(hours=1))
     assert second.approved_by is None
+
+
+def test_approval_of_a_revision_that_is_no_longer_current_is_refused(store: Store) -> None:
+    script = store.scripts.create(title="Tin", text="một", now=T0)
+    store.scripts.update(script.id, text="hai, sửa sau khi lãnh đạo đọc", by="bien-tap")
+    with pytest.raises(RevisionChanged) as caught:
+        store.scripts.approve(script.id, by="lanh-dao", revision=1)
+    assert caught.value.code == "revision_changed"
+    assert (caught.value.read_revision, caught.value.current_revision) == (1, 2)
+    assert "bản sửa số 1" in caught.value.message and "số 2" in caught.value.message
+    assert store.scripts.get(script.id).status == "draft"
+    assert [r.approved_by for r in store.scripts.revisions(script.id)] == [None, None]
+    approved = store.scripts.approve(script.id, by="lanh-dao", revision=2)
+    assert (approved.status, approved.approved_revision) == ("approved", 2)
 
 
 def test_an_edit_that_changes_nothing_keeps_the_approval(store: Store) -> None:

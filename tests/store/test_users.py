@@ -82,6 +82,34 @@ def test_revoking_tokens(store: Store) -> None:
     assert store.users.user_for_token(second) is None
 
 
+def test_a_new_password_can_revoke_the_tokens_in_the_same_transaction(store: Store) -> None:
+    store.users.create("a", "editor", password="mat-khau-cu-1")
+    store.users.create("b", "editor")
+    tokens = [store.users.issue_token("a"), store.users.issue_token("a")]
+    other = store.users.issue_token("b")
+    assert store.users.set_password("a", "mat-khau-moi-1") == 0
+    assert all(store.users.user_for_token(t) is not None for t in tokens)
+    assert store.users.set_password("a", "mat-khau-moi-2", revoke_tokens=True) == 2
+    assert all(store.users.user_for_token(t) is None for t in tokens)
+    assert store.users.user_for_token(other) is not None
+    assert store.users.verify_password("a", "mat-khau-moi-2") is not None
+    with pytest.raises(StoreError):  # too short: neither the password nor the tokens change
+        store.users.set_password("b", "ngan", revoke_tokens=True)
+    assert store.users.user_for_token(other) is not None
+
+
+def test_a_token_is_revoked_only_through_its_owner(store: Store) -> None:
+    store.users.create("a", "editor")
+    store.users.create("b", "editor")
+    store.users.issue_token("a")
+    b_token = store.users.issue_token("b")
+    [b_info] = store.users.tokens("b")
+    assert not store.users.revoke_user_token("a", b_info.id)
+    assert store.users.user_for_token(b_token) is not None
+    assert store.users.revoke_user_token("b", b_info.id)
+    assert store.users.user_for_token(b_token) is None
+
+
 def test_a_given_bootstrap_token_is_stored_hashed_and_idempotently(store: Store) -> None:
     store.users.create("admin", "admin")
     bootstrap = "bootstrap-token-for-tests-0123456789"
@@ -122,3 +150,17 @@ def test_deleting_a_user_revokes_their_tokens(store: Store) -> None:
     store.users.delete("a")
     assert store.users.user_for_token(token) is None
     assert store.users.find("a") is None
+
+
+def test_names_are_case_insensitive(store: Store) -> None:
+    store.users.create("Lan", "editor", password="mat-khau-cua-lan")
+    with pytest.raises(StoreError) as caught:
+        store.users.create("LAN", "admin")
+    assert caught.value.code == "duplicate_id"
+    assert "«Lan»" in caught.value.message and "chữ hoa" in caught.value.message
+    assert [u.name for u in store.users.list()] == ["Lan"]  # kept as typed
+    assert store.users.get("lan").name == "Lan"
+    assert store.users.verify_password("LAN", "mat-khau-cua-lan") is not None
+    store.users.create("Đạt", "editor")
+    with pytest.raises(StoreError):
+        store.users.create("ĐẠT", "editor")  # beyond ASCII too
