@@ -156,7 +156,9 @@ def test_the_wait_is_a_delay_not_a_lockout(station: tuple[object, ManualClock]) 
     )
 
 
-def test_spraying_one_password_over_thirty_names_is_slowed(station: tuple[object, ManualClock]) -> None:
+def test_spraying_one_password_over_thirty_names_is_slowed(
+    station: tuple[object, ManualClock],
+) -> None:
     app, _ = station
     sprayer = _client(app, "198.51.100.4")
     statuses = [
