@@ -32,6 +32,7 @@ EXIT_CODES: list[tuple[type[errors.BroadcastError], int]] = [
     (errors.PlayoutError, 7),
     (errors.StoreError, 8),
     (errors.ConfigError, 9),
+    (errors.OpsError, 10),
 ]
 
 app = typer.Typer(

@@ -7,7 +7,13 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, Table, inspect, text
 
 from broadcast.errors import StoreError
-from broadcast.store import check_connection, create_engine_for, current_revision, migrate
+from broadcast.store import (
+    check_connection,
+    create_engine_for,
+    current_revision,
+    head_revision,
+    migrate,
+)
 from broadcast.store.db import alembic_config, include_object
 from broadcast.store.models import Base
 
@@ -22,6 +28,8 @@ TABLES = {
     "users",
     "user_tokens",
     "station_lock",
+    "alerts",
+    "ops_marks",
 }
 
 
@@ -38,7 +46,7 @@ def test_migrate_from_empty_creates_every_table_and_matches_the_models(db_url: s
     try:
         assert current_revision(engine) is None
         migrate(engine)
-        assert current_revision(engine) == "0001_initial"
+        assert current_revision(engine) == head_revision()
         assert set(inspect(engine).get_table_names()) >= TABLES
         assert _diffs(engine) == []
     finally:
