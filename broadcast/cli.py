@@ -58,6 +58,34 @@ EXAMPLE_TIMETABLE = Path(__file__).resolve().parent.parent / "schedules" / "exam
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _print_version(value: bool) -> None:
+    if not value:
+        return
+    import platform
+
+    from broadcast import __version__
+    from broadcast.store.db import head_revision
+
+    typer.echo(
+        f"loa {__version__} (lược đồ cơ sở dữ liệu {head_revision()}, "
+        f"Python {platform.python_version()})"
+    )
+    raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True,
+            help="Print the version of Loa and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Loa — phát thanh tự động cho đài truyền thanh xã."""
+
+
 def exit_code_for(exc: errors.BroadcastError) -> int:
     for cls, code in EXIT_CODES:
         if isinstance(exc, cls):
