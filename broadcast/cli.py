@@ -47,10 +47,14 @@ cache_app = typer.Typer(help="The audio cache of synthesized sentences.", no_arg
 text_app = typer.Typer(help="Vietnamese text normalization for speech.", no_args_is_help=True)
 schedule_app = typer.Typer(help="Import and export the timetable (YAML).", no_args_is_help=True)
 users_app = typer.Typer(help="Accounts of the web page and the API.", no_args_is_help=True)
+alerts_app = typer.Typer(
+    help="Alerts sent by e-mail and webhook: list them, test the channels.", no_args_is_help=True
+)
 app.add_typer(cache_app, name="cache")
 app.add_typer(text_app, name="text")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(users_app, name="users")
+app.add_typer(alerts_app, name="alerts")
 
 # The example station loaded on first start with an empty database.
 EXAMPLE_TIMETABLE = Path(__file__).resolve().parent.parent / "schedules" / "example.yaml"
@@ -516,6 +520,110 @@ def users_password(name: Annotated[str, typer.Argument(help="Login name")]) -> N
     secret = typer.prompt("Mật khẩu mới", hide_input=True, confirmation_prompt=True)
     store.users.set_password(name, secret)
     typer.echo(f"Đã đặt mật khẩu cho '{name}'.")
+
+
+# --- backup and restore -------------------------------------------------------------------
+
+
+@app.command()
+@reports_errors
+def backup(
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Archive to write (default: the backup folder)"),
+    ] = None,
+) -> None:
+    """Back up the station (database, scripts, media, jingles, lexicon, settings); safe while
+    it serves."""
+    from broadcast.backup import create_backup
+
+    cfg = settings()
+    result = create_backup(cfg, datetime.now(UTC), output)
+    kind = "SQLite" if result.database == "sqlite" else "PostgreSQL"
+    typer.echo(f"Đã sao lưu vào {result.path} ({_size(result.size)}): cơ sở dữ liệu {kind} và "
+               f"{result.files} tệp.")
+    for ref in result.missing:
+        typer.echo(f"Chú ý: chương trình nhắc tới tệp không còn tồn tại: {ref}", err=True)
+
+
+@app.command()
+@reports_errors
+def restore(
+    archive: Annotated[Path, typer.Argument(help="A backup archive (loa-backup-....tar.gz)")],
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Restore into this data folder")
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Bring a station back from a backup. The current data is kept aside, never deleted;
+    a foreign or damaged archive changes nothing."""
+    from broadcast.backup import read_manifest, restore_backup
+
+    cfg = load_settings(data_dir=data_dir) if data_dir is not None else settings()
+    manifest = read_manifest(archive)
+    typer.echo(f"Bản sao lưu tạo lúc {manifest.created_at} trên máy {manifest.host} "
+               f"(Loa {manifest.loa_version}).")
+    if not yes and sys.stdin.isatty():
+        typer.confirm(
+            f"Thay dữ liệu trạm phát ở {cfg.data_dir.resolve()} bằng bản sao lưu này?",
+            abort=True,
+        )
+    result = restore_backup(archive, cfg, datetime.now(UTC))
+    typer.echo(f"Đã khôi phục vào {result.data_dir}.")
+    for folder in result.kept_aside:
+        typer.echo(f"Dữ liệu cũ được giữ ở {folder}.")
+    for note in result.notes:
+        typer.echo(f"Chú ý: {note}", err=True)
+    typer.echo("Khởi động trạm phát để dùng dữ liệu này (sudo systemctl start loa, hoặc "
+               "broadcast serve).")
+
+
+# --- alerts -----------------------------------------------------------------------------------
+
+
+@alerts_app.command("list")
+@reports_errors
+def alerts_list(
+    limit: Annotated[int, typer.Option(help="At most this many (newest first)")] = 30,
+) -> None:
+    """Alerts the station raised: open ones first."""
+    from zoneinfo import ZoneInfo
+
+    from broadcast.store.upkeep import AlertRepo
+
+    cfg = settings()
+    tz = ZoneInfo(cfg.timezone)
+    records = AlertRepo(open_configured_store(cfg).sessions).recent(limit)
+    if not records:
+        typer.echo("Chưa có cảnh báo nào.")
+    for r in records:
+        state = "ĐANG MỞ"
+        if r.closed_at is not None:
+            state = f"đã hết lúc {r.closed_at.astimezone(tz):%H:%M %d/%m/%Y}"
+        sent = ", ".join(sorted(r.deliveries.get("open", {}))) or "chưa gửi"
+        typer.echo(f"{r.opened_at.astimezone(tz):%H:%M %d/%m/%Y}  {state:<26} {r.summary}  "
+                   f"[{r.kind}; đã gửi: {sent}]")
+
+
+@alerts_app.command("test")
+@reports_errors
+def alerts_test() -> None:
+    """Send a test message through every configured channel (e-mail, webhooks)."""
+    from broadcast.alerts.monitor import AlertMonitor
+
+    cfg = settings()
+    monitor = AlertMonitor(cfg, open_configured_store(cfg), None)
+    if not monitor.notifiers:
+        raise errors.ConfigError(
+            "Chưa cấu hình kênh cảnh báo nào: đặt smtp_host và alert_to (thư điện tử) hoặc "
+            "alert_webhooks.",
+            code="alert_config_missing",
+        )
+    outcome = monitor.send_test(datetime.now(UTC))
+    for name, error in outcome.items():
+        typer.echo(f"{name}: {'đã gửi' if error is None else 'LỖI: ' + error}")
+    if any(error is not None for error in outcome.values()):
+        raise typer.Exit(10)
 
 
 def main() -> None:

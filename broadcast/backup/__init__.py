@@ -1,0 +1,17 @@
+"""Backup and restore of a station: database, scripts, media, jingles, lexicon, settings."""
+
+from broadcast.backup.archive import extract_verified, read_manifest
+from broadcast.backup.create import BackupResult, create_backup
+from broadcast.backup.manifest import FORMAT_VERSION, Manifest
+from broadcast.backup.restore import RestoreResult, restore_backup
+
+__all__ = [
+    "FORMAT_VERSION",
+    "BackupResult",
+    "Manifest",
+    "RestoreResult",
+    "create_backup",
+    "extract_verified",
+    "read_manifest",
+    "restore_backup",
+]
