@@ -626,6 +626,50 @@ def alerts_test() -> None:
         raise typer.Exit(10)
 
 
+# --- running as a service -----------------------------------------------------------------
+
+
+@app.command("install")
+@reports_errors
+def install_service(
+    user: Annotated[str, typer.Option(help="System user the service runs as")] = "loa",
+    name: Annotated[str, typer.Option(help="Service name (loa.service) and command")] = "loa",
+    data_dir: Annotated[Path, typer.Option(help="The station's data")] = Path("/var/lib/loa"),
+    config_dir: Annotated[Path, typer.Option(help="loa.toml and loa.env")] = Path("/etc/loa"),
+    unit_dir: Annotated[Path, typer.Option(help="Where the unit goes")] = Path(
+        "/etc/systemd/system"
+    ),
+    bin_dir: Annotated[Path, typer.Option(help="Where the `loa` command goes")] = Path(
+        "/usr/local/bin"
+    ),
+    host: Annotated[str, typer.Option(help="Address of the web page (new config only)")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port of the web page (new config only)")] = 8000,
+    start: Annotated[bool, typer.Option(help="Start (or restart) the service now")] = True,
+    remove: Annotated[
+        bool, typer.Option("--remove", help="Stop and remove the service (data stays)")
+    ] = False,
+) -> None:
+    """Install (or update) the station as a systemd service: its own user, data in
+    /var/lib/loa, settings in /etc/loa, restart on failure, start at boot."""
+    from broadcast.install import InstallPlan, install, uninstall
+
+    plan = InstallPlan(
+        executable=Path(sys.prefix) / "bin" / "broadcast",
+        source_dir=Path(__file__).resolve().parent.parent,
+        name=name, user=user, data_dir=data_dir.absolute(), config_dir=config_dir.absolute(),
+        unit_dir=unit_dir.absolute(), bin_dir=bin_dir.absolute(), host=host, port=port,
+    )
+    if remove:
+        for step in uninstall(plan):
+            typer.echo(step)
+        return
+    report = install(plan, start=start)
+    for step in report.steps:
+        typer.echo(step)
+
+
 def main() -> None:
     app()
 
