@@ -156,11 +156,23 @@ def env_text(plan: InstallPlan) -> str:
 #
 # To play through the PulseAudio or PipeWire server of a desktop session instead, let
 # that server accept this user (README, "Sound") and point the service at its socket:
-#PULSE_SERVER=unix:/run/loa-pulse/native
+#PULSE_SERVER=unix:/tmp/loa-pulse.sock
 #ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:{plan.config_dir}/asound-pulse.conf
 #
 # Secrets can live here rather than in loa.toml:
 #BROADCAST_SMTP_PASSWORD=...
+"""
+
+
+ASOUND_PULSE = """\
+# ALSA's default device is the PulseAudio/PipeWire server named by PULSE_SERVER (used only
+# when loa.env sets ALSA_CONFIG_PATH to include this file; needs libasound2-plugins).
+pcm.!default {
+    type pulse
+}
+ctl.!default {
+    type pulse
+}
 """
 
 
@@ -208,7 +220,11 @@ def install(plan: InstallPlan, *, start: bool = True) -> InstallReport:
     updating = plan.unit_path.exists()
     if updating and _has_data(plan):
         report.steps.append(_backup_before_update(plan))
-    for path, text in ((plan.config_file, config_text(plan)), (plan.env_file, env_text(plan))):
+    for path, text in (
+        (plan.config_file, config_text(plan)),
+        (plan.env_file, env_text(plan)),
+        (plan.config_dir / "asound-pulse.conf", ASOUND_PULSE),
+    ):
         if path.exists():
             report.steps.append(f"Giữ nguyên tệp cấu hình {path}.")
         else:

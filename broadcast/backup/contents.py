@@ -7,9 +7,9 @@ import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from broadcast.backup.manifest import CONFIG_ROLE, DIRECTORY_ROLES, Reference
-from broadcast.programs import Program
 from broadcast.settings import Settings
 
 SKIPPED_SUFFIXES = (".partial", ".tmp", ".part")
@@ -81,21 +81,32 @@ class FileReference:
     path: Path  # resolved on this station
 
 
-def program_references(programs: Iterable[Program], layout: Layout) -> list[FileReference]:
+@dataclass(frozen=True)
+class StoredProgram:
+    """A program as the database holds it, read without the ORM (see ``stored_programs``)."""
+
+    id: str
+    segments: list[dict[str, Any]]
+    bed: str | None
+
+
+def program_references(programs: Iterable[StoredProgram], layout: Layout) -> list[FileReference]:
     """Every file a program names by path: script files (relative to the data folder) and
     audio files and music beds (relative to the media folder), as the renderer finds them."""
     found: list[FileReference] = []
     media = layout.roots["media"]
     for program in programs:
         for index, segment in enumerate(program.segments):
-            if segment.kind == "script" and not segment.ref.isdigit():
+            kind = str(segment.get("kind", ""))
+            ref = str(segment.get("ref") or "")
+            if kind == "script" and ref and not ref.isdigit():
                 base = layout.data_dir
-            elif segment.kind == "audio":
+            elif kind == "audio" and ref:
                 base = media
             else:
                 continue
             found.append(FileReference(
-                program.id, f"segment:{index}", segment.ref, _absolute(Path(segment.ref), base)
+                program.id, f"segment:{index}", ref, _absolute(Path(ref), base)
             ))
         if program.bed:
             found.append(FileReference(

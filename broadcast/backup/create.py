@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from broadcast import __version__
 from broadcast.backup.archive import sha256_of, write_archive
 from broadcast.backup.contents import Layout, program_references, role_files
-from broadcast.backup.database import snapshot
+from broadcast.backup.database import snapshot, stored_programs
 from broadcast.backup.manifest import Manifest, Member, Reference
 from broadcast.settings import Settings
 
@@ -35,8 +35,6 @@ def archive_name(now: datetime, timezone: str) -> str:
 
 
 def create_backup(settings: Settings, now: datetime, output: Path | None = None) -> BackupResult:
-    from broadcast.store.store import open_store
-
     layout = Layout.of(settings)
     output = (output or settings.backups_path / archive_name(now, settings.timezone)).resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -48,11 +46,7 @@ def create_backup(settings: Settings, now: datetime, output: Path | None = None)
             kind = "config" if role == "config" else "files"
             members.append(Member(name, sha256_of(path), path.stat().st_size, kind, role))
             files.append((name, path))
-        store = open_store(settings.db_url, run_migrations=False)
-        try:
-            programs = store.programs.list()
-        finally:
-            store.close()
+        programs = stored_programs(settings.db_url)
         references: list[Reference] = []
         external: dict[Path, str] = {}
         missing: list[str] = []

@@ -3,6 +3,7 @@ online backup API; ``pg_dump`` for PostgreSQL) and putting one back, never half-
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.engine import URL, make_url
 
+from broadcast.backup.contents import StoredProgram
 from broadcast.backup.manifest import DatabaseInfo
 from broadcast.errors import BackupError, StoreError
 from broadcast.store.db import alembic_config, create_engine_for, current_revision, migrate
@@ -108,6 +110,27 @@ def _pg_dump(url: URL, schema: str, target: Path) -> None:
         raise BackupError(
             f"pg_dump thất bại: {result.stderr.strip().splitlines()[-1:]}", code="backup_failed"
         )
+
+
+def stored_programs(url: str) -> list[StoredProgram]:
+    """Programs with their segments as stored, by plain SQL on columns every schema has
+    had: a backup taken by a newer Loa before its first start (during an update) must read
+    a database the older one wrote."""
+    engine = create_engine_for(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, segments, bed FROM programs")).all()
+    except Exception as exc:
+        raise BackupError(f"Không đọc được danh sách chương trình: {exc}",
+                          code="backup_failed") from exc
+    finally:
+        engine.dispose()
+    found = []
+    for program_id, segments, bed in rows:
+        data = json.loads(segments) if isinstance(segments, str) else segments
+        items = [s for s in data if isinstance(s, dict)] if isinstance(data, list) else []
+        found.append(StoredProgram(str(program_id), items, bed))
+    return found
 
 
 # --- putting a database back -----------------------------------------------------------------

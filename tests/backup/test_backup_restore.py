@@ -384,3 +384,26 @@ def test_a_swap_that_fails_half_way_puts_everything_back(
         assert not (target.data_dir / ".restore-journal.json").exists()
     finally:
         subprocess.run(["umount", "-l", str(jingles)], check=False)
+
+
+def test_a_database_of_the_previous_version_is_backed_up_and_restored_upgraded(
+    tmp_path: Path, two_databases: tuple[str, str]
+) -> None:
+    """What `make install` does when updating: the new code backs up the old database
+    (before its first start migrates it); restoring that backup upgrades it."""
+    from broadcast.store.db import current_revision, head_revision
+    from tests.store.test_upgrade import PREVIOUS, previous_version_database
+
+    source = station(tmp_path / "a", two_databases[0])
+    previous_version_database(source.db_url)
+    archive = create_backup(source, NOW, tmp_path / "truoc-cap-nhat.tar.gz").path
+    assert read_manifest(archive).database.revision == PREVIOUS
+    target = station(tmp_path / "b", two_databases[1])
+    restore_backup(archive, target, NOW)
+    store = open_store(target.db_url, run_migrations=False)
+    try:
+        assert current_revision(store.engine) == head_revision()
+        assert store.scripts.get(1).title == "Bản tin sáng"
+        assert store.programs.get("ban-tin-sang").segments[1].ref == "1"
+    finally:
+        store.close()
