@@ -407,3 +407,23 @@ def test_a_database_of_the_previous_version_is_backed_up_and_restored_upgraded(
         assert store.programs.get("ban-tin-sang").segments[1].ref == "1"
     finally:
         store.close()
+
+
+def test_restoring_onto_the_same_station_goes_back_to_the_backup(
+    source: Station, tmp_path: Path
+) -> None:
+    archive = create_backup(source.settings, NOW, tmp_path / "hom-qua.tar.gz").path
+    source.store.slots.delete("sang")
+    source.store.programs.delete("tiem-phong")
+    (source.data_dir / "jingles" / "intro.wav").write_bytes(b"changed since")
+    source.store.close()
+    result = restore_backup(archive, source.settings, datetime.now(UTC))
+    store = open_store(source.settings.db_url)
+    try:
+        assert [p.id for p in store.programs.list()] == ["tiem-phong"]
+        assert [s.id for s in store.slots.list()] == ["sang"]
+    finally:
+        store.close()
+    assert (source.data_dir / "jingles" / "intro.wav").read_bytes() == b"RIFF-intro" * 100
+    assert result.kept_aside
+    assert (result.kept_aside[0] / "jingles" / "intro.wav").read_bytes() == b"changed since"
