@@ -3,7 +3,7 @@
 from broadcast.backup.archive import extract_verified, read_manifest
 from broadcast.backup.create import BackupResult, create_backup
 from broadcast.backup.manifest import FORMAT_VERSION, Manifest
-from broadcast.backup.restore import RestoreResult, restore_backup
+from broadcast.backup.restore import RestoreResult, recover_interrupted_restore, restore_backup
 
 __all__ = [
     "FORMAT_VERSION",
@@ -13,5 +13,6 @@ __all__ = [
     "create_backup",
     "extract_verified",
     "read_manifest",
+    "recover_interrupted_restore",
     "restore_backup",
 ]

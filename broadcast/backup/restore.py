@@ -273,3 +273,10 @@ def _preparation(
                 programs.upsert(replace(program, segments=tuple(segments), bed=bed), now=now)
 
     return prepare
+
+
+def recover_interrupted_restore(settings: Settings) -> bool:
+    """Undo a restore the process died in the middle of (its journal is still there), so a
+    station never starts on half-swapped data. Call before opening the store. True if one
+    was rolled back."""
+    return roll_back_interrupted(Layout.of(settings).data_dir / JOURNAL_NAME)

@@ -65,3 +65,17 @@ def test_a_whole_swap_not_committed_is_rolled_back(tmp_path: Path) -> None:
     swap(moves, journal)  # e.g. the PostgreSQL step after it failed
     assert roll_back_interrupted(journal)
     assert contents(data) == before
+
+
+def test_a_station_about_to_start_undoes_a_restore_cut_short(tmp_path: Path) -> None:
+    from broadcast.backup import recover_interrupted_restore
+    from broadcast.settings import Settings
+
+    moves, journal = layout(tmp_path)
+    data = tmp_path / "data"
+    before = contents(data)
+    swap(moves, journal)  # the restore died before it committed
+    settings = Settings(data_dir=data)
+    assert recover_interrupted_restore(settings)
+    assert contents(data) == before
+    assert not recover_interrupted_restore(settings)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.soundpath import VirtualSpeaker
+
 ROOT = Path(__file__).resolve().parents[2]
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 
@@ -65,3 +67,18 @@ def service_user() -> Iterator[str]:
     finally:
         subprocess.run(["userdel", name], capture_output=True)
         subprocess.run(["groupdel", name], capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def speaker() -> Iterator[VirtualSpeaker]:
+    """A virtual loudspeaker of the service tests' own, in a folder the service user can
+    reach (other tests may point LOA_PULSE_DIR at pytest's root-only temporary folders)."""
+    digest = hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]
+    folder = Path(f"/tmp/loa-pulse-service-{digest}")
+    folder.mkdir(mode=0o755, exist_ok=True)
+    folder.chmod(0o755)
+    speaker = VirtualSpeaker.start(folder)
+    try:
+        yield speaker
+    finally:
+        speaker.stop()

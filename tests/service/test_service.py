@@ -24,11 +24,6 @@ from tests.soundpath import VirtualSpeaker, best_alignment
 pytestmark = pytest.mark.soundpath
 
 
-@pytest.fixture(scope="module")
-def speaker() -> VirtualSpeaker:
-    return VirtualSpeaker.start()
-
-
 @dataclass
 class Installed:
     base: Path

@@ -23,11 +23,6 @@ pytestmark = pytest.mark.soundpath
 TEXT = "Kính thưa bà con. Đài truyền thanh xã tự khởi động lại sau khi mất điện."
 
 
-@pytest.fixture(scope="module")
-def speaker() -> VirtualSpeaker:
-    return VirtualSpeaker.start()
-
-
 @pytest.fixture
 def container(system_venv: Path, speaker: VirtualSpeaker) -> Iterator[Container]:
     if shutil.which("systemd-nspawn") is None:
