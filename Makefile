@@ -7,15 +7,24 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := espeak-ng ffmpeg libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins \
-	postgresql chromium
+	postgresql chromium python3-venv systemd systemd-container openssl
 STAMP := $(VENV)/.installed
 
-.PHONY: run test deps venv lint typecheck pytest bench clean-cache
+.PHONY: run test deps venv lint typecheck pytest bench clean-cache install uninstall
 
 run: deps $(STAMP)
 	$(BIN)/broadcast serve
 
 test: deps $(STAMP) lint typecheck pytest
+
+# The station as a systemd service (README, "Installing on the station's PC"). Run again
+# after `git pull` to update: it backs the data up, then restarts on the new version.
+# Options go to `broadcast install`, e.g. make install INSTALL_ARGS="--host 0.0.0.0".
+install: deps $(STAMP)
+	$(SUDO) $(BIN)/broadcast install $(INSTALL_ARGS)
+
+uninstall: $(STAMP)
+	$(SUDO) $(BIN)/broadcast install --remove $(INSTALL_ARGS)
 
 # Debian packages: installed only when one is missing, so a ready machine pays nothing.
 deps:

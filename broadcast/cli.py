@@ -32,6 +32,7 @@ EXIT_CODES: list[tuple[type[errors.BroadcastError], int]] = [
     (errors.PlayoutError, 7),
     (errors.StoreError, 8),
     (errors.ConfigError, 9),
+    (errors.OpsError, 10),
 ]
 
 app = typer.Typer(
@@ -51,16 +52,48 @@ voices_app = typer.Typer(
     help="The station's voices: list them (no command), or hear one (sample).",
     invoke_without_command=True,
 )
+alerts_app = typer.Typer(
+    help="Alerts sent by e-mail and webhook: list them, test the channels.", no_args_is_help=True
+)
 app.add_typer(cache_app, name="cache")
 app.add_typer(text_app, name="text")
 app.add_typer(schedule_app, name="schedule")
 app.add_typer(users_app, name="users")
 app.add_typer(voices_app, name="voices")
+app.add_typer(alerts_app, name="alerts")
 
 # The example station loaded on first start with an empty database.
 EXAMPLE_TIMETABLE = Path(__file__).resolve().parent.parent / "schedules" / "example.yaml"
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _print_version(value: bool) -> None:
+    if not value:
+        return
+    import platform
+
+    from broadcast import __version__
+    from broadcast.store.db import head_revision
+
+    typer.echo(
+        f"loa {__version__} (lược đồ cơ sở dữ liệu {head_revision()}, "
+        f"Python {platform.python_version()})"
+    )
+    raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True,
+            help="Print the version of Loa and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Loa — phát thanh tự động cho đài truyền thanh xã."""
 
 
 def exit_code_for(exc: errors.BroadcastError) -> int:
@@ -336,14 +369,18 @@ def serve(
 
     from api.app import create_app
     from api.bootstrap import ensure_admin
+    from broadcast.backup import recover_interrupted_restore
     from broadcast.engine.client import engine_sink_from_settings
     from broadcast.playout.player import Player
     from broadcast.render import Renderer
     from broadcast.station.runtime import Station
+    from broadcast.upkeep import Upkeep
     from broadcast.voices.station import StoredKeys
 
     setup_logging()
     cfg = settings()
+    if recover_interrupted_restore(cfg):  # never start on half-swapped data
+        typer.echo("Đã hoàn tác một lần khôi phục bị ngắt giữa chừng.", err=True)
     store = open_configured_store(cfg)
     # The audio engine runs in a process of its own: nothing done here can delay a sample.
     sink = engine_sink_from_settings(cfg)
@@ -358,6 +395,9 @@ def serve(
     except BaseException:
         sink.close()
         raise
+    # Alert checks and the nightly backup, on a thread of their own (a backup takes minutes).
+    upkeep = Upkeep(cfg, store, station.health)
+    upkeep.start()
     try:
         token = ensure_admin(store, cfg)
         if token is not None:
@@ -369,6 +409,7 @@ def serve(
         web = create_app(cfg, store, station)
         uvicorn.run(web, host=host or cfg.host, port=port or cfg.port, log_level="info")
     finally:
+        upkeep.stop()
         station.shutdown()
         store.close()
 
@@ -621,6 +662,155 @@ def users_password(
     typer.echo(f"Đã đặt mật khẩu cho '{name}'.")
     if revoke_tokens:
         typer.echo(f"Đã thu hồi {revoked} mã truy cập API của '{name}'.")
+
+
+# --- backup and restore -------------------------------------------------------------------
+
+
+@app.command()
+@reports_errors
+def backup(
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Archive to write (default: the backup folder)"),
+    ] = None,
+) -> None:
+    """Back up the station (database, scripts, media, jingles, lexicon, settings); safe while
+    it serves."""
+    from broadcast.backup import create_backup
+
+    cfg = settings()
+    result = create_backup(cfg, datetime.now(UTC), output)
+    kind = "SQLite" if result.database == "sqlite" else "PostgreSQL"
+    typer.echo(f"Đã sao lưu vào {result.path} ({_size(result.size)}): cơ sở dữ liệu {kind} và "
+               f"{result.files} tệp.")
+    for ref in result.missing:
+        typer.echo(f"Chú ý: chương trình nhắc tới tệp không còn tồn tại: {ref}", err=True)
+
+
+@app.command()
+@reports_errors
+def restore(
+    archive: Annotated[Path, typer.Argument(help="A backup archive (loa-backup-....tar.gz)")],
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Restore into this data folder")
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation")] = False,
+) -> None:
+    """Bring a station back from a backup. The current data is kept aside, never deleted;
+    a foreign or damaged archive changes nothing."""
+    from broadcast.backup import read_manifest, restore_backup
+    from broadcast.settings import load_settings
+
+    cfg = load_settings(data_dir=data_dir) if data_dir is not None else settings()
+    manifest = read_manifest(archive)
+    typer.echo(f"Bản sao lưu tạo lúc {manifest.created_at} trên máy {manifest.host} "
+               f"(Loa {manifest.loa_version}).")
+    if not yes and sys.stdin.isatty():
+        typer.confirm(
+            f"Thay dữ liệu trạm phát ở {cfg.data_dir.resolve()} bằng bản sao lưu này?",
+            abort=True,
+        )
+    result = restore_backup(archive, cfg, datetime.now(UTC))
+    typer.echo(f"Đã khôi phục vào {result.data_dir}.")
+    for folder in result.kept_aside:
+        typer.echo(f"Dữ liệu cũ được giữ ở {folder}.")
+    for note in result.notes:
+        typer.echo(f"Chú ý: {note}", err=True)
+    typer.echo("Khởi động trạm phát để dùng dữ liệu này (sudo systemctl start loa, hoặc "
+               "broadcast serve).")
+
+
+# --- alerts -----------------------------------------------------------------------------------
+
+
+@alerts_app.command("list")
+@reports_errors
+def alerts_list(
+    limit: Annotated[int, typer.Option(help="At most this many (newest first)")] = 30,
+) -> None:
+    """Alerts the station raised: open ones first."""
+    from zoneinfo import ZoneInfo
+
+    from broadcast.store.upkeep import AlertRepo
+
+    cfg = settings()
+    tz = ZoneInfo(cfg.timezone)
+    records = AlertRepo(open_configured_store(cfg).sessions).recent(limit)
+    if not records:
+        typer.echo("Chưa có cảnh báo nào.")
+    for r in records:
+        state = "ĐANG MỞ"
+        if r.closed_at is not None:
+            state = f"đã hết lúc {r.closed_at.astimezone(tz):%H:%M %d/%m/%Y}"
+        sent = ", ".join(sorted(r.deliveries.get("open", {}))) or "chưa gửi"
+        typer.echo(f"{r.opened_at.astimezone(tz):%H:%M %d/%m/%Y}  {state:<26} {r.summary}  "
+                   f"[{r.kind}; đã gửi: {sent}]")
+
+
+@alerts_app.command("test")
+@reports_errors
+def alerts_test() -> None:
+    """Send a test message through every configured channel (e-mail, webhooks)."""
+    from broadcast.alerts.monitor import AlertMonitor
+
+    cfg = settings()
+    monitor = AlertMonitor(cfg, open_configured_store(cfg), None)
+    if not monitor.notifiers:
+        raise errors.ConfigError(
+            "Chưa cấu hình kênh cảnh báo nào: đặt smtp_host và alert_to (thư điện tử) hoặc "
+            "alert_webhooks.",
+            code="alert_config_missing",
+        )
+    outcome = monitor.send_test(datetime.now(UTC))
+    for name, error in outcome.items():
+        typer.echo(f"{name}: {'đã gửi' if error is None else 'LỖI: ' + error}")
+    if any(error is not None for error in outcome.values()):
+        raise typer.Exit(10)
+
+
+# --- running as a service -----------------------------------------------------------------
+
+
+@app.command("install")
+@reports_errors
+def install_service(
+    user: Annotated[str, typer.Option(help="System user the service runs as")] = "loa",
+    name: Annotated[str, typer.Option(help="Service name (loa.service) and command")] = "loa",
+    data_dir: Annotated[Path, typer.Option(help="The station's data")] = Path("/var/lib/loa"),
+    config_dir: Annotated[Path, typer.Option(help="loa.toml and loa.env")] = Path("/etc/loa"),
+    unit_dir: Annotated[Path, typer.Option(help="Where the unit goes")] = Path(
+        "/etc/systemd/system"
+    ),
+    bin_dir: Annotated[Path, typer.Option(help="Where the `loa` command goes")] = Path(
+        "/usr/local/bin"
+    ),
+    host: Annotated[str, typer.Option(help="Address of the web page (new config only)")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port of the web page (new config only)")] = 8000,
+    start: Annotated[bool, typer.Option(help="Start (or restart) the service now")] = True,
+    remove: Annotated[
+        bool, typer.Option("--remove", help="Stop and remove the service (data stays)")
+    ] = False,
+) -> None:
+    """Install (or update) the station as a systemd service: its own user, data in
+    /var/lib/loa, settings in /etc/loa, restart on failure, start at boot."""
+    from broadcast.install import InstallPlan, install, uninstall
+
+    plan = InstallPlan(
+        executable=Path(sys.prefix) / "bin" / "broadcast",
+        source_dir=Path(__file__).resolve().parent.parent,
+        name=name, user=user, data_dir=data_dir.absolute(), config_dir=config_dir.absolute(),
+        unit_dir=unit_dir.absolute(), bin_dir=bin_dir.absolute(), host=host, port=port,
+    )
+    if remove:
+        for step in uninstall(plan):
+            typer.echo(step)
+        return
+    report = install(plan, start=start)
+    for step in report.steps:
+        typer.echo(step)
 
 
 def main() -> None:

@@ -61,3 +61,23 @@ class PlayoutError(BroadcastError):
 
 class StoreError(BroadcastError):
     code = "store_error"
+
+
+class OpsError(BroadcastError):
+    """Running the station as a service: install, backup and restore, alerts."""
+
+    code = "ops_error"
+
+
+class BackupError(OpsError):
+    code = "backup_failed"
+
+
+class InstallError(OpsError):
+    code = "install_failed"
+
+
+class AlertDeliveryError(OpsError):
+    """An alert could not be handed to a notifier (e-mail server, webhook)."""
+
+    code = "alert_delivery_failed"

@@ -7,8 +7,9 @@ variables, a TOML config file (``BROADCAST_CONFIG``, default ``<data_dir>/loa.to
 from __future__ import annotations
 
 import os
+from datetime import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import (
@@ -109,6 +110,24 @@ class Settings(BaseSettings):
     bootstrap_token: str | None = None
     upload_max_bytes: int = 20 * 1024 * 1024
 
+    # Running as a service: who the station is, backups, alerts that reach a person.
+    station_name: str = "Đài truyền thanh xã"
+    public_url: str | None = None  # how people reach the web page (shown in alerts)
+    backup_dir: Path | None = None  # default <data_dir>/backups
+    backup_time: time | None = None  # local time of the nightly backup; None: no nightly one
+    backup_keep_days: int = Field(default=14, ge=1)
+    smtp_host: str | None = None  # e-mail alerts are sent when this is set
+    smtp_port: int = 587
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password: str | None = Field(default=None, repr=False)
+    alert_from: str | None = None  # default loa@<host name>
+    alert_to: list[str] = []
+    alert_webhooks: list[str] = []  # JSON POST of every alert (a Zalo/Telegram bot relays it)
+    alert_disk_min_free_percent: float = 10.0
+    alert_disk_min_free_mb: float = 1024.0
+    alert_timeout_seconds: float = 10.0
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -141,6 +160,16 @@ class Settings(BaseSettings):
     @property
     def local_lexicon(self) -> Path:
         return self.lexicon_path or self.data_dir / "lexicon.yaml"
+
+    @property
+    def backups_path(self) -> Path:
+        return self.backup_dir or self.data_dir / "backups"
+
+    @property
+    def config_file(self) -> Path:
+        """The station's TOML config file (it may not exist)."""
+        explicit = os.environ.get("BROADCAST_CONFIG")
+        return Path(explicit) if explicit else self.data_dir / "loa.toml"
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -4,11 +4,14 @@ Start with :func:`open_store` (engine, migrations, repositories in one object) o
 parts with :mod:`broadcast.store.db`.
 """
 
+# The upkeep tables (alerts, marks) join Base.metadata with the programme tables.
+from broadcast.store import ops_models  # noqa: F401
 from broadcast.store.asrun import AIRED_OUTCOMES, AirtimeRow, AsRunEntry, AsRunRepo
 from broadcast.store.db import (
     check_connection,
     create_engine_for,
     current_revision,
+    head_revision,
     make_session_factory,
     migrate,
 )
@@ -50,6 +53,7 @@ __all__ = [
     "check_connection",
     "create_engine_for",
     "current_revision",
+    "head_revision",
     "make_session_factory",
     "migrate",
     "open_store",
