@@ -20,7 +20,7 @@ import logging
 import shutil
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TypeGuard
@@ -93,7 +93,9 @@ class Station:
         self.tz = ZoneInfo(settings.timezone)
         self.renderer = renderer or Renderer(settings)
         self.files = ProgramFiles(settings, store, self.renderer)
-        self.query = TimetableQuery(store, self.files, self.tz)
+        self.query = TimetableQuery(
+            store, self.files, self.tz, grace=timedelta(seconds=settings.grace_seconds)
+        )
         self.timetable = TimetableService(store, self.clock, self.tz)
         self.timetable.add_listener(self._timetable_changed)
         self.grace = timedelta(seconds=settings.grace_seconds)
@@ -155,8 +157,10 @@ class Station:
             return
         if self.store.programs.list() or self.store.slots.count():
             return
+        # The example's script files become stored scripts: the web page shows and edits them.
         self.timetable.import_file(
-            self.example_timetable, max_script_bytes=self.settings.script_max_bytes
+            self.example_timetable, max_script_bytes=self.settings.script_max_bytes,
+            store_scripts=True,
         )
         log.info("empty database: loaded the example timetable %s", self.example_timetable)
 
@@ -232,7 +236,7 @@ class Station:
         try:
             if job.kind is JobKind.RENDER:
                 self._rendered.add(job.airing.key)
-                self._render_ahead(job.airing.program_id)
+                self._render_ahead(job.airing)
             elif job.kind is JobKind.AIR:
                 self._air(job.airing.key)
             elif job.kind is JobKind.SKIP:
@@ -242,12 +246,16 @@ class Station:
             if job.kind is JobKind.AIR:
                 self._log_unplayed(job.airing, Outcome.FAILED, "Lỗi nội bộ khi phát.")
 
-    def _render_ahead(self, program_id: str) -> None:
+    def _day(self, airing: Airing) -> date:
+        """The local date an airing airs on (a bulletin of the day is that day's)."""
+        return airing.start.astimezone(self.tz).date()
+
+    def _render_ahead(self, airing: Airing) -> None:
         try:
             with self._render_turn:
-                self.files.render(program_id)
+                self.files.render(airing.program_id, self._day(airing))
         except BroadcastError as exc:
-            log.warning("render ahead of %s failed: %s", program_id, exc)
+            log.warning("render ahead of %s failed: %s", airing.program_id, exc)
 
     def _resolve(self, key: AiringKey) -> Airing | None:
         """The airing as the timetable has it now (None if it no longer airs at that
@@ -257,9 +265,13 @@ class Station:
 
     def _file_to_air(self, airing: Airing) -> tuple[RenderRecord, str | None]:
         """The render of the program's current content, or else the last good render with
-        a note saying why (for the log, and the operator)."""
+        a note saying why (for the log, and the operator). A bulletin of another day (or an
+        older approved revision of the day's) is noted too."""
+        day = self._day(airing)
         try:
-            return self.files.render(airing.program_id), None
+            record = self.files.render(airing.program_id, day)
+            notes = self.files.substitutions(airing.program_id, day)
+            return record, " ".join(notes) or None
         except BroadcastError as exc:
             fallback = self.store.renders.last_good(airing.program_id)
             if fallback is None or fallback.wav_path is None or not fallback.wav_path.is_file():
@@ -435,7 +447,7 @@ class Station:
     # --- what the API asks --------------------------------------------------------------------
 
     def timetable_entries(self, start: datetime, end: datetime) -> list[TimetableEntry]:
-        return self.query.timetable(start, end)
+        return self.query.timetable(start, end, now=self.clock.now())
 
     def on_air(self) -> OnAir | None:
         current = self.player.current
@@ -464,7 +476,7 @@ class Station:
         now = self.clock.now()
         with self._upcoming_lock:
             if self._upcoming is None or now - self._upcoming[0] > UPCOMING_REFRESH:
-                entries = self.query.timetable(now, now + timedelta(days=7))
+                entries = self.query.timetable(now, now + timedelta(days=7), now=now)
                 waiting = [e for e in entries if e.status in ("planned", "rendered")]
                 self._upcoming = (now, waiting)
             waiting = self._upcoming[1]
@@ -537,6 +549,9 @@ class Station:
 
     def preview_script(self, script_id: int) -> Path:
         return self.files.preview_script(script_id)
+
+    def render_audio(self, render_id: int) -> Path:
+        return self.files.render_audio(render_id)
 
     def health(self) -> Health:
         """What each part reports of itself; ``degraded`` when any part cannot do its job."""
