@@ -81,7 +81,7 @@ def current_viewer(request: Request) -> Viewer | None:
     if session is None:
         return None
     user = ctx.store.users.find(session.user_name)
-    if user is None:
+    if user is None or user.disabled:
         return None
     return Viewer(user.name, user.role, session.csrf_token)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, status
@@ -47,8 +48,9 @@ def list_scripts(
     status_: Annotated[ScriptStatus | None, Query(alias="status")] = None,
     topic: Annotated[str | None, Query(max_length=100)] = None,
 ) -> list[schemas.ScriptOut]:
+    names = ctx.store.columns.names()
     records = ctx.store.scripts.list(topic=topic, status=status_)
-    return [script_out(r, ctx.tz) for r in records]
+    return [script_out(r, ctx.tz, names) for r in records]
 
 
 @router.post(
@@ -60,20 +62,25 @@ def list_scripts(
 def create_script(
     body: schemas.ScriptCreate, ctx: Ctx, who: Annotated[Principal, requires(EDITORS)]
 ) -> schemas.ScriptOut:
+    text = _checked_text(ctx, body.text)
     record = ctx.store.scripts.create(
         title=nfc(body.title),
-        text=_checked_text(ctx, body.text),
-        topic=nfc(body.topic),
+        text=text,
+        topic=ctx.store.columns.resolve(body.topic),
         voice=body.voice,
         engine=body.engine,
         by=who.name,
+        air_date=body.air_date,
     )
-    return script_out(record, ctx.tz)
+    if body.air_date is not None:
+        ctx.timetable.changed()  # a bulletin of the day changes what its slots air
+    return script_out(record, ctx.tz, ctx.store.columns.names())
 
 
 _UPLOAD_FIELDS: dict[str, dict[str, Any]] = {
     "title": {"type": "string", "maxLength": 200},
     "topic": {"type": "string", "maxLength": 100},
+    "air_date": {"type": "string", "format": "date"},
 }
 
 
@@ -92,26 +99,52 @@ async def upload_script(
     upload = await read_upload(request, max_file_bytes=ctx.settings.upload_max_bytes)
     parse_name = script_parse_name(upload.data, upload.display_name)
     script = parse_script(upload.data, parse_name, ctx.settings.script_max_bytes)
-    title = nfc(upload.fields.get("title", "")) or script.title
+    given_title = nfc(upload.fields.get("title", ""))
+    title = given_title or script.title
     topic = nfc(upload.fields.get("topic", "")) or script.topic
     if len(title) > 200 or len(topic) > 100:
         raise ApiError(422, "Tiêu đề hoặc chuyên mục quá dài.", code="invalid_request")
+    air_date = _date_field(upload.fields.get("air_date", ""))
     record = ctx.store.scripts.create(
         title=title,
         text=script.text,
-        topic=topic,
+        topic=ctx.store.columns.resolve(topic),
         voice=script.voice,
         engine=script.engine,
         by=who.name,
+        air_date=air_date,
     )
-    return script_out(record, ctx.tz)
+    if air_date is not None:
+        ctx.timetable.changed()
+    out = script_out(record, ctx.tz, ctx.store.columns.names())
+    source = "given" if given_title else script.title_source
+    return out.model_copy(update={"title_source": source})
+
+
+def _date_field(value: str) -> dt.date | None:
+    if not value.strip():
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise ApiError(
+            422, "Ngày phát (air_date) phải có dạng YYYY-MM-DD.", code="invalid_request"
+        ) from None
 
 
 @router.get("/{script_id}", response_model=schemas.ScriptOut, responses=errors(404))
 def get_script(
     script_id: ScriptId, ctx: Ctx, who: Annotated[Principal, requires(READERS)]
 ) -> schemas.ScriptOut:
-    return script_out(ctx.store.scripts.get(script_id), ctx.tz)
+    """With ``approved_text``: while an edit waits for approval, the text that was approved
+    (what airs meanwhile), for the approver to compare."""
+    record = ctx.store.scripts.get(script_id)
+    out = script_out(record, ctx.tz, ctx.store.columns.names())
+    if not record.approved:
+        approved = ctx.store.scripts.last_approved_revision(script_id)
+        if approved is not None:
+            out = out.model_copy(update={"approved_text": approved.text})
+    return out
 
 
 @router.put("/{script_id}", response_model=schemas.ScriptOut, responses=errors(404, 413))
@@ -124,10 +157,10 @@ def update_script(
     """Saves a new revision; an approved script whose content changes goes back to draft."""
     given = body.model_fields_set
     changes: dict[str, Any] = {}
-    for name in ("title", "topic"):
-        value = getattr(body, name)
-        if name in given and value is not None:
-            changes[name] = nfc(value)
+    if "title" in given and body.title is not None:
+        changes["title"] = nfc(body.title)
+    if "topic" in given and body.topic is not None:
+        changes["topic"] = ctx.store.columns.resolve(body.topic)
     if "text" in given and body.text is not None:
         changes["text"] = _checked_text(ctx, body.text)
     for name in ("voice", "engine"):
@@ -140,10 +173,11 @@ def update_script(
         topic=changes.get("topic", UNSET),
         voice=changes.get("voice", UNSET),
         engine=changes.get("engine", UNSET),
+        air_date=body.air_date if "air_date" in given else UNSET,
         by=who.name,
     )
     ctx.timetable.changed()  # what a slot airs may have changed (or lost approval)
-    return script_out(record, ctx.tz)
+    return script_out(record, ctx.tz, ctx.store.columns.names())
 
 
 @router.delete("/{script_id}", response_model=schemas.Done, responses=errors(404, 409))
@@ -169,7 +203,7 @@ def approve_script(
 ) -> schemas.ScriptOut:
     record = ctx.store.scripts.approve(script_id, by=who.name)
     ctx.timetable.changed()
-    return script_out(record, ctx.tz)
+    return script_out(record, ctx.tz, ctx.store.columns.names())
 
 
 @router.get("/{script_id}/preview", response_model=schemas.PreviewOut, responses=errors(404))

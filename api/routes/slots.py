@@ -170,6 +170,26 @@ def move_occurrence(
     return adjustment_out(ctx.timetable.put_adjustment(adjustment), ctx.tz)
 
 
+@router.post(
+    "/{slot_id}/replace",
+    status_code=status.HTTP_201_CREATED,
+    response_model=schemas.ReplaceOut,
+    responses=errors(404, 409),
+)
+def replace_occurrence(
+    slot_id: SlotId,
+    body: schemas.ReplaceIn,
+    ctx: Ctx,
+    who: Annotated[Principal, requires(EDITORS)],
+) -> schemas.ReplaceOut:
+    """Air another program instead of one occurrence: the occurrence is skipped and a one-off
+    slot takes its place at the same time (e.g. a special bulletin instead of tomorrow's)."""
+    skipped, slot = ctx.timetable.replace_occurrence(
+        slot_id, aware(body.original_start, ctx.tz), body.program_id
+    )
+    return schemas.ReplaceOut(skipped=adjustment_out(skipped, ctx.tz), slot=slot_out(slot))
+
+
 @router.get(
     "/{slot_id}/adjustments", response_model=list[schemas.AdjustmentOut], responses=errors(404)
 )

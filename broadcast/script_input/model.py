@@ -13,3 +13,6 @@ class Script:
     voice: str | None = None
     engine: str | None = None
     source: str = ""  # the file name or path it came from
+    # Where the title came from: "given" (front matter), "heading" (a heading line of the
+    # text) or "guessed" (the first sentence: the editor should check it).
+    title_source: str = "given"

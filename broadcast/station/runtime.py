@@ -483,12 +483,23 @@ class Station:
         return [e for e in waiting if e.start >= now][:limit]
 
     def stop(self) -> bool:
-        """Stop what is on air (fading out); the log says ``interrupted``."""
+        """Stop what is on air (fading out); the log says ``interrupted``, stopped by the
+        operator."""
         current = self.player.current
         if current is None or current.done:
             return False
+        self._mark_stopped(current.tag, "Người vận hành đã dừng phát.")
         self.player.stop()
         return True
+
+    def _mark_stopped(self, tag: object, note: str) -> None:
+        if isinstance(tag, _OnAir):
+            try:
+                self.store.as_run.annotate(
+                    tag.entry_id, note=note, details={"stopped_by_operator": True}
+                )
+            except BroadcastError:
+                log.exception("could not note the stop of entry %d", tag.entry_id)
 
     def announce(
         self,
@@ -541,6 +552,7 @@ class Station:
             tag = current.tag if current is not None and not current.done else None
             playing = isinstance(tag, _OnAir) and tag.airing.key.announcement_id == announcement_id
             if playing:
+                self._mark_stopped(tag, "Thông báo đã được huỷ trong khi phát.")
                 self.player.stop()
         return bool(pending) or playing
 
