@@ -58,8 +58,10 @@ PAGES: tuple[Page, ...] = (
     Page("timetable", "/lich", "Lịch phát sóng", "Lịch phát sóng"),
     Page("scripts", "/bai-viet", "Bài viết", "Bài viết"),
     Page("programs", "/chuong-trinh", "Chương trình", "Chương trình"),
+    Page("library", "/thu-vien", "Thư viện âm thanh", "Âm thanh"),
     Page("log", "/nhat-ky", "Nhật ký phát sóng", "Nhật ký"),
     Page("report", "/bao-cao", "Báo cáo thời lượng", "Báo cáo"),
+    Page("manage", "/quan-ly", "Chuyên mục và tài khoản", "Quản lý"),
     Page("emergency", "/khan-cap", "Thông báo khẩn", "Thông báo khẩn"),
 )
 
