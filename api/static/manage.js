@@ -119,7 +119,7 @@
       $("user-form").addEventListener("submit", (event) => {
         event.preventDefault();
         run($("user-submit"), async () => {
-          const name = $("user-name").value.trim();
+          const name = $("account-name").value.trim();
           const password = $("user-password").value;
           if (!name) throw new Error("Vui lòng nhập tên đăng nhập.");
           if (password.length < 8) throw new Error("Mật khẩu phải có ít nhất 8 ký tự.");

@@ -106,11 +106,14 @@
     audioUrl = null;
   }
 
+  let warningsAsked = 0;
   async function showWarnings(script) {
-    const box = clear($("editor-warnings"));
+    const asked = ++warningsAsked;
     try {
       const warnings = (await api("GET", "/api/timetable/warnings?hours=168")) || [];
       const mine = warnings.filter((w) => w.warning_script_id === script.id);
+      if (asked !== warningsAsked) return mine; // a newer answer shows instead
+      const box = clear($("editor-warnings"));
       for (const w of mine) {
         box.append(el("div", { class: "alert warn", "data-warning": "fallback" },
           `⚠ Buổi phát “${w.program_title}” lúc ${Loa.dateTimeText(w.start)}: ${w.warning}`));
