@@ -63,6 +63,10 @@ def create_slot(
 ) -> schemas.SlotOut:
     """One-off (``date``) or recurring (``days``); 409 names the clashing slot and when."""
     slot = _slot(body.id or "new", body)
+    if slot.recurring and slot.valid_from is None:
+        # A new weekly slot starts today: the days before it were never its to air (and
+        # must not show as missed).
+        slot = dataclasses.replace(slot, valid_from=ctx.now().astimezone(ctx.tz).date())
     return slot_out(ctx.timetable.create_slot(slot, new_id=body.id is None))
 
 

@@ -82,7 +82,7 @@ def test_bulletin_of_the_day_from_file_program_to_air(
     ))
     live_server.station.timetable.create_slot(
         Slot(f"sang-{tag}", program_id, time(6, 0) if tag == "desktop" else time(6, 5),
-             days=frozenset(range(7))),
+             days=frozenset(range(7)), valid_from=_today()),
     )
     other = f"Bản tin đặc biệt ({tag})"
     special_script = store.scripts.create(title=other, text="Tin đặc biệt. Bà con chú ý.")
