@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from api import schemas
 from api.media_files import audio_name
+from broadcast.columns import default_name
 from broadcast.programs import Program, Segment
 from broadcast.scheduling.model import WEEKDAYS, Adjustment, Priority, Slot
 from broadcast.station.control import OnAir, TimetableEntry
@@ -56,7 +57,7 @@ def script_out(
     record: ScriptRecord, tz: ZoneInfo, names: Mapping[str, str] | None = None
 ) -> schemas.ScriptOut:
     return schemas.ScriptOut(
-        topic_name=(names or {}).get(record.topic, record.topic),
+        topic_name=(names or {}).get(record.topic) or default_name(record.topic),
         air_date=record.air_date,
         id=record.id,
         title=record.title,
@@ -124,7 +125,7 @@ def segment_out(segment: Segment) -> schemas.SegmentOut:
 
 def program_out(program: Program, names: Mapping[str, str] | None = None) -> schemas.ProgramOut:
     return schemas.ProgramOut(
-        topic_name=(names or {}).get(program.topic, program.topic),
+        topic_name=(names or {}).get(program.topic) or default_name(program.topic),
         id=program.id,
         title=program.title,
         topic=program.topic,
@@ -171,7 +172,7 @@ def entry_out(
     entry: TimetableEntry, tz: ZoneInfo, names: Mapping[str, str] | None = None
 ) -> schemas.TimetableEntryOut:
     return schemas.TimetableEntryOut(
-        topic_name=(names or {}).get(entry.topic, entry.topic),
+        topic_name=(names or {}).get(entry.topic) or default_name(entry.topic),
         warning=entry.warning,
         warning_script_id=entry.warning_script_id,
         render_id=entry.render_id,
