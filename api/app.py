@@ -12,6 +12,7 @@ from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.request_guards import RequestGuards, with_url_rule
 from api.routes import (
+    columns,
     health,
     lexicon,
     log,
@@ -37,6 +38,7 @@ ROUTERS = (
     session.router,
     tokens.router,
     scripts.router,
+    columns.router,
     media.router,
     programs.router,
     slots.router,

@@ -31,7 +31,8 @@ def check_references(ctx: AppContext, program: Program) -> list[ScriptRecord]:
     scripts = [_script(ctx, script_id, program) for script_id in program.script_ids]
     for segment in program.segments:
         if (
-            segment.name is not None
+            segment.kind == "jingle"
+            and segment.name is not None
             and segment.name not in DEFAULT_JINGLES
             and media_file(ctx.settings, "jingle", segment.name) is None
         ):

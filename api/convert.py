@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, time, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from api import schemas
 from api.media_files import audio_name
+from broadcast.columns import default_name
 from broadcast.programs import Program, Segment
 from broadcast.scheduling.model import WEEKDAYS, Adjustment, Priority, Slot
 from broadcast.station.control import OnAir, TimetableEntry
@@ -52,8 +53,12 @@ def local_iso(value: datetime, tz: ZoneInfo) -> datetime:
     return value.astimezone(tz)
 
 
-def script_out(record: ScriptRecord, tz: ZoneInfo) -> schemas.ScriptOut:
+def script_out(
+    record: ScriptRecord, tz: ZoneInfo, names: Mapping[str, str] | None = None
+) -> schemas.ScriptOut:
     return schemas.ScriptOut(
+        topic_name=(names or {}).get(record.topic) or default_name(record.topic),
+        air_date=record.air_date,
         id=record.id,
         title=record.title,
         topic=record.topic,
@@ -89,6 +94,10 @@ def revision_out(rev: ScriptRevision, tz: ZoneInfo) -> schemas.RevisionOut:
 def segment_in(segment: Any, audio_ref: Callable[[str], str]) -> Segment:
     if isinstance(segment, schemas.ScriptSegment):
         return Segment.stored_script(segment.script_id)
+    if isinstance(segment, schemas.BulletinSegment):
+        return Segment.bulletin(segment.column)
+    if isinstance(segment, schemas.FileSegment):
+        return Segment.script_file(segment.path)
     if isinstance(segment, schemas.JingleSegment):
         return Segment.jingle(segment.name)
     if isinstance(segment, schemas.AudioSegment):
@@ -98,19 +107,25 @@ def segment_in(segment: Any, audio_ref: Callable[[str], str]) -> Segment:
 
 
 def segment_out(segment: Segment) -> schemas.SegmentOut:
+    if segment.kind == "script" and segment.path is not None:
+        # A script file (from a YAML import): the page offers to import it as a script.
+        return schemas.SegmentOut(type="file", path=segment.path, name=segment.path.rsplit("/")[-1])
     if segment.kind == "script":
-        # A script file (from a YAML import) is shown by its path.
-        return schemas.SegmentOut(type="script", script_id=segment.script_id, name=segment.path)
+        return schemas.SegmentOut(type="script", script_id=segment.script_id)
+    if segment.kind == "bulletin":
+        return schemas.SegmentOut(type="bulletin", column=segment.column)
     if segment.kind == "silence":
         return schemas.SegmentOut(type="silence", seconds=segment.seconds)
     if segment.kind == "audio":
         assert segment.path is not None
         return schemas.SegmentOut(type="audio", name=audio_name(segment.path))
-    return schemas.SegmentOut(type=segment.kind, name=segment.name)
+    assert segment.kind == "jingle"
+    return schemas.SegmentOut(type="jingle", name=segment.name)
 
 
-def program_out(program: Program) -> schemas.ProgramOut:
+def program_out(program: Program, names: Mapping[str, str] | None = None) -> schemas.ProgramOut:
     return schemas.ProgramOut(
+        topic_name=(names or {}).get(program.topic) or default_name(program.topic),
         id=program.id,
         title=program.title,
         topic=program.topic,
@@ -153,8 +168,15 @@ def adjustment_out(adj: Adjustment, tz: ZoneInfo) -> schemas.AdjustmentOut:
     )
 
 
-def entry_out(entry: TimetableEntry, tz: ZoneInfo) -> schemas.TimetableEntryOut:
+def entry_out(
+    entry: TimetableEntry, tz: ZoneInfo, names: Mapping[str, str] | None = None
+) -> schemas.TimetableEntryOut:
     return schemas.TimetableEntryOut(
+        topic_name=(names or {}).get(entry.topic) or default_name(entry.topic),
+        warning=entry.warning,
+        warning_script_id=entry.warning_script_id,
+        render_id=entry.render_id,
+        log_id=entry.log_id,
         slot_id=entry.slot_id,
         announcement_id=entry.announcement_id,
         program_id=entry.program_id,

@@ -58,7 +58,7 @@ def check_month(value: str) -> str:
     return value
 
 
-def _schema(format_: str, description: str) -> dict[str, Any]:
+def date_schema(format_: str, description: str) -> dict[str, Any]:
     return {
         "type": "string",
         "format": format_,
@@ -68,12 +68,12 @@ def _schema(format_: str, description: str) -> dict[str, Any]:
 
 
 StationDate = Annotated[
-    dt.date, AfterValidator(check_date), WithJsonSchema(_schema("date", "a date"))
+    dt.date, AfterValidator(check_date), WithJsonSchema(date_schema("date", "a date"))
 ]
 StationDateTime = Annotated[
     dt.datetime,
     AfterValidator(check_datetime),
-    WithJsonSchema(_schema("date-time", "local time unless an offset is given")),
+    WithJsonSchema(date_schema("date-time", "local time unless an offset is given")),
 ]
 StationMonth = Annotated[
     str,

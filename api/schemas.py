@@ -87,6 +87,28 @@ class UserOut(BaseModel):
     role: RoleName
     has_password: bool
     created_at: datetime
+    disabled: bool = False
+
+
+class UserPatch(Strict):
+    """Change an account: its role, or disable it (no login, no token) / enable it again."""
+
+    role: RoleName | None = None
+    disabled: bool | None = None
+
+
+# --- columns -------------------------------------------------------------------------------
+
+
+class ColumnIn(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class ColumnOut(BaseModel):
+    """A column (chuyên mục): ``id`` is what ``topic`` fields hold, ``name`` what people read."""
+
+    id: str
+    name: str
 
 
 class PasswordIn(Strict):
@@ -129,11 +151,15 @@ class Done(BaseModel):
 
 
 class ScriptCreate(Strict):
+    """``topic``: a column's id or name (a new name adds the column). ``air_date``: makes the
+    script the bulletin of that day for its column."""
+
     title: Title
     text: Annotated[str, Field(min_length=1)]
     topic: Topic = ""
     voice: VoiceName | None = None
     engine: VoiceName | None = None
+    air_date: StationDate | None = None
 
 
 class ScriptUpdate(Strict):
@@ -142,6 +168,7 @@ class ScriptUpdate(Strict):
     topic: Topic | None = None
     voice: VoiceName | None = None
     engine: VoiceName | None = None
+    air_date: StationDate | None = None
 
 
 class ApproveIn(Strict):
@@ -165,6 +192,12 @@ class ScriptOut(BaseModel):
     created_by: str | None
     created_at: datetime
     updated_at: datetime
+    topic_name: str = ""
+    air_date: dt.date | None = None
+    # How the title was found: given (form or front matter), or guessed from the text (the
+    # page then asks the editor to check it).
+    title_source: Literal["given", "heading", "guessed"] = "given"
+    approved_text: str | None = None  # the approved revision's text while an edit waits
 
 
 class RevisionOut(BaseModel):
@@ -229,8 +262,24 @@ class SilenceSegment(Strict):
     seconds: Annotated[float, Field(gt=0, le=600)]
 
 
+class BulletinSegment(Strict):
+    """The bulletin of the day of a column: what airs is the approved script written for
+    that column and the airing's date."""
+
+    type: Literal["bulletin"]
+    column: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class FileSegment(Strict):
+    """A script file of an imported timetable, kept as it is (``path`` as the API gave it)."""
+
+    type: Literal["file"]
+    path: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
 SegmentIn = Annotated[
-    ScriptSegment | JingleSegment | AudioSegment | SilenceSegment, Field(discriminator="type")
+    ScriptSegment | JingleSegment | AudioSegment | SilenceSegment | BulletinSegment | FileSegment,
+    Field(discriminator="type"),
 ]
 
 
@@ -242,10 +291,12 @@ class ProgramIn(Strict):
 
 
 class SegmentOut(BaseModel):
-    type: Literal["script", "jingle", "audio", "silence"]
+    type: Literal["script", "jingle", "audio", "silence", "bulletin", "file"]
     script_id: int | None = None
     name: str | None = None
     seconds: float | None = None
+    column: str | None = None  # bulletin: the column's id
+    path: str | None = None  # file: the script file
 
 
 class ProgramOut(BaseModel):
@@ -254,6 +305,7 @@ class ProgramOut(BaseModel):
     topic: str
     segments: list[SegmentOut]
     bed: str | None
+    topic_name: str = ""
 
 
 # --- slots ---------------------------------------------------------------------------------
@@ -355,6 +407,23 @@ class TimetableEntryOut(BaseModel):
     moved: bool
     error: str | None
     note: str | None = None
+    warning: str | None = None
+    warning_script_id: int | None = None
+    render_id: int | None = None
+    log_id: int | None = None
+    topic_name: str = ""
+
+
+class ReplaceIn(Strict):
+    """Air ``program_id`` instead of the occurrence that starts at ``original_start``."""
+
+    original_start: StationDateTime
+    program_id: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ReplaceOut(BaseModel):
+    skipped: AdjustmentOut
+    slot: SlotOut
 
 
 class OnAirOut(BaseModel):
@@ -441,6 +510,9 @@ class LogEntryOut(BaseModel):
     engines: list[str]
     error: str | None
     note: str | None
+    render_id: int | None = None
+    stopped_by_operator: bool = False
+    topic_name: str = ""
 
 
 class AirtimeRowOut(BaseModel):
@@ -448,6 +520,7 @@ class AirtimeRowOut(BaseModel):
     topic: str
     minutes: float
     broadcasts: int
+    topic_name: str = ""
 
 
 # --- health --------------------------------------------------------------------------------

@@ -59,8 +59,10 @@ PAGES: tuple[Page, ...] = (
     Page("timetable", "/lich", "Lịch phát sóng", "Lịch phát sóng"),
     Page("scripts", "/bai-viet", "Bài viết", "Bài viết"),
     Page("programs", "/chuong-trinh", "Chương trình", "Chương trình"),
+    Page("library", "/thu-vien", "Thư viện âm thanh", "Âm thanh"),
     Page("log", "/nhat-ky", "Nhật ký phát sóng", "Nhật ký"),
     Page("report", "/bao-cao", "Báo cáo thời lượng", "Báo cáo"),
+    Page("manage", "/quan-ly", "Chuyên mục và tài khoản", "Quản lý"),
     Page("emergency", "/khan-cap", "Thông báo khẩn", "Thông báo khẩn"),
 )
 
@@ -82,7 +84,7 @@ def current_viewer(request: Request) -> Viewer | None:
     if session is None:
         return None
     user = ctx.store.users.find(session.user_name)
-    if user is None:
+    if user is None or user.disabled:
         return None
     return Viewer(user.name, user.role, session.csrf_token)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-SegmentKind = Literal["jingle", "script", "silence", "audio"]
-SEGMENT_KINDS: tuple[SegmentKind, ...] = ("jingle", "script", "silence", "audio")
+SegmentKind = Literal["jingle", "script", "silence", "audio", "bulletin"]
+SEGMENT_KINDS: tuple[SegmentKind, ...] = ("jingle", "script", "silence", "audio", "bulletin")
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,9 @@ class Segment:
     - ``jingle``: ``name`` (shipped ``intro``/``outro`` or an uploaded jingle);
     - ``script``: ``script_id`` (a stored script) or ``path`` (a script file), never both;
     - ``audio``: ``path`` (WAV/MP3; a relative path is in the station's media folder);
-    - ``silence``: ``seconds``.
+    - ``silence``: ``seconds``;
+    - ``bulletin``: ``column`` — the bulletin of the day of that column (chuyên mục): the
+      approved script written for the column and the airing's local date.
 
     Build them with the class methods (``Segment.stored_script(12)``...).
     """
@@ -30,6 +32,7 @@ class Segment:
     script_id: int | None = None
     path: str | None = None
     seconds: float = 0.0
+    column: str | None = None
 
     def __post_init__(self) -> None:
         given = {
@@ -37,12 +40,14 @@ class Segment:
             "script_id": self.script_id is not None,
             "path": self.path is not None,
             "seconds": bool(self.seconds),
+            "column": self.column is not None,
         }
         allowed = {
             "jingle": {"name"},
             "script": {"script_id", "path"},
             "audio": {"path"},
             "silence": {"seconds"},
+            "bulletin": {"column"},
         }.get(self.kind)
         if allowed is None:
             raise ValueError(f"unknown segment kind {self.kind!r}")
@@ -55,6 +60,8 @@ class Segment:
             raise ValueError("a jingle segment needs a name")
         if self.kind == "audio" and not self.path:
             raise ValueError("an audio segment needs a path")
+        if self.kind == "bulletin" and not self.column:
+            raise ValueError("a bulletin segment needs a column")
 
     @classmethod
     def jingle(cls, name: str) -> Segment:
@@ -76,6 +83,10 @@ class Segment:
     def silence(cls, seconds: float) -> Segment:
         return cls("silence", seconds=float(seconds))
 
+    @classmethod
+    def bulletin(cls, column: str) -> Segment:
+        return cls("bulletin", column=column)
+
     def to_json(self) -> dict[str, Any]:
         """The stored form: the kind and the fields that kind uses."""
         data: dict[str, Any] = {"kind": self.kind}
@@ -85,6 +96,8 @@ class Segment:
             data["script_id"] = self.script_id
         if self.path is not None:
             data["path"] = self.path
+        if self.column is not None:
+            data["column"] = self.column
         if self.kind == "silence":
             data["seconds"] = self.seconds
         return data
@@ -98,6 +111,7 @@ class Segment:
             script_id=None if script_id is None else int(script_id),
             path=data.get("path"),
             seconds=float(data.get("seconds", 0.0)),
+            column=data.get("column"),
         )
 
 
@@ -113,3 +127,8 @@ class Program:
     def script_ids(self) -> list[int]:
         """The stored scripts the program reads, in order."""
         return [s.script_id for s in self.segments if s.script_id is not None]
+
+    @property
+    def bulletin_columns(self) -> list[str]:
+        """The columns whose bulletin of the day the program reads, in order."""
+        return [s.column for s in self.segments if s.column is not None]

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import FileResponse
 
 from api import schemas
 from api.auth import READERS, Principal, requires
 from api.date_bounds import StationDate
 from api.dates import day_start
-from api.routes.common import AUTH_ERRORS, Ctx
+from api.errors import ApiError
+from api.routes.common import AUTH_ERRORS, Ctx, errors
 from broadcast.scheduling.model import Outcome
 from broadcast.station.log_format import entry_to_json
 
@@ -44,4 +46,31 @@ def as_run_log(
         limit=limit,
         newest_first=True,
     )
-    return [entry_to_json(e, ctx.tz) for e in entries]
+    names = ctx.store.columns.names()
+    return [
+        {**entry_to_json(e, ctx.tz), "topic_name": names.get(e.topic, e.topic)}
+        for e in entries
+    ]
+
+
+@router.get(
+    "/log/{entry_id}/audio",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"audio/mpeg": {"schema": {"type": "string", "format": "binary"}}}},
+        **errors(404),
+    },
+)
+def aired_audio(
+    entry_id: Annotated[int, Path(ge=1, le=2**62)],
+    ctx: Ctx,
+    who: Annotated[Principal, requires(READERS)],
+) -> FileResponse:
+    """Listen back to what aired: the render that was played for this log entry."""
+    entry = ctx.store.as_run.get(entry_id)
+    if entry.render_id is None:
+        raise ApiError(
+            404, "Buổi phát này không có tệp âm thanh (không được phát).", code="no_audio"
+        )
+    path = ctx.station.render_audio(entry.render_id)
+    return FileResponse(path, media_type="audio/mpeg", filename=f"da-phat-{entry_id}.mp3")

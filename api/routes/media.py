@@ -6,14 +6,16 @@ import re
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Path, Request, status
+from fastapi.responses import FileResponse
 
 from api import schemas
 from api.auth import EDITORS, READERS, Principal, requires
 from api.errors import ApiError
 from api.filetypes import audio_type
-from api.media_files import audio_name, delete_media, list_media, save_media
+from api.media_files import audio_name, delete_media, list_media, media_file, save_media
 from api.routes.common import AUTH_ERRORS, Ctx, errors
 from api.uploads import multipart_body, read_upload
+from broadcast.mixing.jingles import DEFAULT_JINGLES, ensure_default_jingles
 from broadcast.programs import Program
 
 router = APIRouter(prefix="/api/media", tags=["media"], responses=AUTH_ERRORS)
@@ -72,6 +74,33 @@ async def upload_media(
     )
     ctx.timetable.changed()  # a replaced jingle changes the programs that use it
     return saved
+
+
+@router.get(
+    "/{kind}/{name}/audio",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"audio/mpeg": {"schema": {"type": "string", "format": "binary"}}}},
+        **errors(404),
+    },
+)
+def play_media(
+    kind: schemas.MediaKind,
+    name: Annotated[str, Path(pattern=schemas.NAME_PATTERN)],
+    ctx: Ctx,
+    who: Annotated[Principal, requires(READERS)],
+) -> FileResponse:
+    """The stored file, to listen to it in the media library."""
+    path = media_file(ctx.settings, kind, name)
+    if path is None and kind == "jingle" and name in DEFAULT_JINGLES:
+        # The built-in chimes are made by code: written once to hear them here.
+        folder = ctx.settings.cache_dir / "default-jingles"
+        ensure_default_jingles(folder, ctx.settings.sample_rate)
+        path = folder / f"{name}.wav"
+    if path is None:
+        raise ApiError(404, f"Không có tệp «{name}».", code="not_found")
+    media_type = "audio/mpeg" if path.suffix == ".mp3" else "audio/wav"
+    return FileResponse(path, media_type=media_type, filename=path.name)
 
 
 @router.delete("/{kind}/{name}", response_model=schemas.Done, responses=errors(404, 409))

@@ -12,6 +12,7 @@ from api.context import AppContext
 from api.convert import entry_out, nfc, on_air_out, priority_name
 from api.errors import ApiError
 from api.routes.common import AUTH_ERRORS, Ctx, errors
+from broadcast.columns import EMERGENCY_COLUMN
 from broadcast.programs import Program, Segment
 from broadcast.scheduling.model import Priority
 from broadcast.store.scripts import ScriptRecord
@@ -26,7 +27,8 @@ def now_playing(ctx: Ctx, who: Annotated[Principal, requires(READERS)]) -> schem
     playing = ctx.station.on_air()
     return schemas.NowOut(
         on_air=None if playing is None else on_air_out(playing, ctx.tz),
-        next=[entry_out(e, ctx.tz) for e in ctx.station.upcoming(UPCOMING)],
+        next=[entry_out(e, ctx.tz, ctx.store.columns.names())
+              for e in ctx.station.upcoming(UPCOMING)],
     )
 
 
@@ -57,7 +59,9 @@ def _script_for(ctx: AppContext, body: schemas.AnnouncementIn, who: Principal) -
     if not any(ch.isalnum() for ch in text):
         raise ApiError(422, "Thông báo không có chữ nào để đọc.", code="script_empty")
     title = nfc(body.title or "") or "Thông báo khẩn cấp"
-    script = ctx.store.scripts.create(title=title, text=text, topic=nfc(body.topic), by=who.name)
+    # Typed announcements count under their own column unless another is chosen.
+    topic = ctx.store.columns.resolve(nfc(body.topic) or EMERGENCY_COLUMN)
+    script = ctx.store.scripts.create(title=title, text=text, topic=topic, by=who.name)
     return ctx.store.scripts.approve(script.id, by=who.name)
 
 

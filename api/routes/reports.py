@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api import schemas
+from api import schemas, spreadsheet
 from api.auth import READERS, Principal, requires
 from api.context import AppContext
 from api.date_bounds import StationMonth
@@ -38,17 +36,6 @@ def _report(ctx: AppContext, first: str | None, last: str | None) -> list[Airtim
     )
 
 
-# A cell starting with one of these is a formula to Excel or LibreOffice ("=HYPERLINK(...)"
-# in a topic would run when the report is opened); tab and CR can hide such a start.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(text: str) -> str:
-    """Text for a CSV cell that a spreadsheet shows as text, never runs as a formula: such a
-    cell gets a leading apostrophe (the spreadsheet's own mark for "this is text")."""
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
 FromMonth = Annotated[StationMonth | None, Query(alias="from", description="YYYY-MM")]
 ToMonth = Annotated[StationMonth | None, Query(description="YYYY-MM (inclusive)")]
 
@@ -61,9 +48,11 @@ def airtime(
     to: ToMonth = None,
 ) -> list[schemas.AirtimeRowOut]:
     """Minutes on air and number of broadcasts per topic per month (default: this year)."""
+    names = ctx.store.columns.names()
     return [
         schemas.AirtimeRowOut(
-            month=r.month, topic=r.topic, minutes=r.minutes, broadcasts=r.broadcasts
+            month=r.month, topic=r.topic, minutes=r.minutes, broadcasts=r.broadcasts,
+            topic_name=names.get(r.topic, r.topic),
         )
         for r in _report(ctx, from_, to)
     ]
@@ -80,15 +69,47 @@ def airtime_csv(
     from_: FromMonth = None,
     to: ToMonth = None,
 ) -> Response:
-    """The same report as CSV, UTF-8 with a BOM so that Excel shows Vietnamese correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["month", "topic", "minutes", "broadcasts"])
-    for row in _report(ctx, from_, to):
-        writer.writerow([spreadsheet_safe(row.month), spreadsheet_safe(row.topic), row.minutes,
-                         row.broadcasts])  # fmt: skip
+    """The same report as CSV for Excel in Vietnamese: UTF-8 with a BOM, ";" between fields,
+    decimal comma, Vietnamese headers and column names."""
+    body = spreadsheet.airtime_csv(_report(ctx, from_, to), ctx.store.columns.names())
     return Response(
-        content="\ufeff" + out.getvalue(),
+        content=body,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="thoi-luong-phat-song.csv"'},
     )
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/airtime.xlsx",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}},
+)
+def airtime_xlsx(
+    ctx: Ctx,
+    who: Annotated[Principal, requires(READERS)],
+    from_: FromMonth = None,
+    to: ToMonth = None,
+) -> Response:
+    """The same report as an Excel workbook (.xlsx)."""
+    rows = _report(ctx, from_, to)
+    span = _span_text(ctx, from_, to)
+    body = spreadsheet.airtime_xlsx(
+        rows, ctx.store.columns.names(), title=f"Thời lượng phát sóng theo chuyên mục, {span}"
+    )
+    return Response(
+        content=body,
+        media_type=XLSX,
+        headers={"Content-Disposition": 'attachment; filename="thoi-luong-phat-song.xlsx"'},
+    )
+
+
+def _span_text(ctx: AppContext, first: str | None, last: str | None) -> str:
+    today = ctx.now().astimezone(ctx.tz)
+    end = parse_month(last) if last else (today.year, today.month)
+    start = parse_month(first) if first else (end[0], 1)
+    if start == end:
+        return f"tháng {end[1]:02d}/{end[0]}"
+    return f"từ tháng {start[1]:02d}/{start[0]} đến tháng {end[1]:02d}/{end[0]}"

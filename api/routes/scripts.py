@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Request, status
@@ -12,6 +13,7 @@ from api import schemas
 from api.auth import APPROVERS, EDITORS, READERS, Principal, requires
 from api.context import AppContext
 from api.convert import nfc, revision_out, script_out
+from api.date_bounds import EARLIEST, LATEST, OUT_OF_RANGE, RANGE_TEXT, date_schema
 from api.errors import ApiError
 from api.filetypes import script_parse_name
 from api.reading import preview_text
@@ -48,8 +50,9 @@ def list_scripts(
     status_: Annotated[ScriptStatus | None, Query(alias="status")] = None,
     topic: Annotated[str | None, Query(max_length=100)] = None,
 ) -> list[schemas.ScriptOut]:
+    names = ctx.store.columns.names()
     records = ctx.store.scripts.list(topic=topic, status=status_)
-    return [script_out(r, ctx.tz) for r in records]
+    return [script_out(r, ctx.tz, names) for r in records]
 
 
 @router.post(
@@ -61,20 +64,25 @@ def list_scripts(
 def create_script(
     body: schemas.ScriptCreate, ctx: Ctx, who: Annotated[Principal, requires(EDITORS)]
 ) -> schemas.ScriptOut:
+    text = _checked_text(ctx, body.text)
     record = ctx.store.scripts.create(
         title=nfc(body.title),
-        text=_checked_text(ctx, body.text),
-        topic=nfc(body.topic),
+        text=text,
+        topic=ctx.store.columns.resolve(body.topic),
         voice=body.voice,
         engine=body.engine,
         by=who.name,
+        air_date=body.air_date,
     )
-    return script_out(record, ctx.tz)
+    if body.air_date is not None:
+        ctx.timetable.changed()  # a bulletin of the day changes what its slots air
+    return script_out(record, ctx.tz, ctx.store.columns.names())
 
 
 _UPLOAD_FIELDS: dict[str, dict[str, Any]] = {
     "title": {"type": "string", "maxLength": 200},
     "topic": {"type": "string", "maxLength": 100},
+    "air_date": date_schema("date", "the day this script is its column's bulletin"),
 }
 
 
@@ -98,26 +106,58 @@ async def upload_script(
 def _store_upload(ctx: AppContext, upload: Upload, who: Principal) -> schemas.ScriptOut:
     parse_name = script_parse_name(upload.data, upload.display_name)
     script = parse_script(upload.data, parse_name, ctx.settings.script_max_bytes)
-    title = nfc(upload.fields.get("title", "")) or script.title
+    given_title = nfc(upload.fields.get("title", ""))
+    title = given_title or script.title
     topic = nfc(upload.fields.get("topic", "")) or script.topic
     if len(title) > 200 or len(topic) > 100:
         raise ApiError(422, "Tiêu đề hoặc chuyên mục quá dài.", code="invalid_request")
+    air_date = _date_field(upload.fields.get("air_date", ""))
     record = ctx.store.scripts.create(
         title=title,
         text=script.text,
-        topic=topic,
+        topic=ctx.store.columns.resolve(topic),
         voice=script.voice,
         engine=script.engine,
         by=who.name,
+        air_date=air_date,
     )
-    return script_out(record, ctx.tz)
+    if air_date is not None:
+        ctx.timetable.changed()
+    out = script_out(record, ctx.tz, ctx.store.columns.names())
+    source = "given" if given_title else script.title_source
+    return out.model_copy(update={"title_source": source})
+
+
+def _date_field(value: str) -> dt.date | None:
+    if not value.strip():
+        return None
+    try:
+        day = dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise ApiError(
+            422, "Ngày phát (air_date) phải có dạng YYYY-MM-DD.", code="invalid_request"
+        ) from None
+    if not EARLIEST <= day <= LATEST:
+        raise ApiError(
+            422, f"Ngày phát {day:%d/%m/%Y} nằm ngoài khoảng cho phép ({RANGE_TEXT}).",
+            code=OUT_OF_RANGE,
+        )
+    return day
 
 
 @router.get("/{script_id}", response_model=schemas.ScriptOut, responses=errors(404))
 def get_script(
     script_id: ScriptId, ctx: Ctx, who: Annotated[Principal, requires(READERS)]
 ) -> schemas.ScriptOut:
-    return script_out(ctx.store.scripts.get(script_id), ctx.tz)
+    """With ``approved_text``: while an edit waits for approval, the text that was approved
+    (what airs meanwhile), for the approver to compare."""
+    record = ctx.store.scripts.get(script_id)
+    out = script_out(record, ctx.tz, ctx.store.columns.names())
+    if not record.approved:
+        approved = ctx.store.scripts.last_approved_revision(script_id)
+        if approved is not None:
+            out = out.model_copy(update={"approved_text": approved.text})
+    return out
 
 
 @router.put("/{script_id}", response_model=schemas.ScriptOut, responses=errors(404, 413))
@@ -130,10 +170,10 @@ def update_script(
     """Saves a new revision; an approved script whose content changes goes back to draft."""
     given = body.model_fields_set
     changes: dict[str, Any] = {}
-    for name in ("title", "topic"):
-        value = getattr(body, name)
-        if name in given and value is not None:
-            changes[name] = nfc(value)
+    if "title" in given and body.title is not None:
+        changes["title"] = nfc(body.title)
+    if "topic" in given and body.topic is not None:
+        changes["topic"] = ctx.store.columns.resolve(body.topic)
     if "text" in given and body.text is not None:
         changes["text"] = _checked_text(ctx, body.text)
     for name in ("voice", "engine"):
@@ -146,10 +186,11 @@ def update_script(
         topic=changes.get("topic", UNSET),
         voice=changes.get("voice", UNSET),
         engine=changes.get("engine", UNSET),
+        air_date=body.air_date if "air_date" in given else UNSET,
         by=who.name,
     )
     ctx.timetable.changed()  # what a slot airs may have changed (or lost approval)
-    return script_out(record, ctx.tz)
+    return script_out(record, ctx.tz, ctx.store.columns.names())
 
 
 @router.delete("/{script_id}", response_model=schemas.Done, responses=errors(404, 409))
@@ -183,7 +224,7 @@ def approve_script(
     revision = None if body is None else body.revision
     record = ctx.store.scripts.approve(script_id, by=who.name, revision=revision)
     ctx.timetable.changed()
-    return script_out(record, ctx.tz)
+    return script_out(record, ctx.tz, ctx.store.columns.names())
 
 
 @router.get("/{script_id}/preview", response_model=schemas.PreviewOut, responses=errors(404))

@@ -57,10 +57,40 @@ def me(who: Annotated[Principal, requires(ANY_ROLE)]) -> schemas.MeOut:
 def list_users(ctx: Ctx, who: Annotated[Principal, requires(ADMINS)]) -> list[schemas.UserOut]:
     return [
         schemas.UserOut(
-            name=u.name, role=u.role.value, has_password=u.has_password, created_at=u.created_at
+            name=u.name, role=u.role.value, has_password=u.has_password,
+            created_at=u.created_at, disabled=u.disabled,
         )
         for u in ctx.store.users.list()
     ]
+
+
+@router.patch(
+    "/users/{name}", response_model=schemas.UserOut,
+    responses={**AUTH_ERRORS, **errors(404, 409)},
+)
+def change_user(
+    name: UserName,
+    body: schemas.UserPatch,
+    ctx: Ctx,
+    who: Annotated[Principal, requires(ADMINS)],
+) -> schemas.UserOut:
+    """Change a role, or disable an account (its sessions end, its tokens stop working) and
+    enable it again. Not one's own: an admin cannot lock themselves out."""
+    if name == who.name and (body.disabled or (body.role and body.role != who.role.value)):
+        raise ApiError(
+            409, "Không thể tự khoá hoặc đổi vai trò tài khoản của mình.", code="cannot_change_self"
+        )
+    user = ctx.store.users.get(name)
+    if body.role is not None:
+        user = ctx.store.users.set_role(name, body.role)
+    if body.disabled is not None:
+        user = ctx.store.users.set_disabled(name, body.disabled)
+    ctx.users.clear()
+    ctx.sessions.delete_user(name)  # sessions carry the old role (or may not go on at all)
+    return schemas.UserOut(
+        name=user.name, role=user.role.value, has_password=user.has_password,
+        created_at=user.created_at, disabled=user.disabled,
+    )
 
 
 @router.post(

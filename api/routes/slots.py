@@ -63,6 +63,10 @@ def create_slot(
 ) -> schemas.SlotOut:
     """One-off (``date``) or recurring (``days``); 409 names the clashing slot and when."""
     slot = _slot(body.id or "new", body)
+    if slot.recurring and slot.valid_from is None:
+        # A new weekly slot starts today: the days before it were never its to air (and
+        # must not show as missed).
+        slot = dataclasses.replace(slot, valid_from=ctx.now().astimezone(ctx.tz).date())
     return slot_out(ctx.timetable.create_slot(slot, new_id=body.id is None))
 
 
@@ -168,6 +172,26 @@ def move_occurrence(
         new_start=aware(body.new_start, ctx.tz),
     )
     return adjustment_out(ctx.timetable.put_adjustment(adjustment), ctx.tz)
+
+
+@router.post(
+    "/{slot_id}/replace",
+    status_code=status.HTTP_201_CREATED,
+    response_model=schemas.ReplaceOut,
+    responses=errors(404, 409),
+)
+def replace_occurrence(
+    slot_id: SlotId,
+    body: schemas.ReplaceIn,
+    ctx: Ctx,
+    who: Annotated[Principal, requires(EDITORS)],
+) -> schemas.ReplaceOut:
+    """Air another program instead of one occurrence: the occurrence is skipped and a one-off
+    slot takes its place at the same time (e.g. a special bulletin instead of tomorrow's)."""
+    skipped, slot = ctx.timetable.replace_occurrence(
+        slot_id, aware(body.original_start, ctx.tz), body.program_id
+    )
+    return schemas.ReplaceOut(skipped=adjustment_out(skipped, ctx.tz), slot=slot_out(slot))
 
 
 @router.get(

@@ -28,7 +28,8 @@ _ENTRIES = TypeAdapter(list[schemas.TimetableEntryOut])
 
 def _render(ctx: AppContext, start: dt.datetime, end: dt.datetime) -> bytes:
     entries = ctx.station.timetable_entries(start, end)
-    body = _ENTRIES.dump_json([entry_out(e, ctx.tz) for e in entries])
+    names = ctx.store.columns.names()
+    body = _ENTRIES.dump_json([entry_out(e, ctx.tz, names) for e in entries])
     ctx.timetable_cache.put((start, end), body)
     return body
 
@@ -50,3 +51,18 @@ async def timetable(
     if body is None:  # the station may read the database: off the event loop
         body = await run_in_threadpool(_render, ctx, start, end)
     return Response(content=body, media_type="application/json")
+
+
+@router.get("/timetable/warnings", response_model=list[schemas.TimetableEntryOut])
+def timetable_warnings(
+    ctx: Ctx,
+    who: Annotated[Principal, requires(READERS)],
+    hours: Annotated[int, Query(ge=1, le=24 * 14)] = 48,
+) -> list[schemas.TimetableEntryOut]:
+    """Airings of the next ``hours`` that will not air as planned (an edit waiting for
+    approval, no bulletin of the day...), each with its ``warning`` and the script to
+    approve (``warning_script_id``)."""
+    now = ctx.now()
+    entries = ctx.station.timetable_entries(now, now + dt.timedelta(hours=hours))
+    names = ctx.store.columns.names()
+    return [entry_out(e, ctx.tz, names) for e in entries if e.warning and e.start > now]

@@ -42,6 +42,7 @@ const Loa = (() => {
   const can = {
     edit: () => ["admin", "approver", "editor"].includes(role()),
     approve: () => ["admin", "approver"].includes(role()),
+    admin: () => role() === "admin",
     announceText: () => ["admin", "approver"].includes(role()),
     onAir: () => ["admin", "approver", "editor", "operator"].includes(role()),
   };
@@ -251,10 +252,119 @@ const Loa = (() => {
     }
   }
 
+  /* The first sentences of a text, so that a confirmation says which text it is about. */
+  function excerpt(text, sentences = 2, max = 280) {
+    const flat = String(text || "").replace(/\s+/g, " ").trim();
+    const parts = flat.match(/[^.!?…]+[.!?…]*/g) || [flat];
+    let out = parts.slice(0, sentences).join(" ").trim();
+    if (out.length > max) out = out.slice(0, max).replace(/\s+\S*$/, "") + "…";
+    else if (parts.length > sentences) out += " …";
+    return out;
+  }
+
+  /* An in-page confirmation (the browser's confirm() cannot show the text): resolves true
+     when the person agrees. ``body``: nodes or text; ``quote``: the text being acted on. */
+  function confirmBox({ title, body, quote, ok = "Đồng ý", danger = false }) {
+    const dialog = document.getElementById("confirm-dialog");
+    document.getElementById("confirm-dialog-title").textContent = title;
+    const box = clear(document.getElementById("confirm-dialog-body"));
+    for (const part of [].concat(body || [])) box.append(typeof part === "string" ? el("p", {}, part) : part);
+    if (quote) box.append(el("blockquote", { class: "excerpt", id: "confirm-dialog-quote" }, quote));
+    const okButton = document.getElementById("confirm-dialog-ok");
+    okButton.textContent = ok;
+    okButton.className = danger ? "danger" : "primary";
+    return new Promise((resolve) => {
+      dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true });
+      dialog.returnValue = "";
+      dialog.showModal();
+    });
+  }
+
+  // Columns (chuyên mục): one list, shown by name everywhere.
+  let columnsCache = null;
+  async function columns(reload) {
+    if (!columnsCache || reload) columnsCache = (await api("GET", "/api/columns")) || [];
+    return columnsCache;
+  }
+  function fillColumnSelect(select, list, { empty = "— Chưa chọn —", chosen } = {}) {
+    const keep = chosen !== undefined ? chosen : select.value;
+    clear(select);
+    select.append(el("option", { value: "" }, empty));
+    for (const c of list) select.append(el("option", { value: c.id }, c.name));
+    select.value = keep || "";
+  }
+
+  // Voices by what they are to an operator, never by engine name.
+  const VOICE_LABELS = { gtts: "giọng đọc trực tuyến (Google)", espeak: "giọng máy dự phòng (không cần mạng)", fake: "giọng thử" };
+  const voiceText = (engines) => (engines || []).map((e) => VOICE_LABELS[e] || "giọng đọc khác").join(", ");
+
+  /* Dates as dd/mm/yyyy and times as 24-hour HH:MM whatever the browser's language:
+     date inputs become text (the ISO value stays in a hidden input with the original id). */
+  function parseDay(text) {
+    const m = String(text || "").trim().match(/^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/);
+    if (!m) return "";
+    const [d, mo, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const date = new Date(Date.UTC(y, mo - 1, d));
+    if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return "";
+    return `${y}-${String(mo).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+  }
+  const dayInput = (iso) => (iso ? `${iso.slice(8, 10)}/${iso.slice(5, 7)}/${iso.slice(0, 4)}` : "");
+  function parseClock(text) {
+    const m = String(text || "").trim().match(/^(\d{1,2})[:hH.](\d{2})$/);
+    if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) return "";
+    return `${m[1].padStart(2, "0")}:${m[2]}`;
+  }
+  function setDate(id, iso) {
+    const hidden = document.getElementById(id);
+    hidden.value = iso || "";
+    const shown = document.getElementById(`${id}-text`);
+    if (shown) shown.value = dayInput(iso);
+  }
+  function dateFields(root) {
+    for (const input of (root || document).querySelectorAll('input[type="date"]')) {
+      const shown = el("input", {
+        type: "text", id: `${input.id}-text`, inputmode: "numeric", placeholder: "dd/mm/yyyy",
+        autocomplete: "off", class: "date-text", "aria-label": input.getAttribute("aria-label") || null,
+      });
+      const label = document.querySelector(`label[for="${input.id}"]`);
+      if (label) label.setAttribute("for", shown.id);
+      shown.value = dayInput(input.value);
+      input.type = "hidden";
+      input.after(shown);
+      const sync = () => {
+        input.value = parseDay(shown.value);
+        shown.classList.toggle("invalid", Boolean(shown.value.trim()) && !input.value);
+        input.dispatchEvent(new Event("change"));
+      };
+      shown.addEventListener("input", sync);
+      shown.addEventListener("blur", () => { if (input.value) shown.value = dayInput(input.value); });
+    }
+    for (const input of (root || document).querySelectorAll('input[type="time"]')) {
+      input.type = "text";
+      input.setAttribute("inputmode", "numeric");
+      input.setAttribute("placeholder", "HH:MM (24 giờ)");
+      input.setAttribute("autocomplete", "off");
+      input.classList.add("time-text");
+      input.addEventListener("blur", () => { const v = parseClock(input.value); if (v) input.value = v; });
+    }
+  }
+
+  function menu() {
+    const toggle = document.getElementById("menu-toggle");
+    if (!toggle) return;
+    toggle.addEventListener("click", () => {
+      const open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      document.body.classList.toggle("menu-open", open);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     const out = document.getElementById("logout");
     if (out) out.addEventListener("click", logout);
+    menu();
     filePickers();
+    dateFields();
   });
 
   return {
@@ -264,5 +374,6 @@ const Loa = (() => {
     timeText, dateText, dateTimeText, localDate, addDays, weekdayOf, dayTitle,
     localInputToIso, isoToLocalInput, durationText,
     badge, statusBadge, priorityBadge, scriptBadge,
+    excerpt, confirmBox, columns, fillColumnSelect, voiceText, parseDay, parseClock, dayInput, setDate, dateFields,
   };
 })();

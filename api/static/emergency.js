@@ -25,8 +25,9 @@
     if (repeat > 1 && every <= 0) throw new Error("Phát nhiều lần thì cần nhập số phút giữa các lần.");
     const body = { priority: $("announce-priority").value, repeat, every_minutes: every };
     let what;
+    let text;
     if (fromText()) {
-      const text = $("announce-text").value.trim();
+      text = $("announce-text").value.trim();
       if (!text) throw new Error("Vui lòng nhập nội dung thông báo.");
       body.text = text;
       body.title = $("announce-title").value.trim() || "Thông báo khẩn";
@@ -35,20 +36,24 @@
       const id = $("announce-script").value;
       if (!id) throw new Error("Vui lòng chọn một bài đã duyệt.");
       body.script_id = Number(id);
-      what = approved.find((s) => String(s.id) === id).title;
+      const script = approved.find((s) => String(s.id) === id);
+      what = script.title;
+      text = script.text;
     }
-    return { body, what };
+    return { body, what, text };
   }
 
   function showConfirm() {
-    const { body, what } = pending;
+    const { body, what, text } = pending;
     const level = body.priority === "emergency" ? "KHẨN CẤP" : "ƯU TIÊN";
     const times = body.repeat > 1
       ? `Phát ${body.repeat} lần, cách nhau ${body.every_minutes} phút.`
       : "Phát 1 lần.";
     clear($("confirm-summary")).append(
       el("p", { class: "big" }, `Phát thông báo ${level} ngay bây giờ?`),
-      el("p", {}, "Nội dung: ", el("strong", { id: "confirm-what" }, what)),
+      el("p", {}, "Tiêu đề: ", el("strong", { id: "confirm-what" }, what)),
+      el("p", {}, "Mọi loa sẽ đọc, bắt đầu bằng:"),
+      el("blockquote", { class: "excerpt", id: "confirm-excerpt" }, Loa.excerpt(text, 2)),
       el("p", {}, times),
       el("p", {}, body.priority === "emergency"
         ? "Chương trình đang phát (nếu có) sẽ bị ngắt. Mọi loa trong xã sẽ phát thông báo này."
@@ -138,9 +143,14 @@
         showNotice(`Đã bắt đầu phát thông báo “${what}”.`);
       });
     });
-    $("stop-announcement").addEventListener("click", () => {
+    $("stop-announcement").addEventListener("click", async () => {
       const active = remembered();
-      if (!active || !window.confirm("Dừng thông báo này và hủy các lần phát lại?")) return;
+      if (!active) return;
+      const ok = await Loa.confirmBox({
+        title: "Dừng thông báo?", body: [`“${active.what || "Thông báo"}” sẽ dừng và các lần phát lại bị hủy.`],
+        ok: "Dừng thông báo", danger: true,
+      });
+      if (!ok) return;
       run($("stop-announcement"), async () => {
         try {
           await api("DELETE", `/api/announcements/${encodeURIComponent(active.id)}`);

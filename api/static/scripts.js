@@ -9,10 +9,13 @@
 
   const $ = (id) => document.getElementById(id);
 
+  let columnList = [];
+
   function renderList() {
     const box = clear($("script-list"));
     const filter = $("script-filter").value;
-    const shown = scripts.filter((s) => !filter || s.status === filter);
+    const column = $("script-column-filter").value;
+    const shown = scripts.filter((s) => (!filter || s.status === filter) && (!column || s.topic === column));
     if (!shown.length) {
       box.append(el("p", { class: "muted" }, "Chưa có bài nào."));
       return;
@@ -25,11 +28,14 @@
         select(s.id);
       } },
         el("div", { class: "item-head" }, el("span", { class: "title" }, s.title), Loa.scriptBadge(s.status)),
-        el("div", { class: "muted small" }, s.topic || "Chưa có chuyên mục"))))));
-    const topics = clear($("topics"));
-    for (const t of [...new Set(scripts.map((s) => s.topic).filter(Boolean))].sort()) {
-      topics.append(el("option", { value: t }));
-    }
+        el("div", { class: "muted small" }, [s.topic_name || "Chưa có chuyên mục",
+          s.air_date ? `bản tin ngày ${Loa.dayInput(s.air_date)}` : ""].filter(Boolean).join(" · ")))))));
+  }
+
+  async function loadColumns() {
+    columnList = await Loa.columns(true);
+    for (const id of ["upload-topic", "new-topic", "edit-topic"]) Loa.fillColumnSelect($(id), columnList);
+    Loa.fillColumnSelect($("script-column-filter"), columnList, { empty: "Tất cả" });
   }
 
   async function loadList() {
@@ -100,8 +106,27 @@
     audioUrl = null;
   }
 
-  function showEditor(script) {
+  let warningsAsked = 0;
+  async function showWarnings(script) {
+    const asked = ++warningsAsked;
+    try {
+      const warnings = (await api("GET", "/api/timetable/warnings?hours=168")) || [];
+      const mine = warnings.filter((w) => w.warning_script_id === script.id);
+      if (asked !== warningsAsked) return mine; // a newer answer shows instead
+      const box = clear($("editor-warnings"));
+      for (const w of mine) {
+        box.append(el("div", { class: "alert warn", "data-warning": "fallback" },
+          `⚠ Buổi phát “${w.program_title}” lúc ${Loa.dateTimeText(w.start)}: ${w.warning}`));
+      }
+      return mine;
+    } catch (err) {
+      return [];
+    }
+  }
+
+  function showEditor(script, { titleSource } = {}) {
     current = script;
+    document.querySelector(".grid.side").classList.add("selected");
     $("editor-title").textContent = script.title;
     $("editor-body").classList.remove("hidden");
     const status = clear($("editor-status"));
@@ -112,36 +137,52 @@
           : `Bản sửa số ${script.revision || 1}`));
     $("edit-title").value = script.title || "";
     $("edit-topic").value = script.topic || "";
+    Loa.setDate("edit-date", script.air_date || "");
     $("edit-text").value = script.text || "";
+    const check = $("title-check");
+    check.classList.toggle("hidden", !titleSource || titleSource === "given");
+    clear(check).append(titleSource === "guessed"
+      ? `Loa chưa chắc về tiêu đề: đã lấy “${script.title}” từ câu đầu của bài. Hãy sửa tiêu đề cho dễ phân biệt với các bài khác rồi bấm “Lưu thay đổi”.`
+      : `Loa lấy tiêu đề “${script.title}” từ dòng đầu của bài. Hãy kiểm tra lại.`);
+    const approvedBox = $("approved-version");
+    approvedBox.classList.toggle("hidden", !script.approved_text);
+    $("approved-text").textContent = script.approved_text ? Loa.excerpt(script.approved_text, 3, 600) : "";
     $("edit-hint").textContent = script.status === "approved"
       ? "Lưu thay đổi sẽ đưa bài về bản nháp; bài phải được duyệt lại trước khi phát."
       : "Bài phải được lãnh đạo duyệt trước khi đưa lên sóng.";
     $("approve").classList.toggle("hidden", !(Loa.can.approve() && script.status !== "approved"));
-    for (const id of ["edit-title", "edit-topic", "edit-text"]) $(id).readOnly = !Loa.can.edit();
+    for (const id of ["edit-title", "edit-text", "edit-date-text"]) $(id).readOnly = !Loa.can.edit();
+    $("edit-topic").disabled = !Loa.can.edit();
     resetAudio();
     renderList();
     loadPreview(script.id);
+    showWarnings(script);
+    if (window.matchMedia("(max-width: 859px)").matches) {
+      $("editor").scrollIntoView({ block: "start" });
+    }
+    if (titleSource && titleSource !== "given") $("edit-title").focus();
   }
 
-  async function select(id) {
+  async function select(id, options) {
     await run(null, async () => {
       const script = await api("GET", `/api/scripts/${id}`);
       const url = new URL(window.location.href);
       url.searchParams.set("id", String(id));
       window.history.replaceState(null, "", url);
-      showEditor(script);
+      showEditor(script, options);
     });
   }
 
   async function afterCreate(script, message) {
     await loadList();
-    await select(script.id);
+    await select(script.id, { titleSource: script.title_source });
     showNotice(message);
   }
 
   function setup() {
     document.querySelectorAll(".edit-only").forEach((n) => n.classList.toggle("hidden", !Loa.can.edit()));
     $("script-filter").addEventListener("change", renderList);
+    $("script-column-filter").addEventListener("change", renderList);
 
     $("upload-form").addEventListener("submit", (event) => {
       event.preventDefault();
@@ -151,9 +192,12 @@
         const form = new FormData();
         form.append("file", file);
         if ($("upload-title-input").value.trim()) form.append("title", $("upload-title-input").value.trim());
-        if ($("upload-topic").value.trim()) form.append("topic", $("upload-topic").value.trim());
+        if ($("upload-topic").value) form.append("topic", $("upload-topic").value);
+        if ($("upload-date-text").value.trim() && !$("upload-date").value) throw new Error("Ngày phát phải có dạng ngày/tháng/năm, ví dụ 05/12/2026.");
+        if ($("upload-date").value) form.append("air_date", $("upload-date").value);
         const script = await api("POST", "/api/scripts/upload", form);
         $("upload-form").reset();
+        Loa.setDate("upload-date", "");
         await afterCreate(script, `Đã tải lên bài “${script.title}”.`);
       });
     });
@@ -161,12 +205,15 @@
     $("new-form").addEventListener("submit", (event) => {
       event.preventDefault();
       run($("new-submit"), async () => {
+        if ($("new-date-text").value.trim() && !$("new-date").value) throw new Error("Ngày phát phải có dạng ngày/tháng/năm, ví dụ 05/12/2026.");
         const script = await api("POST", "/api/scripts", {
           title: $("new-title-input").value.trim(),
-          topic: $("new-topic").value.trim(),
+          topic: $("new-topic").value,
           text: $("new-text").value,
+          air_date: $("new-date").value || null,
         });
         $("new-form").reset();
+        Loa.setDate("new-date", "");
         await afterCreate(script, `Đã lưu bản nháp “${script.title}”.`);
       });
     });
@@ -175,19 +222,34 @@
       event.preventDefault();
       if (!current) return;
       run($("edit-save"), async () => {
-        const script = await api("PUT", `/api/scripts/${current.id}`, {
+        if ($("edit-date-text").value.trim() && !$("edit-date").value) throw new Error("Ngày phát phải có dạng ngày/tháng/năm, ví dụ 05/12/2026.");
+        const wasApproved = current.status === "approved";
+        const saved = await api("PUT", `/api/scripts/${current.id}`, {
           title: $("edit-title").value.trim(),
-          topic: $("edit-topic").value.trim(),
+          topic: $("edit-topic").value,
           text: $("edit-text").value,
+          air_date: $("edit-date").value || null,
         });
-        showNotice("Đã lưu thay đổi.");
         await loadList();
+        const script = await api("GET", `/api/scripts/${saved.id}`);
         showEditor(script);
+        const affected = await showWarnings(script);
+        if (wasApproved && script.status !== "approved" && affected.length) {
+          Loa.flash("error", `Đã lưu. Bài trở về bản nháp: ${affected.length} buổi phát sắp tới sẽ phát bản đã duyệt trước đó nếu bài không được duyệt lại kịp.`);
+        } else {
+          showNotice("Đã lưu thay đổi.");
+        }
       });
     });
 
-    $("approve").addEventListener("click", () => {
+    $("approve").addEventListener("click", async () => {
       if (!current) return;
+      const ok = await Loa.confirmBox({
+        title: `Duyệt bài “${current.title}”?`,
+        body: ["Bài đã duyệt được phát theo lịch. Nội dung bắt đầu bằng:"],
+        quote: Loa.excerpt(current.text), ok: "✔ Duyệt bài này",
+      });
+      if (!ok) return;
       run($("approve"), async () => {
         const title = current.title;
         const id = current.id;
@@ -209,12 +271,18 @@
       });
     });
 
-    $("delete-script").addEventListener("click", () => {
-      if (!current || !window.confirm(`Xóa bài “${current.title}”? Không thể hoàn tác.`)) return;
+    $("delete-script").addEventListener("click", async () => {
+      if (!current) return;
+      const ok = await Loa.confirmBox({
+        title: `Xóa bài “${current.title}”?`, body: ["Không thể hoàn tác. Nội dung bắt đầu bằng:"],
+        quote: Loa.excerpt(current.text), ok: "Xóa bài", danger: true,
+      });
+      if (!ok) return;
       run($("delete-script"), async () => {
         await api("DELETE", `/api/scripts/${current.id}`);
         showNotice(`Đã xóa bài “${current.title}”.`);
         current = null;
+        document.querySelector(".grid.side").classList.remove("selected");
         $("editor-body").classList.add("hidden");
         $("editor-title").textContent = "Chọn một bài để xem";
         await loadList();
@@ -247,6 +315,7 @@
 
   document.addEventListener("DOMContentLoaded", async () => {
     setup();
+    await run(null, loadColumns);
     await loadList();
     const wanted = new URLSearchParams(window.location.search).get("id");
     if (wanted) await select(wanted);

@@ -71,7 +71,7 @@ _PROGRAM_KEYS = ("id", "title", "topic", "bed", "segments")
 _SLOT_KEYS = ("id", "program", "time", "days", "daily", "date", "priority", "max_duration",
               "from", "until", "paused", "skips", "moves")
 _MOVE_KEYS = ("date", "to")
-_SEGMENT_KEYS = ("jingle", "script", "script_id", "silence", "audio")
+_SEGMENT_KEYS = ("jingle", "script", "script_id", "silence", "audio", "bulletin")
 
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 _DURATION = re.compile(r"(?:(\d+):)?(\d+):(\d{2})")
@@ -342,6 +342,8 @@ def _segment(item: Any, where: str, ident: str) -> Segment:
         return Segment.jingle(value)
     if kind == "audio":
         return Segment.audio_file(value)
+    if kind == "bulletin":
+        return Segment.bulletin(value)
     return Segment.script_file(value)
 
 
@@ -546,6 +548,8 @@ def _segment_line(segment: Segment) -> str:
         return f"silence: {_number(segment.seconds)}"
     if segment.script_id is not None:
         return f"script_id: {segment.script_id}"
+    if segment.column is not None:
+        return f"bulletin: {_scalar(segment.column)}"
     value = segment.name if segment.kind == "jingle" else segment.path
     assert value is not None
     return f"{segment.kind}: {_scalar(value)}"

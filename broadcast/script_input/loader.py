@@ -17,6 +17,7 @@ from broadcast.script_input.decoding import (
 from broadcast.script_input.front_matter import split_front_matter
 from broadcast.script_input.markdown import strip_markdown
 from broadcast.script_input.model import Script
+from broadcast.script_input.titles import pick_title
 
 _KINDS = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".docx": "docx"}
 _KNOWN_OTHERS = {
@@ -63,9 +64,13 @@ def parse_script(data: bytes, filename: str, max_bytes: int) -> Script:
             f"hoặc định dạng).",
             code="script_empty",
         )
-    title = meta.title or _first_line(body) or PurePath(filename).stem
+    if meta.title:
+        title, source = meta.title, "given"
+    else:
+        title, source = pick_title(body, fallback=PurePath(filename).stem)
     return Script(
         title=title,
+        title_source=source,
         text=body,
         topic=meta.topic or "",
         voice=meta.voice,

@@ -16,3 +16,6 @@ class Script:
     source: str = ""  # the file name or path it came from
     # The editor's own reading, ready to air (processed WAVs in order); empty: a voice reads.
     recording: tuple[Path, ...] = ()
+    # Where the title came from: "given" (front matter), "heading" (a heading line of the
+    # text) or "guessed" (the first sentence: the editor should check it).
+    title_source: str = "given"

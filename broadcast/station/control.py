@@ -43,6 +43,12 @@ class TimetableEntry:
     moved: bool = False
     error: str | None = None
     note: str | None = None  # why what aired differs from the plan (from the as-run log)
+    # Before it airs: why it will not air as planned (an edit not approved again, no
+    # bulletin for the day...), and the script an approver may approve to set it right.
+    warning: str | None = None
+    warning_script_id: int | None = None
+    render_id: int | None = None  # the render that was played (from the as-run log)
+    log_id: int | None = None  # its as-run entry
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,10 @@ class StationControl(Protocol):
 
     def preview_script(self, script_id: int) -> Path:
         """Render (or reuse) one stored script, approved or not, as an MP3 preview path."""
+        ...
+
+    def render_audio(self, render_id: int) -> Path:
+        """An MP3 of a render that was played (``render_gone`` once the cache dropped it)."""
         ...
 
     def health(self) -> Health:

@@ -32,4 +32,6 @@ def entry_to_json(entry: AsRunEntry, tz: ZoneInfo) -> dict[str, Any]:
         "engines": list(entry.engines),
         "error": entry.error,
         "note": entry.note,
+        "render_id": entry.render_id,
+        "stopped_by_operator": bool(entry.details.get("stopped_by_operator")),
     }

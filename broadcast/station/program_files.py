@@ -7,8 +7,12 @@ import hashlib
 import json
 import logging
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from broadcast.errors import BroadcastError, RenderError
 from broadcast.programs import Program, Segment
@@ -23,6 +27,18 @@ from broadcast.voices.station import LexiconSource, StationLexicon, voice_for_sc
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Bulletin:
+    """The bulletin a ``bulletin`` segment reads on one day, and why, if it is not that day's
+    approved bulletin (``note``, for the log and the operator)."""
+
+    script: Script
+    script_id: int
+    revision: int
+    air_date: date
+    note: str | None = None
+
+
 class ProgramFiles:
     """Resolves program segments and renders programs to ``<cache>/programs/``."""
 
@@ -32,6 +48,7 @@ class ProgramFiles:
         self.renderer = renderer
         self.folder = settings.cache_dir / "programs"
         self._lexicon = LexiconSource(settings, store)
+        self.tz = ZoneInfo(settings.timezone)
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
@@ -75,6 +92,86 @@ class ProgramFiles:
         """The lexicon renders read with now (shipped, station file, approved readings)."""
         return self._lexicon.current()
 
+    def today(self) -> date:
+        return self.store.clock.now().astimezone(self.tz).date()
+
+    def bulletin(self, column: str, day: date) -> Bulletin:
+        """The approved bulletin of ``column`` for ``day``; else the approved revision of that
+        day's bulletin edited since; else the newest approved bulletin of an earlier day
+        (with a note saying so); ``no_bulletin`` when the column has none at all."""
+        found = self.store.columns.find(column)
+        name = found.name if found is not None else column
+        waiting = ""
+        for record in self.store.scripts.bulletins(column, on=day):
+            if record.approved:
+                return Bulletin(self._script_of(record), record.id, record.revision, day)
+            revision = self.store.scripts.last_approved_revision(record.id)
+            if revision is not None:
+                return Bulletin(
+                    self._script_of(record, revision.text, revision.title), record.id,
+                    revision.number, day,
+                    note=(
+                        f"Bản tin ngày {day:%d/%m/%Y} của chuyên mục «{name}» («{record.title}») "
+                        f"đã sửa (bản {record.revision}) nhưng chưa được duyệt lại; đã phát bản "
+                        f"đã duyệt trước đó (bản {revision.number})."
+                    ),
+                )
+            waiting = waiting or f" («{record.title}» đang chờ duyệt)"
+        for record in self.store.scripts.bulletins(column, before=day):
+            revision = (
+                None if record.approved else self.store.scripts.last_approved_revision(record.id)
+            )
+            if not record.approved and revision is None:
+                continue
+            assert record.air_date is not None
+            script = (
+                self._script_of(record) if revision is None
+                else self._script_of(record, revision.text, revision.title)
+            )
+            return Bulletin(
+                script, record.id, record.revision if revision is None else revision.number,
+                record.air_date,
+                note=(
+                    f"Chưa có bản tin ngày {day:%d/%m/%Y} của chuyên mục «{name}» được duyệt"
+                    f"{waiting}; đã phát bản tin gần nhất đã duyệt: ngày "
+                    f"{record.air_date:%d/%m/%Y} («{script.title}»)."
+                ),
+            )
+        raise RenderError(
+            f"Chưa có bản tin nào của chuyên mục «{name}» được duyệt để phát ngày "
+            f"{day:%d/%m/%Y}{waiting}.",
+            code="no_bulletin", column=column,
+        )
+
+    def _script_of(
+        self, record: Any, text: str | None = None, title: str | None = None
+    ) -> Script:
+        return Script(
+            title=title or record.title,
+            text=text if text is not None else record.text,
+            topic=record.topic,
+            voice=record.voice,
+            engine=voice_for_script(record.engine, record.topic, self.store),
+            source=f"script:{record.id}",
+            recording=self.recording_plan(record.id, text or record.text).clips,
+        )
+
+    def substitutions(self, program_id: str, day: date) -> list[str]:
+        """Why what the program airs on ``day`` differs from what was planned (bulletins of
+        another day, or an older approved revision); empty when it airs as planned."""
+        program = self.store.programs.find(program_id)
+        if program is None:
+            return []
+        notes = []
+        for column in program.bulletin_columns:
+            try:
+                note = self.bulletin(column, day).note
+            except BroadcastError as exc:
+                note = exc.message
+            if note:
+                notes.append(note)
+        return notes
+
     def audio(self, ref: str) -> Path:
         path = Path(ref)
         if not path.is_absolute():
@@ -95,8 +192,11 @@ class ProgramFiles:
         *,
         require_approved: bool = True,
         lexicon: StationLexicon | None = None,
+        day: date | None = None,
     ) -> str:
-        """Changes whenever anything that is heard would change."""
+        """Changes whenever anything that is heard would change (on ``day``, for a program
+        with bulletins of the day; default today)."""
+        loader = self._loader(day)
         s = self.settings
         station_lexicon = lexicon if lexicon is not None else self.lexicon()
         parts: list[Any] = [
@@ -105,15 +205,29 @@ class ProgramFiles:
             station_lexicon.fingerprint, _voice_settings(s),
         ]
         for segment in program.segments:
-            parts.append(self._segment_identity(segment, require_approved))
+            parts.append(self._segment_identity(segment, require_approved, loader))
         if program.bed:
             parts.append(("bed", _stamp(self.audio(program.bed))))
         blob = json.dumps(parts, ensure_ascii=False, default=str).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()
 
-    def _segment_identity(self, segment: Segment, require_approved: bool) -> Any:
-        if segment.kind == "script":
-            script = self.script(segment, require_approved=require_approved)
+    def _loader(self, day: date | None) -> Callable[..., Script]:
+        """Reads a script segment's script; a bulletin segment's is the bulletin of ``day``."""
+        the_day = day or self.today()
+
+        def load(segment: Segment, *, require_approved: bool = True) -> Script:
+            if segment.kind == "bulletin":
+                assert segment.column is not None
+                return self.bulletin(segment.column, the_day).script
+            return self.script(segment, require_approved=require_approved)
+
+        return load
+
+    def _segment_identity(
+        self, segment: Segment, require_approved: bool, loader: Callable[..., Script]
+    ) -> Any:
+        if segment.kind in ("script", "bulletin"):
+            script = loader(segment, require_approved=require_approved)
             recording = [_stamp(p) for p in script.recording]
             return ("script", script.text, script.voice, script.engine, recording)
         if segment.kind == "audio":
@@ -124,19 +238,25 @@ class ProgramFiles:
             return ("jingle", segment.name, [_stamp(p) for p in files])
         return ("silence", segment.seconds)
 
-    def render(self, program_id: str) -> RenderRecord:
-        """The good render of the program's current content, rendering it if needed.
+    def render(self, program_id: str, day: date | None = None) -> RenderRecord:
+        """The good render of the program's current content (as it airs on ``day``, default
+        today: bulletins of the day differ by day), rendering it if needed.
 
         A failure is recorded and raised; the caller may fall back to ``last_good``."""
         program = self.store.programs.get(program_id)
+        day = day or self.today()
+        loader = self._loader(day)
         with self._lock_for(program_id):
             try:
                 lexicon = self.lexicon()
-                digest = self.content_hash(program, lexicon=lexicon)
+                digest = self.content_hash(program, lexicon=lexicon, day=day)
                 revisions = {
                     script_id: self.store.scripts.get(script_id).revision
                     for script_id in program.script_ids
                 }
+                for column in program.bulletin_columns:
+                    used = self.bulletin(column, day)
+                    revisions[used.script_id] = used.revision
                 found = self.store.renders.find_good(program_id, digest)
                 if found is not None and found.wav_path and Path(found.wav_path).is_file():
                     return found
@@ -144,7 +264,7 @@ class ProgramFiles:
                 result = self.renderer.render_program(
                     program,
                     out,
-                    load_script=self.script,
+                    load_script=loader,
                     resolve_audio=self.audio,
                     lexicon=lexicon.lexicon,
                 )
@@ -165,9 +285,19 @@ class ProgramFiles:
                 engines=result.engines,
             )
 
-    def preview_program(self, program_id: str) -> Path:
-        record = self.render(program_id)
+    def preview_program(self, program_id: str, day: date | None = None) -> Path:
+        record = self.render(program_id, day)
         assert record.wav_path is not None
+        return self._mp3_beside(Path(record.wav_path))
+
+    def render_audio(self, render_id: int) -> Path:
+        """An MP3 of a render that was played (to listen back to what aired)."""
+        record = self.store.renders.get(render_id)
+        if record is None or record.wav_path is None or not Path(record.wav_path).is_file():
+            raise RenderError(
+                "Tệp âm thanh đã phát không còn (bộ nhớ đệm có thể đã được dọn).",
+                code="render_gone",
+            )
         return self._mp3_beside(Path(record.wav_path))
 
     def preview_script(self, script_id: int) -> Path:

@@ -21,7 +21,7 @@ import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import TypeGuard
@@ -99,7 +99,9 @@ class Station:
         self.tz = ZoneInfo(settings.timezone)
         self.renderer = renderer or Renderer(settings)
         self.files = ProgramFiles(settings, store, self.renderer)
-        self.query = TimetableQuery(store, self.files, self.tz)
+        self.query = TimetableQuery(
+            store, self.files, self.tz, grace=timedelta(seconds=settings.grace_seconds)
+        )
         self.timetable = TimetableService(store, self.clock, self.tz)
         self.timetable.add_listener(self._timetable_changed)
         self.grace = timedelta(seconds=settings.grace_seconds)
@@ -171,8 +173,10 @@ class Station:
             return
         if self.store.programs.list() or self.store.slots.count():
             return
+        # The example's script files become stored scripts: the web page shows and edits them.
         self.timetable.import_file(
-            self.example_timetable, max_script_bytes=self.settings.script_max_bytes
+            self.example_timetable, max_script_bytes=self.settings.script_max_bytes,
+            store_scripts=True,
         )
         log.info("empty database: loaded the example timetable %s", self.example_timetable)
 
@@ -263,7 +267,7 @@ class Station:
         try:
             if job.kind is JobKind.RENDER:
                 self._rendered.add(job.airing.key)
-                self._render_ahead(job.airing.program_id)
+                self._render_ahead(job.airing)
             elif job.kind is JobKind.AIR:
                 self._air(job.airing.key)
             elif job.kind is JobKind.SKIP:
@@ -273,12 +277,16 @@ class Station:
             if job.kind is JobKind.AIR:
                 self._log_unplayed(job.airing, Outcome.FAILED, "Lỗi nội bộ khi phát.")
 
-    def _render_ahead(self, program_id: str) -> None:
+    def _day(self, airing: Airing) -> date:
+        """The local date an airing airs on (a bulletin of the day is that day's)."""
+        return airing.start.astimezone(self.tz).date()
+
+    def _render_ahead(self, airing: Airing) -> None:
         try:
             with self._render_turn:
-                self.files.render(program_id)
+                self.files.render(airing.program_id, self._day(airing))
         except BroadcastError as exc:
-            log.warning("render ahead of %s failed: %s", program_id, exc)
+            log.warning("render ahead of %s failed: %s", airing.program_id, exc)
 
     def _resolve(self, key: AiringKey) -> Airing | None:
         """The airing as the timetable has it now (None if it no longer airs at that
@@ -288,9 +296,13 @@ class Station:
 
     def _file_to_air(self, airing: Airing) -> tuple[RenderRecord, str | None]:
         """The render of the program's current content, or else the last good render with
-        a note saying why (for the log, and the operator)."""
+        a note saying why (for the log, and the operator). A bulletin of another day (or an
+        older approved revision of the day's) is noted too."""
+        day = self._day(airing)
         try:
-            return self.files.render(airing.program_id), None
+            record = self.files.render(airing.program_id, day)
+            notes = self.files.substitutions(airing.program_id, day)
+            return record, " ".join(notes) or None
         except BroadcastError as exc:
             fallback = self.store.renders.last_good(airing.program_id)
             if fallback is None or fallback.wav_path is None or not fallback.wav_path.is_file():
@@ -466,7 +478,7 @@ class Station:
     # --- what the API asks --------------------------------------------------------------------
 
     def timetable_entries(self, start: datetime, end: datetime) -> list[TimetableEntry]:
-        return self.query.timetable(start, end)
+        return self.query.timetable(start, end, now=self.clock.now())
 
     def on_air(self) -> OnAir | None:
         current = self.player.current
@@ -495,19 +507,30 @@ class Station:
         now = self.clock.now()
         with self._upcoming_lock:
             if self._upcoming is None or now - self._upcoming[0] > UPCOMING_REFRESH:
-                entries = self.query.timetable(now, now + timedelta(days=7))
+                entries = self.query.timetable(now, now + timedelta(days=7), now=now)
                 waiting = [e for e in entries if e.status in ("planned", "rendered")]
                 self._upcoming = (now, waiting)
             waiting = self._upcoming[1]
         return [e for e in waiting if e.start >= now][:limit]
 
     def stop(self) -> bool:
-        """Stop what is on air (fading out); the log says ``interrupted``."""
+        """Stop what is on air (fading out); the log says ``interrupted``, stopped by the
+        operator."""
         current = self.player.current
         if current is None or current.done:
             return False
+        self._mark_stopped(current.tag, "Người vận hành đã dừng phát.")
         self.player.stop()
         return True
+
+    def _mark_stopped(self, tag: object, note: str) -> None:
+        if isinstance(tag, _OnAir):
+            try:
+                self.store.as_run.annotate(
+                    tag.entry_id, note=note, details={"stopped_by_operator": True}
+                )
+            except BroadcastError:
+                log.exception("could not note the stop of entry %d", tag.entry_id)
 
     def announce(
         self,
@@ -560,6 +583,7 @@ class Station:
             tag = current.tag if current is not None and not current.done else None
             playing = isinstance(tag, _OnAir) and tag.airing.key.announcement_id == announcement_id
             if playing:
+                self._mark_stopped(tag, "Thông báo đã được huỷ trong khi phát.")
                 self.player.stop()
         return bool(pending) or playing
 
@@ -568,6 +592,9 @@ class Station:
 
     def preview_script(self, script_id: int) -> Path:
         return self.files.preview_script(script_id)
+
+    def render_audio(self, render_id: int) -> Path:
+        return self.files.render_audio(render_id)
 
     def health(self) -> Health:
         """What each part reports of itself; ``degraded`` when any part cannot do its job."""

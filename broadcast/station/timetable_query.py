@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from broadcast.errors import BroadcastError
@@ -11,16 +11,21 @@ from broadcast.programs import Program
 from broadcast.station.control import TimetableEntry
 from broadcast.station.planner import Airing, airings
 from broadcast.station.program_files import ProgramFiles
-from broadcast.station.timetable_view import timetable_entries
+from broadcast.station.timetable_view import Warning, timetable_entries
 from broadcast.store.asrun import LOCAL
 from broadcast.store.store import Store
 
+DEFAULT_GRACE = timedelta(minutes=5)
+
 
 class TimetableQuery:
-    def __init__(self, store: Store, files: ProgramFiles, tz: ZoneInfo) -> None:
+    def __init__(
+        self, store: Store, files: ProgramFiles, tz: ZoneInfo, *, grace: timedelta = DEFAULT_GRACE
+    ) -> None:
         self.store = store
         self.files = files
         self.tz = tz
+        self.grace = grace
 
     def durations(self) -> dict[str, timedelta]:
         """Known program durations (from their last good render), for planning and clashes."""
@@ -39,27 +44,80 @@ class TimetableQuery:
             start, end, self.tz, self.durations(),
         )
 
-    def timetable(self, start: datetime, end: datetime) -> list[TimetableEntry]:
+    def timetable(
+        self, start: datetime, end: datetime, *, now: datetime | None = None
+    ) -> list[TimetableEntry]:
+        """Airings in ``[start, end)`` with their status; past ones from the log (an airing
+        over ``grace`` ago that the log does not have did not air: ``missed``). Airings still
+        to come carry a warning when they will not air as planned."""
+        now = now or self.store.clock.now()
         programs = {p.id: p for p in self.store.programs.list()}
         planned = self.airings(start, end)
         logged = self.store.as_run.query(since=start, until=end, cluster=LOCAL)
-        rendered = self.rendered_programs({a.program_id for a in planned}, programs)
-        return timetable_entries(planned, logged, programs, rendered)
+        days = {(a.program_id, a.start.astimezone(self.tz).date()) for a in planned}
+        rendered = self.rendered_programs(days, programs)
+        upcoming = {(a.program_id, a.start.astimezone(self.tz).date())
+                    for a in planned if a.start > now and not a.skipped}
+        warnings = {key: w for key in upcoming if (w := self.warning(key, programs)) is not None}
+        return timetable_entries(
+            planned, logged, programs, rendered, now=now, grace=self.grace, tz=self.tz,
+            warnings=warnings,
+        )
+
+    def warning(
+        self, key: tuple[str, date], programs: Mapping[str, Program]
+    ) -> Warning | None:
+        """Why the program will not air as planned on that day, if it will not."""
+        program_id, day = key
+        program = programs.get(program_id)
+        if program is None:
+            return None
+        for script_id in program.script_ids:
+            script = self.store.scripts.find(script_id)
+            if script is None or script.approved:
+                continue
+            approved = self.store.scripts.last_approved_revision(script_id)
+            fallback = self.store.renders.last_good(program_id)
+            if approved is not None and fallback is not None:
+                text = (
+                    f"Bài «{script.title}» đã sửa (bản {script.revision}) nhưng chưa được duyệt "
+                    f"lại: nếu không duyệt kịp, buổi phát sẽ phát bản đã dựng trước đó."
+                )
+            else:
+                text = (
+                    f"Bài «{script.title}» chưa được duyệt: buổi phát sẽ không phát được "
+                    "nếu không duyệt kịp."
+                )
+            return Warning(text, script_id)
+        notes = self.files.substitutions(program_id, day)
+        if not notes:
+            return None
+        waiting = next(
+            (s.id for c in program.bulletin_columns
+             for s in self.store.scripts.bulletins(c, on=day) if not s.approved),
+            None,
+        )
+        return Warning(" ".join(_future(n) for n in notes), waiting)
 
     def rendered_programs(
-        self, program_ids: Iterable[str], programs: Mapping[str, Program]
-    ) -> set[str]:
-        """The programs whose current content is rendered and ready to air."""
+        self, keys: Iterable[tuple[str, date]], programs: Mapping[str, Program]
+    ) -> set[tuple[str, date]]:
+        """The (program, day) pairs whose content is rendered and ready to air."""
         good = self.store.renders.good_contents()
-        out: set[str] = set()
-        for program_id in program_ids:
+        out: set[tuple[str, date]] = set()
+        for program_id, day in keys:
             program = programs.get(program_id)
             if program is None:
                 continue
             try:
-                digest = self.files.content_hash(program)
+                digest = self.files.content_hash(program, day=day)
             except BroadcastError:
                 continue
             if (program_id, digest) in good:
-                out.add(program_id)
+                out.add((program_id, day))
         return out
+
+
+def _future(note: str) -> str:
+    """A note of the log ("đã phát ...") as said before the airing ("sẽ phát ...")."""
+    return note.replace("đã phát", "sẽ phát")

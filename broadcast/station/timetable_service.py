@@ -20,12 +20,14 @@ from zoneinfo import ZoneInfo
 
 from broadcast.clock import Clock
 from broadcast.errors import ScheduleError, StoreError
-from broadcast.programs import Program
-from broadcast.scheduling.conflicts import check_slot
-from broadcast.scheduling.model import Adjustment, Announcement, Priority, Slot
+from broadcast.programs import Program, Segment
+from broadcast.scheduling.conflicts import SlotClash, check_slot
+from broadcast.scheduling.model import Adjustment, AdjustmentKind, Announcement, Priority, Slot
+from broadcast.scheduling.recurrence import expand
 from broadcast.scheduling.timetable_check import validate_timetable
 from broadcast.scheduling.timetable_yaml import Timetable, load_timetable
 from broadcast.scheduling.validation import validate_adjustment, validate_slot
+from broadcast.scheduling.wording import WEEKDAY_NAMES_VI, clock_text, local_moment_text
 from broadcast.script_input import load_script
 from broadcast.station.timetable_io import absolute_paths
 from broadcast.store.store import Store
@@ -36,6 +38,8 @@ Listener = Callable[[], None]
 
 # Adjustments of occurrences that ended long ago cannot clash any more.
 _ADJUSTMENT_LOOKBACK = timedelta(days=2)
+# Who approved the scripts read from files (they aired without a separate approval).
+IMPORTER = "Loa (nhập từ tệp)"
 # The first airing of an announcement: soon enough to be "at once", late enough for the air
 # job to open the output and arm the start on the second.
 ANNOUNCE_LEAD = timedelta(seconds=2)
@@ -121,7 +125,67 @@ class TimetableService:
             ] + [extra]
         relevant = [s.program_id for s in existing if s.priority == slot.priority]
         durations = self.durations([*relevant, slot.program_id])
-        check_slot(slot, existing, adjustments, self.tz, durations, now)
+        try:
+            check_slot(slot, existing, adjustments, self.tz, durations, now)
+        except SlotClash as clash:
+            raise self._readable_clash(clash, slot) from None
+
+    def _slot_words(self, slot: Slot) -> str:
+        """``«Bản tin buổi chiều» (17:00 hằng ngày)``: how the operator knows a slot."""
+        program = self.store.programs.find(slot.program_id)
+        title = program.title if program is not None else slot.program_id
+        when = clock_text(slot.time)
+        if slot.on_date is not None:
+            when += f" ngày {slot.on_date:%d/%m/%Y}"
+        elif len(slot.days) == 7:
+            when += " hằng ngày"
+        else:
+            when += " " + ", ".join(WEEKDAY_NAMES_VI[d] for d in sorted(slot.days))
+        return f"«{title}» ({when})"
+
+    def _readable_clash(self, clash: SlotClash, slot: Slot) -> SlotClash:
+        """The clash said with program titles and times, never internal ids."""
+        when = local_moment_text(clash.clash_at, self.tz)
+        mine = self._slot_words(slot)
+        if clash.other_slot_id == clash.slot_id:
+            message = (
+                f"Lần phát được dời của {mine} trùng giờ với một lần phát khác của chính nó "
+                f"lúc {when}."
+            )
+        else:
+            other = self.store.slots.find(clash.other_slot_id)
+            theirs = self._slot_words(other) if other is not None else "một buổi phát khác"
+            message = (
+                f"{mine} trùng giờ với {theirs} lúc {when}. Hãy chọn giờ khác, hoặc dùng "
+                "«Thay thế buổi phát» để phát chương trình này thay cho buổi kia."
+            )
+        return SlotClash(
+            message, slot_id=clash.slot_id, other_slot_id=clash.other_slot_id,
+            clash_at=clash.clash_at, code=clash.code,
+        )
+
+    def _same_start(self, slot: Slot, now: datetime) -> None:
+        """A one-off that starts when another airing starts (whatever its priority) would
+        leave two programs at one instant: refused, naming the other (which the operator
+        may replace instead)."""
+        if slot.on_date is None or slot.paused:
+            return
+        start = datetime.combine(slot.on_date, slot.time, tzinfo=self.tz)
+        others = [s for s in self.store.slots.list(include_paused=False) if s.id != slot.id]
+        adjustments = self.store.adjustments.list(since=now - _ADJUSTMENT_LOOKBACK)
+        for occ in expand(others, adjustments, start, start + timedelta(seconds=1), self.tz):
+            if occ.skipped or occ.start != start:
+                continue
+            other = self.store.slots.get(occ.slot_id)
+            program = self.store.programs.find(occ.program_id)
+            title = program.title if program is not None else occ.program_id
+            raise ScheduleError(
+                f"Lúc {local_moment_text(start, self.tz)} đã có {self._slot_words(other)}. "
+                f"Hai chương trình không phát cùng lúc được: hãy chọn giờ khác, hoặc bấm "
+                f"«Thay thế buổi phát» để phát chương trình này thay cho «{title}» lần đó.",
+                code="same_start", other_slot_id=occ.slot_id,
+                original_start=occ.original_start.isoformat(), other_title=title,
+            )
 
     def _check_slot(self, slot: Slot, now: datetime) -> None:
         validate_slot(slot)
@@ -134,6 +198,7 @@ class TimetableService:
                 )
         self.require_approved(self._program(slot.program_id))
         if not slot.paused:
+            self._same_start(slot, now)
             self._check_clashes(slot, now)
 
     # --- programs -------------------------------------------------------------------------
@@ -152,6 +217,31 @@ class TimetableService:
             if self.store.slots.list(program_id=program.id):
                 self.require_approved(program)
             return self.store.programs.upsert(program)
+
+    def import_script_files(self, program_id: str, *, max_script_bytes: int) -> Program:
+        """Turn the program's script files into stored scripts (approved, as the files aired
+        without approval), so that they are edited in the web page like any other script."""
+        with self._writing():
+            program = self.store.programs.get(program_id)
+            return self._store_scripts(program, max_script_bytes)
+
+    def _store_scripts(self, program: Program, max_script_bytes: int) -> Program:
+        segments = []
+        for segment in program.segments:
+            if segment.kind == "script" and segment.path is not None:
+                script = load_script(Path(segment.path), max_script_bytes)
+                topic = self.store.columns.resolve(script.topic or program.topic)
+                record = self.store.scripts.create(
+                    title=script.title, text=script.text, topic=topic, voice=script.voice,
+                    engine=script.engine, by=IMPORTER,
+                )
+                self.store.scripts.approve(record.id, by=IMPORTER)
+                segment = Segment.stored_script(record.id)
+            segments.append(segment)
+        topic = self.store.columns.resolve(program.topic)
+        return self.store.programs.upsert(
+            dataclasses.replace(program, segments=tuple(segments), topic=topic)
+        )
 
     def delete_program(self, program_id: str) -> None:
         """Refused (``program_in_use``) while slots still air it."""
@@ -197,6 +287,51 @@ class TimetableService:
                 raise ScheduleError("Không đổi được mã khung giờ.", code="id_mismatch")
             self._check_slot(slot, now)
             return self.store.slots.upsert(slot, now=now)
+
+    def replace_occurrence(
+        self, slot_id: str, original_start: datetime, program_id: str
+    ) -> tuple[Adjustment, Slot]:
+        """Air ``program_id`` instead of one occurrence of a slot: the occurrence is skipped
+        and a one-off slot takes its place at the same instant, both in one change."""
+        with self._writing():
+            now = self.clock.now()
+            slot = self.store.slots.get(slot_id)
+            start = original_start.astimezone(self.tz)
+            moved = next(
+                (a for a in self.store.adjustments.list(slot_id=slot_id)
+                 if a.original_start == original_start.astimezone(UTC)
+                 and a.kind == AdjustmentKind.MOVE and a.new_start is not None),
+                None,
+            )
+            new_start = moved.new_start if moved is not None else None
+            at = (new_start or original_start).astimezone(self.tz)
+            if at <= now:
+                raise ScheduleError(
+                    "Buổi phát này đã qua; chỉ thay được buổi phát sắp tới.", code="start_in_past"
+                )
+            skip = Adjustment(slot_id, start.astimezone(UTC), AdjustmentKind.SKIP)
+            validate_adjustment(skip, slot, self.tz)
+            one_off = Slot(
+                id="new", program_id=program_id, time=at.timetz().replace(tzinfo=None),
+                on_date=at.date(), priority=slot.priority, max_duration=slot.max_duration,
+            )
+            one_off = dataclasses.replace(one_off, id=self._new_slot_id(program_id, one_off))
+            previous = next(
+                (a for a in self.store.adjustments.list(slot_id=slot_id)
+                 if a.original_start == skip.original_start),
+                None,
+            )
+            self.store.adjustments.put(skip)
+            try:
+                self._check_slot(one_off, now)
+                created = self.store.slots.create(one_off, now=now)
+            except BaseException:
+                if previous is not None:
+                    self.store.adjustments.put(previous)
+                else:
+                    self.store.adjustments.delete(slot_id, skip.original_start)
+                raise
+            return skip, created
 
     def delete_slot(self, slot_id: str) -> None:
         with self._writing():
@@ -308,9 +443,12 @@ class TimetableService:
             )
             self.store.replace_timetable(programs, slots, adjustments, now=now)
 
-    def import_file(self, path: Path, *, max_script_bytes: int) -> Timetable:
+    def import_file(
+        self, path: Path, *, max_script_bytes: int, store_scripts: bool = False
+    ) -> Timetable:
         """Replace the timetable with a YAML file (its paths made absolute; every script file
-        it names must be readable)."""
+        it names must be readable). ``store_scripts``: the script files become stored scripts
+        (the station's first start does this, so the web page edits them)."""
         timetable = load_timetable(Path(path), now=self.clock.now(), check_files=True)
         programs = absolute_paths(timetable)
         for program in programs:
@@ -318,4 +456,8 @@ class TimetableService:
                 if segment.kind == "script" and segment.path is not None:
                     load_script(Path(segment.path), max_script_bytes)
         self.replace(programs, timetable.slots, timetable.adjustments)
+        if store_scripts:
+            with self._writing():
+                for program in programs:
+                    self._store_scripts(program, max_script_bytes)
         return timetable

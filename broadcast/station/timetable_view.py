@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from datetime import UTC
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from broadcast.programs import Program
 from broadcast.scheduling.model import Outcome
@@ -21,6 +23,20 @@ _STATUS_OF_OUTCOME: dict[Outcome, OccurrenceStatus] = {
 }
 
 
+NOT_LOGGED = (
+    "Không có trong nhật ký phát sóng: buổi này đã không phát (trạm phát có thể không chạy "
+    "lúc đó)."
+)
+
+
+@dataclass(frozen=True)
+class Warning:
+    """Why an airing to come will not air as planned, and the script to approve about it."""
+
+    text: str
+    script_id: int | None = None
+
+
 def _status(entry: AsRunEntry) -> OccurrenceStatus:
     return "on_air" if entry.outcome is None else _STATUS_OF_OUTCOME[entry.outcome]
 
@@ -29,12 +45,20 @@ def timetable_entries(
     airings: Sequence[Airing],
     logged: Sequence[AsRunEntry],
     programs: Mapping[str, Program],
-    rendered_programs: Collection[str],
+    rendered_programs: Collection[tuple[str, date]],
+    *,
+    now: datetime,
+    grace: timedelta,
+    tz: ZoneInfo,
+    warnings: Mapping[tuple[str, date], Warning] | None = None,
 ) -> list[TimetableEntry]:
     """Airings merged with the as-run log: a logged outcome wins; otherwise a skipped
-    occurrence is ``skipped``, one whose program has a good render is ``rendered``, the
-    rest ``planned``. Log entries of airings no longer in the timetable (a deleted slot, a
-    cancelled announcement) are listed too, so the past stays as it was aired."""
+    occurrence is ``skipped``, one over ``grace`` ago is ``missed`` (it is not in the log, so
+    it did not air), one whose program has a good render for its day is ``rendered``, the
+    rest ``planned`` (with their ``warnings``). Log entries of airings no longer in the
+    timetable (a deleted slot, a cancelled announcement) are listed too, so the past stays as
+    it was aired."""
+    warnings = warnings or {}
     by_key = {e.key: e for e in logged if e.key is not None}
     seen = set()
     out: list[TimetableEntry] = []
@@ -43,14 +67,18 @@ def timetable_entries(
         entry = by_key.get(airing.key)
         program = programs.get(airing.program_id)
         status: OccurrenceStatus
+        day = (airing.program_id, airing.start.astimezone(tz).date())
+        error = entry.error if entry is not None else None
+        warning = None
         if entry is not None:
             status = _status(entry)
         elif airing.skipped:
             status = "skipped"
-        elif airing.program_id in rendered_programs:
-            status = "rendered"
+        elif airing.start + grace < now:
+            status, error = "missed", NOT_LOGGED
         else:
-            status = "planned"
+            status = "rendered" if day in rendered_programs else "planned"
+            warning = warnings.get(day)
         out.append(
             TimetableEntry(
                 slot_id=airing.key.slot_id,
@@ -66,8 +94,12 @@ def timetable_entries(
                 ),
                 status=status,
                 moved=airing.moved,
-                error=entry.error if entry is not None else None,
+                error=error,
                 note=entry.note if entry is not None else None,
+                warning=None if warning is None else warning.text,
+                warning_script_id=None if warning is None else warning.script_id,
+                render_id=entry.render_id if entry is not None else None,
+                log_id=entry.id if entry is not None else None,
             )
         )
     for entry in logged:
@@ -89,6 +121,8 @@ def timetable_entries(
                 status=_status(entry),
                 error=entry.error,
                 note=entry.note,
+                render_id=entry.render_id,
+                log_id=entry.id,
             )
         )
     out.sort(key=lambda e: (e.start.astimezone(UTC), e.slot_id or "", e.announcement_id or 0))

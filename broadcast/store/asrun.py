@@ -16,11 +16,13 @@ from sqlalchemy.orm import Session
 from broadcast.errors import StoreError
 from broadcast.scheduling.model import AiringKey, Outcome, Priority
 from broadcast.store.base import Repository
-from broadcast.store.models import AsRunRow, ProgramRow
+from broadcast.store.models import AnnouncementRow, AsRunRow, ProgramRow
 
 # Outcomes whose airtime counts in reports (an interrupted broadcast counts what aired).
 AIRED_OUTCOMES: tuple[Outcome, ...] = (Outcome.AIRED, Outcome.LATE, Outcome.INTERRUPTED)
 LOCAL = "local"  # the station's own output, as a cluster
+# An announcement cancelled while on air ends its airing within the fade-out.
+CANCEL_MARGIN = timedelta(seconds=10)
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,19 @@ class AsRunRepo(Repository):
                 row.details = {**(row.details or {}), **details}
             return _entry(row)
 
+    def annotate(
+        self, entry_id: int, *, note: str | None = None, details: dict[str, Any] | None = None
+    ) -> None:
+        """Add a note (after any there is) and details to an entry, e.g. who stopped it."""
+        with self._session() as session:
+            row = session.get(AsRunRow, entry_id)
+            if row is None:
+                raise entry_not_found(entry_id)
+            if note:
+                row.note = f"{row.note} {note}" if row.note else note
+            if details:
+                row.details = {**(row.details or {}), **details}
+
     def release(self, entry_id: int) -> None:
         """Take back the claim of an airing still marked on air that never went out (it
         will be claimed again when it does)."""
@@ -300,7 +315,9 @@ class AsRunRepo(Repository):
         month in which it started, in the station's time zone."""
         tz = timezone if isinstance(timezone, ZoneInfo) else ZoneInfo(timezone)
         query = (
-            select(AsRunRow.topic, AsRunRow.actual_start, AsRunRow.end)
+            select(AsRunRow.topic, AsRunRow.actual_start, AsRunRow.end, AsRunRow.outcome,
+                   AnnouncementRow.cancelled_at)
+            .outerjoin(AnnouncementRow, AnnouncementRow.id == AsRunRow.announcement_id)
             .where(AsRunRow.outcome.in_([Outcome(o).value for o in outcomes]))
             .where(AsRunRow.actual_start.is_not(None), AsRunRow.end.is_not(None))
         )
@@ -313,8 +330,11 @@ class AsRunRepo(Repository):
         seconds: dict[tuple[str, str], float] = defaultdict(float)
         counts: dict[tuple[str, str], int] = defaultdict(int)
         with self._session() as session:
-            for row_topic, start, end in session.execute(query):
+            for row_topic, start, end, outcome, cancelled_at in session.execute(query):
                 assert start is not None and end is not None  # filtered in the query
+                if (outcome == Outcome.INTERRUPTED.value and cancelled_at is not None
+                        and cancelled_at <= end + CANCEL_MARGIN):
+                    continue  # an announcement cut short by its cancellation: called off
                 key = (start.astimezone(tz).strftime("%Y-%m"), row_topic)
                 seconds[key] += max((end - start).total_seconds(), 0.0)
                 counts[key] += 1

@@ -53,6 +53,8 @@ class ScriptRow(Base):
     engine: Mapped[str | None] = mapped_column(String(50))
     status: Mapped[str] = mapped_column(String(20), default="draft")
     revision: Mapped[int] = mapped_column(Integer, default=1)
+    # A bulletin of the day: the local date it airs on (with its column, ``topic``).
+    air_date: Mapped[date | None] = mapped_column(Date(), index=True)
     approved_by: Mapped[str | None] = mapped_column(String(100))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     approved_revision: Mapped[int | None] = mapped_column(Integer)
@@ -80,6 +82,17 @@ class ScriptRevisionRow(Base):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (UniqueConstraint("script_id", "number"),)
+
+
+class ColumnRow(Base):
+    """A column (chuyên mục): ``id`` is the slug stored in every ``topic`` field."""
+
+    __tablename__ = "columns"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class ProgramRow(Base):
@@ -217,6 +230,7 @@ class UserRow(Base):
     name_key: Mapped[str] = mapped_column(String(100), server_default="")
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str | None] = mapped_column(String(300))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (

@@ -6,7 +6,7 @@ import builtins
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Final, Literal
 
 from sqlalchemy import func, select
@@ -42,6 +42,7 @@ class ScriptRecord:
     created_by: str | None
     created_at: datetime
     updated_at: datetime
+    air_date: date | None = None  # a bulletin of the day: the date it airs on
 
     @property
     def approved(self) -> bool:
@@ -80,6 +81,7 @@ def _record(row: ScriptRow) -> ScriptRecord:
         created_by=row.created_by,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        air_date=row.air_date,
     )
 
 
@@ -131,6 +133,7 @@ class ScriptRepo(Repository):
         engine: str | None = None,
         by: str | None = None,
         now: datetime | None = None,
+        air_date: date | None = None,
     ) -> ScriptRecord:
         now = self._now(now)
         with self._session() as session:
@@ -140,6 +143,7 @@ class ScriptRepo(Repository):
                 text=text,
                 voice=voice,
                 engine=engine,
+                air_date=air_date,
                 status="draft",
                 revision=1,
                 created_by=by,
@@ -164,11 +168,17 @@ class ScriptRepo(Repository):
             return _record(self._row(session, script_id))
 
     def list(
-        self, *, topic: str | None = None, status: ScriptStatus | None = None
+        self,
+        *,
+        topic: str | None = None,
+        status: ScriptStatus | None = None,
+        air_date: date | None = None,
     ) -> list[ScriptRecord]:
         query = select(ScriptRow).order_by(ScriptRow.id)
         if topic is not None:
             query = query.where(ScriptRow.topic == topic)
+        if air_date is not None:
+            query = query.where(ScriptRow.air_date == air_date)
         if status is not None:
             query = query.where(ScriptRow.status == status)
         with self._session() as session:
@@ -183,14 +193,19 @@ class ScriptRepo(Repository):
         topic: str | _Unset = UNSET,
         voice: str | None | _Unset = UNSET,
         engine: str | None | _Unset = UNSET,
+        air_date: date | None | _Unset = UNSET,
         by: str | None = None,
         now: datetime | None = None,
     ) -> ScriptRecord:
         """Apply the given changes as a new revision. A change back to draft clears the
-        approval; an update that changes nothing keeps the script (and approval) as it is."""
+        approval; an update that changes nothing keeps the script (and approval) as it is.
+        Moving a bulletin to another date (``air_date``) is not a change of what is heard:
+        it keeps the approval."""
         now = self._now(now)
         with self._session() as session:
             row = self._row(session, script_id, for_update=True)
+            if air_date is not UNSET:
+                row.air_date = air_date
             changed = False
             for field, value in (
                 ("title", title),
@@ -255,6 +270,32 @@ class ScriptRepo(Repository):
                 .order_by(ScriptRevisionRow.number)
             )
             return [_revision(r) for r in rows]
+
+    def last_approved_revision(self, script_id: int) -> ScriptRevision | None:
+        """The newest revision an approver approved (the current one when approved)."""
+        with self._session() as session:
+            row = session.scalars(
+                select(ScriptRevisionRow)
+                .where(ScriptRevisionRow.script_id == script_id,
+                       ScriptRevisionRow.approved_at.is_not(None))
+                .order_by(ScriptRevisionRow.number.desc())
+                .limit(1)
+            ).first()
+            return None if row is None else _revision(row)
+
+    def bulletins(
+        self, topic: str, *, on: date | None = None, before: date | None = None
+    ) -> builtins.list[ScriptRecord]:
+        """Bulletins of a column: those for the date ``on``, or those dated before
+        ``before``; newest date first, then newest script first."""
+        query = select(ScriptRow).where(ScriptRow.topic == topic, ScriptRow.air_date.is_not(None))
+        if on is not None:
+            query = query.where(ScriptRow.air_date == on)
+        if before is not None:
+            query = query.where(ScriptRow.air_date < before)
+        query = query.order_by(ScriptRow.air_date.desc(), ScriptRow.id.desc())
+        with self._session() as session:
+            return [_record(r) for r in session.scalars(query.limit(50))]
 
     def revision(self, script_id: int, number: int) -> ScriptRevision:
         with self._session() as session:

@@ -14,6 +14,7 @@ from broadcast.programs import Program
 from broadcast.scheduling.model import Adjustment, Slot
 from broadcast.store.announcements import AnnouncementRepo
 from broadcast.store.asrun import AsRunRepo
+from broadcast.store.columns import ColumnRepo
 from broadcast.store.db import check_connection, create_engine_for, make_session_factory, migrate
 from broadcast.store.lexicon import LexiconRepo
 from broadcast.store.lock import StationLock
@@ -37,6 +38,7 @@ class Store:
     as_run: AsRunRepo
     users: UserRepo
     announcements: AnnouncementRepo
+    columns: ColumnRepo
     clock: Clock
     lexicon: LexiconRepo
     recordings: RecordingRepo
@@ -58,6 +60,7 @@ class Store:
             as_run=AsRunRepo(sessions, clock),
             users=UserRepo(sessions, clock),
             announcements=AnnouncementRepo(sessions, clock),
+            columns=ColumnRepo(sessions, clock),
             clock=clock,
             lexicon=LexiconRepo(sessions, clock),
             recordings=RecordingRepo(sessions, clock),

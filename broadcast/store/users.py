@@ -35,6 +35,7 @@ class User:
     role: Role
     has_password: bool
     created_at: datetime
+    disabled: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ def _user(row: UserRow) -> User:
         role=Role(row.role),
         has_password=bool(row.password_hash),
         created_at=row.created_at,
+        disabled=bool(row.disabled),
     )
 
 
@@ -129,6 +131,14 @@ class UserRepo(Repository):
             row.role = role.value
             return _user(row)
 
+    def set_disabled(self, name: str, disabled: bool) -> User:
+        """A disabled account can neither log in nor use its tokens (kept for the record,
+        and to be enabled again)."""
+        with self._session() as session:
+            row = self._require(session, name)
+            row.disabled = disabled
+            return _user(row)
+
     def delete(self, name: str) -> None:
         """Delete a user and every token of theirs."""
         with self._session() as session:
@@ -152,7 +162,7 @@ class UserRepo(Repository):
         with self._session() as session:
             row = self._find(session, name)
             stored = None if row is None else row.password_hash
-            if verify_password(password, stored) and row is not None:
+            if verify_password(password, stored) and row is not None and not row.disabled:
                 return _user(row)
             return None
 
@@ -202,6 +212,8 @@ class UserRepo(Repository):
             if found is None:
                 return None
             token_row, user_row = found
+            if user_row.disabled:
+                return None
             last = token_row.last_used_at
             if last is None or now - last >= LAST_USED_RESOLUTION:
                 token_row.last_used_at = now

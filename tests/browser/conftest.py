@@ -33,7 +33,13 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PASSWORD = "mat-khau-thu-nghiem"
-USERS = {"lanhdao": "approver", "bientap": "editor", "vanhanh": "operator"}
+USERS = {"lanhdao": "approver", "bientap": "editor", "vanhanh": "operator", "quantri": "admin"}
+# The two screens every journey is checked on: the culture centre's PC and a phone.
+VIEWPORTS = {
+    "desktop": {"viewport": {"width": 1366, "height": 768}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+              "is_mobile": True, "has_touch": True},
+}
 
 
 def _require_browser() -> None:
@@ -158,6 +164,45 @@ def phone_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     yield page
     context.close()
     assert not errors, f"errors on the page: {errors}"
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def person(request: pytest.FixtureRequest, browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    """A fresh browser at 1366×768 and at 390×844 (``person.screen`` says which), in an
+    English-speaking browser: the page must not depend on the browser's language."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-US", timezone_id="Asia/Ho_Chi_Minh",
+        **VIEWPORTS[request.param],
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.screen = request.param
+    errors = _watch_errors(page)
+    yield page
+    context.close()
+    assert not errors, f"errors on the page: {errors}"
+
+
+def go(page: Any, label: str) -> None:
+    """Open a page from the menu, as a person does (on a phone the menu opens first)."""
+    toggle = page.locator("#menu-toggle")
+    if toggle.is_visible():
+        toggle.click()
+    link = page.locator("nav.menu").get_by_role("link", name=label, exact=True)
+    href = link.get_attribute("href")
+    link.click()
+    wait_for_path(page, str(href))
+    page.wait_for_load_state("networkidle")
+
+
+def confirm(page: Any) -> str:
+    """Agree to the page's confirmation; returns what it showed."""
+    dialog = page.locator("#confirm-dialog")
+    dialog.wait_for(state="visible")
+    text = str(dialog.inner_text())
+    page.click("#confirm-dialog-ok")
+    dialog.wait_for(state="hidden")
+    return text
 
 
 def _watch_errors(page: Any) -> list[str]:

@@ -1,5 +1,6 @@
-"""A StationControl for the browser tests: the timetable comes from the real store (expanded
-with the real recurrence rules), announcements "play" at once, previews are a short real MP3."""
+"""A StationControl for the browser tests: the timetable is the real station's query on the
+real store (statuses, warnings, the log), announcements "play" at once, previews are a short
+real MP3 (nothing is rendered: what aired is put in the log by the tests)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from broadcast.clock import SystemClock
+from broadcast.render import Renderer
 from broadcast.scheduling.model import Priority
-from broadcast.scheduling.recurrence import expand, next_occurrences
+from broadcast.settings import Settings
 from broadcast.station.control import AnnouncementView, Health, OnAir, TimetableEntry
+from broadcast.station.program_files import ProgramFiles
+from broadcast.station.timetable_query import TimetableQuery
 from broadcast.station.timetable_service import TimetableService
 from broadcast.store.store import Store
 
@@ -46,44 +50,21 @@ class FakeStation:
         self.clock = SystemClock()
         self.timetable = TimetableService(store, self.clock, tz)
         self.timetable.add_listener(self._changed)
-
-    def _entries(self, start: datetime, end: datetime) -> list[TimetableEntry]:
-        slots = self.store.slots.list()
-        programs = {p.id: p for p in self.store.programs.list()}
-        adjustments = self.store.adjustments.list()
-        occurrences = expand(slots, adjustments, start, end, self.tz)
-        return [self._entry(o, programs) for o in occurrences]
-
-    def _entry(self, occurrence, programs) -> TimetableEntry:  # type: ignore[no-untyped-def]
-        program = programs.get(occurrence.program_id)
-        return TimetableEntry(
-            slot_id=occurrence.slot_id,
-            announcement_id=None,
-            program_id=occurrence.program_id,
-            program_title=program.title if program else occurrence.program_id,
-            topic=program.topic if program else "",
-            priority=occurrence.priority,
-            start=occurrence.start,
-            original_start=occurrence.original_start,
-            duration_seconds=None,
-            status="skipped" if occurrence.skipped else "planned",
-            moved=occurrence.start != occurrence.original_start,
-        )
+        settings = Settings(data_dir=work_dir, load_example_timetable=False, engines=["espeak"])
+        self.files = ProgramFiles(settings, store, Renderer(settings))
+        self.query = TimetableQuery(store, self.files, tz, grace=timedelta(minutes=5))
 
     def timetable_entries(self, start: datetime, end: datetime) -> list[TimetableEntry]:
-        return self._entries(start, end)
+        return self.query.timetable(start, end, now=self.clock.now())
 
     def on_air(self) -> OnAir | None:
         return self.playing
 
     def upcoming(self, limit: int = 5) -> list[TimetableEntry]:
-        now = datetime.now(UTC)
-        slots = self.store.slots.list()
-        programs = {p.id: p for p in self.store.programs.list()}
-        found = next_occurrences(
-            slots, self.store.adjustments.list(), now, self.tz, timedelta(days=7)
-        )
-        return [self._entry(o, programs) for o in found if not o.skipped][:limit]
+        now = self.clock.now()
+        entries = self.query.timetable(now, now + timedelta(days=7), now=now)
+        waiting = [e for e in entries if e.status in ("planned", "rendered") and e.start >= now]
+        return waiting[:limit]
 
     def stop(self) -> bool:
         with self._lock:
@@ -153,6 +134,13 @@ class FakeStation:
 
     def preview_script(self, script_id: int) -> Path:
         self.store.scripts.get(script_id)
+        return self._preview_file()
+
+    def render_audio(self, render_id: int) -> Path:
+        if self.store.renders.get(render_id) is None:
+            from broadcast.errors import RenderError
+
+            raise RenderError("Tệp âm thanh đã phát không còn.", code="render_gone")
         return self._preview_file()
 
     def health(self) -> Health:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import LiveServer, login, screenshot, wait_for_path
+from tests.browser.conftest import LiveServer, confirm, go, login, screenshot, wait_for_path
 
 pytestmark = pytest.mark.browser
 
@@ -102,10 +102,13 @@ def test_upload_a_script_then_an_approver_approves_it(
     upload = tmp_path / "thong-bao-tiem-chung.txt"
     upload.write_text(SCRIPT_TEXT, encoding="utf-8")
 
-    login(page, "bientap", next_path="/bai-viet")
+    with live_server.api("bientap") as client:
+        client.post("/api/columns", json={"name": "Y tế"})  # 409 when an earlier run made it
+    login(page, "bientap")
+    go(page, "Bài viết")
     page.set_input_files("#upload-file", str(upload))
     assert "thong-bao-tiem-chung.txt" in page.inner_text(".file-picker")
-    page.fill("#upload-topic", "Y tế")
+    page.select_option("#upload-topic", label="Y tế")
     page.click("#upload-submit")
     page.wait_for_selector("#sentences li")
     assert "Đã tải lên" in _flash_text(page)
@@ -136,6 +139,7 @@ def test_upload_a_script_then_an_approver_approves_it(
         login(boss, "lanhdao", next_path=f"/bai-viet?id={script_id}")
         boss.wait_for_selector("#approve:visible")
         boss.click("#approve")
+        assert "trạm y tế xã tổ chức tiêm vắc-xin" in confirm(boss)  # quotes the text
         boss.wait_for_selector("#editor-status .badge.script-approved")
         assert boss.inner_text("#editor-status .badge") == "Đã duyệt"
         assert "Đã duyệt" in boss.inner_text(f'li[data-script="{script_id}"]')
@@ -163,9 +167,10 @@ def test_create_a_program_schedule_it_and_adjust_the_week(
 ) -> None:
     script_id = _approved_script(live_server, "Hướng dẫn cài đặt VNeID")
 
-    login(page, "bientap", next_path="/chuong-trinh")
+    login(page, "bientap")
+    go(page, "Chương trình")
     page.fill("#program-title", "Chuyên mục Chuyển đổi số")
-    page.fill("#program-topic", "Chuyển đổi số")
+    page.select_option("#program-topic", label="Chuyển đổi số")
     page.wait_for_selector(f'#add-script option[value="{script_id}"]', state="attached")
     page.select_option("#add-script", str(script_id))
     page.click("#add-script-button")
@@ -196,7 +201,12 @@ def test_create_a_program_schedule_it_and_adjust_the_week(
     page.click("#slot-submit")
     page.wait_for_selector('#slot-list li:has-text("Chuyên mục Chuyển đổi số")')
     assert "Đã thêm" in _flash_text(page)
+    # Next week (Monday to Sunday): every airing is still to come.
+    first_day = page.locator("section.day").first.get_attribute("data-date")
+    this_monday = date.fromisoformat(str(first_day))
+    page.click("#week-next")
     days = page.locator("section.day")
+    expect(days.first).to_have_attribute("data-date", (this_monday + timedelta(days=7)).isoformat())
     assert days.count() == 7
     last_day = days.nth(6)
     last_day.locator('li.occ:has-text("Chuyên mục Chuyển đổi số")').wait_for()
@@ -206,17 +216,18 @@ def test_create_a_program_schedule_it_and_adjust_the_week(
     # A clashing one-off slot: the API's 409 is shown in Vietnamese.
     page.check("#slot-kind-once")
     last_date = last_day.get_attribute("data-date")
-    page.fill("#slot-date", str(last_date))
+    page.fill("#slot-date-text", date.fromisoformat(str(last_date)).strftime("%d/%m/%Y"))
     page.fill("#slot-time", "17:00")
     page.click("#slot-submit")
     clash = _flash_text(page)
     assert clash.strip() and "Đã thêm" not in clash and _is_nfc(clash)
+    assert "Chuyên mục Chuyển đổi số" in page.inner_text("#slot-error")  # titles, no ids
     assert len(live_server.store.slots.list(program_id=program.id)) == 1
     slot_id = live_server.store.slots.list(program_id=program.id)[0].id
 
     # Skip the last day's occurrence.
-    page.once("dialog", lambda dialog: dialog.accept())
     last_day.locator('li.occ:has-text("Chuyên mục Chuyển đổi số") [data-action="skip"]').click()
+    confirm(page)
     last_day.locator("li.occ.skipped").wait_for()
     assert "Đã bỏ qua" in last_day.locator("li.occ.skipped").inner_text()
     adjustments = live_server.store.adjustments.list(slot_id=slot_id)
@@ -226,7 +237,8 @@ def test_create_a_program_schedule_it_and_adjust_the_week(
     day = days.nth(5)
     day_date = str(day.get_attribute("data-date"))
     day.locator('li.occ:has-text("Chuyên mục Chuyển đổi số") [data-action="move"]').click()
-    day.locator(".move-input").fill(f"{day_date}T18:30")
+    day.locator(".move-date").fill(date.fromisoformat(day_date).strftime("%d/%m/%Y"))
+    day.locator(".move-time").fill("18:30")
     day.locator("text=Lưu giờ mới").click()
     moved = day.locator('li.occ:has-text("dời từ")')
     moved.wait_for()
@@ -249,7 +261,7 @@ def test_create_a_program_schedule_it_and_adjust_the_week(
     assert not live_server.store.slots.get(slot_id).paused
     assert live_server.station.timetable_changes >= 5
 
-    # The next week has the slot every day too.
+    # The week after has the slot every day too.
     first = date.fromisoformat(str(days.first.get_attribute("data-date")))
     page.click("#week-next")
     expect(days.first).to_have_attribute("data-date", (first + timedelta(days=7)).isoformat())
@@ -262,7 +274,8 @@ def test_emergency_announcement_needs_confirmation_and_can_be_stopped(
 ) -> None:
     station = live_server.station
     before = dict(station.announcements_by_id)
-    login(page, "lanhdao", next_path="/khan-cap")
+    login(page, "lanhdao")
+    go(page, "Thông báo khẩn")
     page.check("#source-text")
     page.fill("#announce-title", "Thông báo khẩn về bão số 3")
     page.fill("#announce-text", "Bão số 3 sắp đổ bộ. Bà con khẩn trương chằng chống nhà cửa.")
@@ -272,6 +285,7 @@ def test_emergency_announcement_needs_confirmation_and_can_be_stopped(
     page.wait_for_selector("#confirm-card:visible")
     assert "KHẨN CẤP" in page.inner_text("#confirm-summary")
     assert "3 lần" in page.inner_text("#confirm-summary")
+    assert "Bão số 3 sắp đổ bộ" in page.inner_text("#confirm-excerpt")  # the text itself
     screenshot(page, "07-khan-cap-xac-nhan")
     assert station.announcements_by_id == before, "nothing may play before the confirmation"
 
@@ -290,7 +304,7 @@ def test_emergency_announcement_needs_confirmation_and_can_be_stopped(
     screenshot(page, "08-khan-cap-dang-phat")
 
     # "Hôm nay" shows it on air.
-    page.goto("/")
+    go(page, "Hôm nay")
     page.wait_for_selector("#onair-title-text")
     assert "bão số 3" in page.inner_text("#onair-title-text")
     screenshot(page, "09-hom-nay-dang-phat")
@@ -299,17 +313,18 @@ def test_emergency_announcement_needs_confirmation_and_can_be_stopped(
     other = page.context.browser.new_context(base_url=live_server.url)
     try:
         phone = other.new_page()
-        login(phone, "vanhanh", next_path="/khan-cap")
+        login(phone, "vanhanh")
+        go(phone, "Thông báo khẩn")
         phone.wait_for_selector("#active-card:visible")
         assert "bão số 3" in phone.inner_text("#active")
     finally:
         other.close()
 
     # Back on the emergency page the stop button is still there.
-    page.goto("/khan-cap")
+    go(page, "Thông báo khẩn")
     page.wait_for_selector("#active-card:visible")
-    page.once("dialog", lambda dialog: dialog.accept())
     page.click("#stop-announcement")
+    confirm(page)
     page.wait_for_selector("#active-card", state="hidden")
     assert "Đã dừng" in _flash_text(page)
     assert station.cancelled[-1] == announcement.id
@@ -321,7 +336,8 @@ def test_operator_announces_an_approved_script_and_stops_it_from_today(
 ) -> None:
     station = live_server.station
     _approved_script(live_server, "Lịch cắt điện ngày mai", topic="Thông tin")
-    login(page, "vanhanh", next_path="/khan-cap")
+    login(page, "vanhanh")
+    go(page, "Thông báo khẩn")
     assert page.is_disabled("#source-text"), "an operator may not announce unapproved text"
     page.select_option("#announce-script", label="Lịch cắt điện ngày mai")
     page.select_option("#announce-priority", "priority")
@@ -331,11 +347,11 @@ def test_operator_announces_an_approved_script_and_stops_it_from_today(
     page.wait_for_selector("#active-card:visible")
     assert station.playing is not None and station.playing.program_title
 
-    page.goto("/")
+    go(page, "Hôm nay")
     page.wait_for_selector("#stop-onair")
     stops = station.stops
-    page.once("dialog", lambda dialog: dialog.accept())
     page.click("#stop-onair")
+    confirm(page)
     page.wait_for_selector("#onair-empty")
     assert station.stops == stops + 1
     assert station.playing is None
@@ -379,7 +395,8 @@ def test_log_filters_and_the_monthly_airtime_report(page: Any, live_server: Live
                 scheduled_start=start - timedelta(hours=1), outcome="failed",
                 error="Không dựng được chương trình", topic="Khuyến nông")
 
-    login(page, "vanhanh", next_path="/nhat-ky")
+    login(page, "vanhanh")
+    go(page, "Nhật ký")
     page.wait_for_selector("#log tbody tr")
     table = page.inner_text("#log")
     assert "Nông nghiệp sáng nay" in table and "Đã phát" in table and "Lỗi" in table
@@ -390,7 +407,7 @@ def test_log_filters_and_the_monthly_airtime_report(page: Any, live_server: Live
     assert "Lỗi" in page.inner_text("#log tbody tr")
     assert "Không dựng được chương trình" in page.inner_text("#log")
 
-    page.goto("/bao-cao")
+    go(page, "Báo cáo")
     page.wait_for_selector('#report tbody tr:has-text("Khuyến nông")')
     row = page.inner_text('#report tbody tr:has-text("Khuyến nông")')
     month = start.astimezone(tz)
@@ -404,15 +421,14 @@ def test_log_filters_and_the_monthly_airtime_report(page: Any, live_server: Live
     assert "Khuyến nông" in csv.body().decode("utf-8-sig")
 
 
-@pytest.mark.parametrize("path,name", [("/", "hom-nay"), ("/lich", "lich"),
-                                       ("/bai-viet", "bai-viet"), ("/khan-cap", "khan-cap")])
-def test_pages_fit_a_phone_screen(
-    phone_page: Any, live_server: LiveServer, path: str, name: str
-) -> None:
-    login(phone_page, "lanhdao", next_path=path)
-    phone_page.wait_for_load_state("networkidle")
-    width = phone_page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, f"{path} scrolls sideways on a phone ({width}px)"
-    screenshot(phone_page, f"13-dien-thoai-{name}")
-    heading = phone_page.inner_text("h1")
-    assert heading and _is_nfc(heading)
+def test_pages_fit_a_phone_screen(phone_page: Any, live_server: LiveServer) -> None:
+    login(phone_page, "lanhdao")
+    for label, name in [("Hôm nay", "hom-nay"), ("Lịch phát sóng", "lich"),
+                        ("Bài viết", "bai-viet"), ("Nhật ký", "nhat-ky"),
+                        ("Thông báo khẩn", "khan-cap")]:
+        go(phone_page, label)
+        width = phone_page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{label} scrolls sideways on a phone ({width}px)"
+        screenshot(phone_page, f"13-dien-thoai-{name}")
+        heading = phone_page.inner_text("h1")
+        assert heading and _is_nfc(heading)

@@ -65,6 +65,9 @@ def test_every_page_renders_in_vietnamese_with_the_session_csrf_token(
     assert f"<h1>{page.title}</h1>" in html  # type: ignore[attr-defined]
     assert unicodedata.normalize("NFC", html) == html
     assert 'aria-current="page"' in html
+    # Every menu entry leads to its page (an empty href reloads the same page).
+    for other in PAGES:
+        assert f'<a href="{other.path}"' in html
     # Only scripts from this server, none inline: the Content-Security-Policy allows no other.
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert not re.search(r"<script(?![^>]*\bsrc=)", html), "inline script found"
@@ -123,7 +126,7 @@ def test_the_login_page_never_carries_a_hostile_next(client: TestClient, encoded
 
 @pytest.mark.parametrize(
     "name", ["app.css", "app.js", "login.js", "today.js", "timetable.js", "scripts.js",
-             "programs.js", "log.js", "report.js", "emergency.js"],
+             "programs.js", "log.js", "report.js", "emergency.js", "library.js", "manage.js"],
 )
 def test_static_files_are_served(client: TestClient, name: str) -> None:
     response = client.get(f"/static/{name}")

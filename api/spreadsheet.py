@@ -1,0 +1,90 @@
+"""The airtime report as files a Vietnamese office opens: .xlsx (openpyxl: the only module
+that imports it) and CSV for Excel set to Vietnamese (UTF-8 with a BOM, ";" between fields,
+decimal comma)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+
+from broadcast.store.asrun import AirtimeRow
+
+HEADERS = ("Tháng", "Chuyên mục", "Số phút", "Số buổi phát")
+TOTAL = "Tổng cộng"
+UNSORTED = "(chưa phân loại)"
+
+
+def _month(month: str) -> str:
+    year, number = month.split("-")
+    return f"{number}/{year}"
+
+
+Row = tuple[str, str, float, int]
+
+# A cell starting with one of these is a formula to Excel or LibreOffice ("=HYPERLINK(...)"
+# in a column name would run when the report is opened); tab and CR can hide such a start.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text for a CSV cell that a spreadsheet shows as text, never runs as a formula: such a
+    cell gets a leading apostrophe (the spreadsheet's own mark for "this is text")."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _rows(rows: Sequence[AirtimeRow], names: Mapping[str, str]) -> list[Row]:
+    return [
+        (_month(r.month), names.get(r.topic, r.topic) or UNSORTED, round(r.minutes, 1),
+         r.broadcasts)
+        for r in rows
+    ]
+
+
+def airtime_csv(rows: Sequence[AirtimeRow], names: Mapping[str, str]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(HEADERS)
+    table = _rows(rows, names)
+    for month, column, minutes, count in table:
+        writer.writerow(
+            [month, spreadsheet_safe(column), f"{minutes:.1f}".replace(".", ","), count]
+        )
+    writer.writerow([TOTAL, "", f"{sum(r[2] for r in table):.1f}".replace(".", ","),
+                     sum(r[3] for r in table)])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def airtime_xlsx(
+    rows: Sequence[AirtimeRow], names: Mapping[str, str], *, title: str
+) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Thời lượng phát sóng"
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([])
+    sheet.append(list(HEADERS))
+    for cell in sheet[3]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center")
+    table = _rows(rows, names)
+    for month, column, minutes, count in table:
+        sheet.append([month, column, minutes, count])
+        sheet.cell(row=sheet.max_row, column=2).data_type = "s"  # text, never a formula
+        sheet.cell(row=sheet.max_row, column=3).number_format = "0.0"
+    last = sheet.max_row
+    sheet.append([TOTAL, "", f"=SUM(C4:C{last})" if table else 0,
+                  f"=SUM(D4:D{last})" if table else 0])
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    sheet.cell(row=sheet.max_row, column=3).number_format = "0.0"
+    for letter, width in zip("ABCD", (12, 36, 12, 14), strict=True):
+        sheet.column_dimensions[letter].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
