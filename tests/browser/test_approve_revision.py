@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import LiveServer, login
+from tests.browser.conftest import LiveServer, confirm, login
 
 pytestmark = pytest.mark.browser
 
@@ -35,6 +35,8 @@ def test_approving_a_script_edited_since_it_was_shown_is_refused(
         assert edited.status_code == 200 and edited.json()["revision"] == 2
 
     page.click("#approve")
+    shown = confirm(page)
+    assert "Sáng thứ Hai" in shown  # the confirmation quotes the text the approver read
     page.wait_for_selector("#flash .flash")
     message = page.inner_text("#flash")
     assert "đọc lại" in message and "số 2" in message, message
@@ -45,6 +47,7 @@ def test_approving_a_script_edited_since_it_was_shown_is_refused(
 
     # Having read the new text, the approver approves it.
     page.click("#approve")
+    assert "Chiều thứ Ba" in confirm(page)
     page.wait_for_selector("#editor-status .badge.script-approved")
     record = live_server.store.scripts.get(script_id)
     assert (record.status, record.approved_revision) == ("approved", 2)
