@@ -6,12 +6,14 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
-from api import web
+from api import public, web
 from api.context import AppContext, DeviceLister
 from api.errors import install_error_handlers
 from api.routes import health, log, media, onair, programs, reports, scripts, session, slots
+from api.routes import publications as publication_routes
 from api.routes import timetable as timetable_routes
 from api.sessions import LoginThrottle, SessionStore
+from broadcast.publishing.publisher import Publisher
 from broadcast.settings import Settings
 from broadcast.station.control import StationControl
 from broadcast.store.store import Store
@@ -27,6 +29,7 @@ ROUTERS = (
     onair.router,
     log.router,
     reports.router,
+    publication_routes.router,
 )
 
 
@@ -42,6 +45,7 @@ def create_app(
     station: StationControl,
     *,
     list_devices: DeviceLister | None = None,
+    publisher: Publisher | None = None,
 ) -> FastAPI:
     """Build the app around a store and a running station (no import-time singletons).
     The time is the station's clock; ``list_devices`` defaults to PortAudio's output
@@ -71,4 +75,5 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     web.install(app)
+    public.install(app, settings, publisher or Publisher(settings, store, station.clock))
     return app

@@ -264,6 +264,7 @@ def serve(
     from api.bootstrap import ensure_admin
     from broadcast.playout.player import Player
     from broadcast.playout.sounddevice_sink import sink_from_settings
+    from broadcast.publishing import Publisher
     from broadcast.station.runtime import Station
 
     setup_logging()
@@ -271,7 +272,10 @@ def serve(
     store = open_configured_store(cfg)
     player = Player(sink_from_settings(cfg))
     station = Station(cfg, store, player, example_timetable=EXAMPLE_TIMETABLE)
+    publisher = Publisher(cfg, store, station.clock)
     station.startup()
+    # Publish what aired (podcast feeds, "Nghe lại"): a periodic job on the station's timer.
+    station.timer.every(cfg.publish_interval_seconds, publisher.run)
     try:
         token = ensure_admin(store, cfg)
         if token is not None:
@@ -280,7 +284,7 @@ def serve(
                 f"  {token}\n"
                 "Đặt mật khẩu để đăng nhập trang web: broadcast users password admin"
             )
-        web = create_app(cfg, store, station)
+        web = create_app(cfg, store, station, publisher=publisher)
         uvicorn.run(web, host=host or cfg.host, port=port or cfg.port, log_level="info")
     finally:
         station.shutdown()

@@ -61,3 +61,9 @@ class PlayoutError(BroadcastError):
 
 class StoreError(BroadcastError):
     code = "store_error"
+
+
+class PublishError(BroadcastError):
+    """Publishing what aired (MP3, feeds, the public page) could not be done."""
+
+    code = "publish_failed"

@@ -16,6 +16,7 @@ from broadcast.store.announcements import AnnouncementRepo
 from broadcast.store.asrun import AsRunRepo
 from broadcast.store.db import check_connection, create_engine_for, make_session_factory, migrate
 from broadcast.store.lock import StationLock
+from broadcast.store.publications import PublicationRepo
 from broadcast.store.renders import RenderRepo
 from broadcast.store.scripts import ScriptRepo
 from broadcast.store.timetable import AdjustmentRepo, ProgramRepo, SlotRepo, replace_timetable
@@ -35,6 +36,7 @@ class Store:
     users: UserRepo
     announcements: AnnouncementRepo
     clock: Clock
+    publications: PublicationRepo
 
     @classmethod
     def from_engine(cls, engine: Engine, clock: Clock | None = None) -> Store:
@@ -52,6 +54,7 @@ class Store:
             users=UserRepo(sessions, clock),
             announcements=AnnouncementRepo(sessions, clock),
             clock=clock,
+            publications=PublicationRepo(sessions, clock),
         )
 
     def replace_timetable(

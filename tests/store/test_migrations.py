@@ -28,6 +28,7 @@ TABLES = {
     "user_tokens",
     "station_lock",
     "announcements",
+    "publications",
 }
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
