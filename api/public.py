@@ -54,7 +54,9 @@ _PAGE_CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' https: data:; media-src 'self'; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-_EMBED_CSP = _PAGE_CSP.replace("frame-ancestors 'none'", "frame-ancestors *")
+# The embeddable player may be framed by any site (no frame-ancestors at all: "*" would still
+# refuse a page opened from a file or about:blank).
+_EMBED_CSP = _PAGE_CSP.replace("; frame-ancestors 'none'", "")
 PAGE_CACHE = "public, max-age=60"
 AUDIO_CACHE = "public, max-age=300"
 
