@@ -275,7 +275,7 @@ def serve(
     publisher = Publisher(cfg, store, station.clock)
     station.startup()
     # Publish what aired (podcast feeds, "Nghe lại"): a periodic job on the station's timer.
-    station.timer.every(cfg.publish_interval_seconds, publisher.run)
+    station.timer.every(cfg.publish_interval_seconds, publisher.job)
     try:
         token = ensure_admin(store, cfg)
         if token is not None:

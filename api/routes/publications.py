@@ -13,6 +13,7 @@ from api.context import AppContext
 from api.convert import nfc
 from api.routes.common import AUTH_ERRORS, Ctx, errors
 from broadcast.publishing.publisher import Publisher
+from broadcast.publishing.wording import column_name
 from broadcast.store.publications import Publication, PublicationStatus
 
 PublicationId = Annotated[int, Path(ge=1, le=2**62)]
@@ -35,6 +36,7 @@ class PublicationOut(BaseModel):
     program: str
     program_title: str
     topic: str
+    column: str  # the column's Vietnamese name
     announcement: bool
     aired_at: datetime
     aired_seconds: float | None
@@ -83,6 +85,7 @@ def _out(item: Publication, request: Request, ctx: AppContext) -> PublicationOut
         program=item.program_id,
         program_title=item.program_title,
         topic=item.topic,
+        column=column_name(item.topic, ctx.settings.public_column_names),
         announcement=item.announcement,
         aired_at=item.aired_at.astimezone(ctx.tz),
         aired_seconds=item.aired_seconds,

@@ -1,7 +1,7 @@
 """The publishing job: every programme that aired whole, in a published column, becomes a
 public MP3 with its transcript; items past the retention expire; an editor can withdraw one.
 
-``run()`` is what the station calls periodically (``Station.timer.every``). Each as-run entry
+``job()`` is what the station runs periodically (``Station.timer.every``). Each as-run entry
 is handled once: published, or recorded ``failed`` with the reason (for the editors' list), so
 a missing render is not tried again every minute. The files live in
 ``Settings.published_path``; only files of ``published`` items are kept there.
@@ -67,10 +67,14 @@ class Publisher:
             expired = self._expire(now)
         return RunReport(published, failed, expired)
 
-    def publish_new(self) -> list[Publication]:
-        with self._lock:
-            published, _ = self._publish_new(self.clock.now())
-        return published
+    def job(self) -> None:
+        """The station's periodic job (``Timer.every``): ``run``, and say what it did."""
+        report = self.run()
+        if report.published or report.failed or report.expired:
+            log.info(
+                "publishing: %d published, %d failed, %d expired",
+                len(report.published), len(report.failed), len(report.expired),
+            )
 
     def pending(self, now: datetime) -> list[AsRunEntry]:
         """The entries that should be published and are not yet, newest first."""
@@ -193,10 +197,6 @@ class Publisher:
         self._delete(item)
         log.info("publication %s withdrawn by %s", item.slug, by)
         return item
-
-    def expire(self) -> list[Publication]:
-        with self._lock:
-            return self._expire(self.clock.now())
 
     def _expire(self, now: datetime) -> list[Publication]:
         expired = self.store.publications.expire(before=self.policy.public_since(now))

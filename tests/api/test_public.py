@@ -332,6 +332,7 @@ def test_editors_list_every_publication_with_its_state(site: Site) -> None:
     rows = {r["slug"]: r for r in response.json()}
     shown = rows[site.shown.slug]
     assert shown["public"] is True and shown["status"] == "published"
+    assert shown["column"] == "Chuyển đổi số"
     assert shown["page_url"] == f"{PUBLIC_URL}/nghe-lai/{site.shown.slug}"
     assert rows[site.withdrawn.slug]["public"] is False
     assert rows[site.withdrawn.slug]["withdrawn_by"] == "bientap"
