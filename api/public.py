@@ -10,7 +10,7 @@ answers 404 exactly like one that does not exist. Absolute addresses start with
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 from api.context import AppContext
 from api.errors import ApiError
 from api.ratelimit import RateLimiter, retry_after
+from api.sessions import ResponseCache
 from broadcast.publishing.feed import Channel, FeedItem, rss
 from broadcast.publishing.policy import PublishPolicy
 from broadcast.publishing.publisher import Publisher
@@ -43,6 +44,7 @@ _HERE = Path(__file__).parent
 DEFAULT_COVER = _HERE / "static" / "public" / "cover.png"
 PAGE_SIZE = 20
 FEED_SIZE = 100
+FEED_TTL_SECONDS = 30.0
 LIST_PATH = "/nghe-lai"
 
 _COMMON_HEADERS = {
@@ -73,6 +75,9 @@ class PublicSite:
     limiter: RateLimiter
     templates: Jinja2Templates
     tz: ZoneInfo
+    # Feeds are polled by every subscriber's app: each is built at most once per TTL, and
+    # again at once after anything was published, withdrawn or expired.
+    feeds: ResponseCache = field(default_factory=lambda: ResponseCache(ttl=FEED_TTL_SECONDS))
 
     @property
     def policy(self) -> PublishPolicy:
@@ -339,8 +344,20 @@ def embedded_player(request: Request, slug: str) -> Response:
 
 
 def _feed(request: Request, topic: str | None) -> Response:
-    site, ctx = _site(request), _ctx(request)
+    site = _site(request)
     base = site.base_url(request)
+    key = (topic, base)
+    body = site.feeds.get(key)
+    if body is None:
+        body = _feed_body(request, site, base, topic)
+        site.feeds.put(key, body)
+    return Response(
+        body, media_type="application/rss+xml; charset=utf-8", headers=_headers(PAGE_CACHE)
+    )
+
+
+def _feed_body(request: Request, site: PublicSite, base: str, topic: str | None) -> bytes:
+    ctx = _ctx(request)
     since = _since(request)
     items = ctx.store.publications.public(
         since=since, topics=None if topic is None else [topic], limit=FEED_SIZE
@@ -376,10 +393,7 @@ def _feed(request: Request, topic: str | None) -> Response:
         )
         for i in items
     ]
-    body = rss(channel, feed_items, built=ctx.now().astimezone(site.tz))
-    return Response(
-        body, media_type="application/rss+xml; charset=utf-8", headers=_headers(PAGE_CACHE)
-    )
+    return rss(channel, feed_items, built=ctx.now().astimezone(site.tz))
 
 
 @router.api_route("/feeds/all.xml", methods=["GET", "HEAD"])
@@ -433,11 +447,13 @@ def feed_column(request: Request, topic: str) -> Response:
 
 def install(app: FastAPI, settings: Settings, publisher: Publisher) -> None:
     """Add the public routes to the app (called by ``create_app``)."""
-    app.state.public = PublicSite(
+    site = PublicSite(
         settings=settings,
         publisher=publisher,
         limiter=RateLimiter(settings.public_requests_per_minute),
         templates=Jinja2Templates(directory=str(_HERE / "templates")),
         tz=ZoneInfo(settings.timezone),
     )
+    publisher.add_listener(site.feeds.clear)
+    app.state.public = site
     app.include_router(router)

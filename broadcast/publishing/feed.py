@@ -4,7 +4,7 @@ What Apple Podcasts and the common apps read: channel title, link, description, 
 ``itunes:author``/``owner``/``image``/``category``/``explicit``; per item a stable ``guid``
 (not a link: addresses may change, the guid must not), ``pubDate`` (RFC 822, the station's
 offset), ``enclosure`` (url, length, type), ``itunes:duration``, and the transcript as HTML in
-``description`` and ``content:encoded``.
+``description``.
 """
 
 from __future__ import annotations
@@ -20,12 +20,10 @@ from broadcast.publishing.wording import clock_duration, paragraphs
 from broadcast.store.publications import TranscriptPart
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
-CONTENT = "http://purl.org/rss/1.0/modules/content/"
 ATOM = "http://www.w3.org/2005/Atom"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 
-for _prefix, _uri in (("itunes", ITUNES), ("content", CONTENT), ("atom", ATOM),
-                      ("podcast", PODCAST)):
+for _prefix, _uri in (("itunes", ITUNES), ("atom", ATOM), ("podcast", PODCAST)):
     ET.register_namespace(_prefix, _uri)
 
 
@@ -110,9 +108,7 @@ def rss(channel: Channel, items: Sequence[FeedItem], *, built: datetime) -> byte
         _sub(node, "link", item.link)
         _sub(node, "guid", item.guid, isPermaLink="false")
         _sub(node, "pubDate", format_datetime(item.published))
-        body = transcript_html(item.transcript)
-        _sub(node, "description", body)
-        _sub(node, f"{{{CONTENT}}}encoded", body)
+        _sub(node, "description", transcript_html(item.transcript))
         _sub(node, "category", item.column)
         _sub(
             node, "enclosure",

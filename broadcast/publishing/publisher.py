@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -56,6 +56,15 @@ class Publisher:
         self.policy = PublishPolicy.from_settings(settings)
         self.folder = settings.published_path
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[], None]] = []
+
+    def add_listener(self, listener: Callable[[], None]) -> None:
+        """Called after anything public changed (published, withdrawn, expired)."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in self._listeners:
+            listener()
 
     # --- the periodic job ---------------------------------------------------------------------
 
@@ -65,6 +74,8 @@ class Publisher:
             now = self.clock.now()
             published, failed = self._publish_new(now)
             expired = self._expire(now)
+        if published or expired:
+            self._changed()
         return RunReport(published, failed, expired)
 
     def job(self) -> None:
@@ -195,6 +206,7 @@ class Publisher:
         """Take an item down at once: it leaves the feeds and the pages, its MP3 is deleted."""
         item = self.store.publications.withdraw(publication_id, by=by, reason=reason)
         self._delete(item)
+        self._changed()
         log.info("publication %s withdrawn by %s", item.slug, by)
         return item
 
