@@ -24,7 +24,7 @@ import feedparser
 import httpx
 import pytest
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, _require_browser, screenshot
+from tests.browser.conftest import screenshot
 from tests.e2e.station_server import StationServer, whole_second_ahead
 from tests.soundpath import VirtualSpeaker
 
@@ -71,10 +71,15 @@ def duration_of(path: Path) -> float:
     return float(json.loads(done.stdout)["format"]["duration"])
 
 
+@pytest.fixture(scope="module")
+def speaker() -> VirtualSpeaker:
+    # Fails (never skips) when the virtual loudspeaker cannot start.
+    return VirtualSpeaker.start()
+
+
 def test_what_aired_is_published_and_a_withdrawn_item_is_gone(
-    tmp_path: Path, speaker: VirtualSpeaker
+    tmp_path: Path, speaker: VirtualSpeaker, browser: Any
 ) -> None:
-    _require_browser()
     server = StationServer(tmp_path, speaker)
     server.extra_env.update(
         BROADCAST_PUBLISH_TOPICS=json.dumps([PUBLISHED_TOPIC]),
@@ -85,18 +90,9 @@ def test_what_aired_is_published_and_a_withdrawn_item_is_gone(
             {PUBLISHED_TOPIC: "Chuyển đổi số", HIDDEN_TOPIC: "Thông tin chung"}
         ),
     )
-    from playwright.sync_api import sync_playwright
-
     server.start(timeout=60)
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
-            try:
-                _scenario(server, tmp_path, browser)
-            finally:
-                browser.close()
+        _scenario(server, tmp_path, browser)
     finally:
         server.stop()
 
