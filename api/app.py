@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
-from api import web
+from api import public, web
 from api.context import AppContext, DeviceLister
 from api.docs import install_docs
 from api.errors import install_error_handlers
@@ -27,8 +27,10 @@ from api.routes import (
     tokens,
     voices,
 )
+from api.routes import publications as publication_routes
 from api.routes import timetable as timetable_routes
 from api.sessions import LoginThrottle, SessionStore
+from broadcast.publishing.publisher import Publisher
 from broadcast.settings import Settings
 from broadcast.station.control import StationControl
 from broadcast.store.store import Store
@@ -49,6 +51,7 @@ ROUTERS = (
     voices.router,
     lexicon.router,
     recordings.router,
+    publication_routes.router,
 )
 
 
@@ -64,6 +67,7 @@ def create_app(
     station: StationControl,
     *,
     list_devices: DeviceLister | None = None,
+    publisher: Publisher | None = None,
 ) -> FastAPI:
     """Build the app around a store and a running station (no import-time singletons).
     The time is the station's clock; ``list_devices`` defaults to PortAudio's output
@@ -98,4 +102,5 @@ def create_app(
         app.include_router(router)
     web.install(app)
     install_docs(app)
+    public.install(app, settings, publisher or Publisher(settings, store, station.clock))
     return app

@@ -64,6 +64,7 @@ PAGES: tuple[Page, ...] = (
     Page("report", "/bao-cao", "Báo cáo thời lượng", "Báo cáo"),
     Page("manage", "/quan-ly", "Chuyên mục và tài khoản", "Quản lý"),
     Page("emergency", "/khan-cap", "Thông báo khẩn", "Thông báo khẩn"),
+    Page("published", "/xuat-ban", "Đã đăng để nghe lại", "Nghe lại"),
 )
 
 

@@ -372,6 +372,7 @@ def serve(
     from broadcast.backup import recover_interrupted_restore
     from broadcast.engine.client import engine_sink_from_settings
     from broadcast.playout.player import Player
+    from broadcast.publishing import Publisher
     from broadcast.render import Renderer
     from broadcast.station.runtime import Station
     from broadcast.upkeep import Upkeep
@@ -398,6 +399,9 @@ def serve(
     # Alert checks and the nightly backup, on a thread of their own (a backup takes minutes).
     upkeep = Upkeep(cfg, store, station.health)
     upkeep.start()
+    publisher = Publisher(cfg, store, station.clock)
+    # Publish what aired (podcast feeds, "Nghe lại"): a periodic job on the station's timer.
+    station.timer.every(cfg.publish_interval_seconds, publisher.job)
     try:
         token = ensure_admin(store, cfg)
         if token is not None:
@@ -406,7 +410,7 @@ def serve(
                 f"  {token}\n"
                 "Đặt mật khẩu để đăng nhập trang web: broadcast users password admin"
             )
-        web = create_app(cfg, store, station)
+        web = create_app(cfg, store, station, publisher=publisher)
         uvicorn.run(web, host=host or cfg.host, port=port or cfg.port, log_level="info")
     finally:
         upkeep.stop()

@@ -81,3 +81,9 @@ class AlertDeliveryError(OpsError):
     """An alert could not be handed to a notifier (e-mail server, webhook)."""
 
     code = "alert_delivery_failed"
+
+
+class PublishError(BroadcastError):
+    """Publishing what aired (MP3, feeds, the public page) could not be done."""
+
+    code = "publish_failed"

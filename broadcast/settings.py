@@ -10,8 +10,9 @@ import os
 from datetime import time
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -112,7 +113,6 @@ class Settings(BaseSettings):
 
     # Running as a service: who the station is, backups, alerts that reach a person.
     station_name: str = "Đài truyền thanh xã"
-    public_url: str | None = None  # how people reach the web page (shown in alerts)
     backup_dir: Path | None = None  # default <data_dir>/backups
     backup_time: time | None = None  # local time of the nightly backup; None: no nightly one
     backup_keep_days: int = Field(default=14, ge=1)
@@ -127,6 +127,38 @@ class Settings(BaseSettings):
     alert_disk_min_free_percent: float = 10.0
     alert_disk_min_free_mb: float = 1024.0
     alert_timeout_seconds: float = 10.0
+
+    # Publishing what aired: podcast feeds and the public "Nghe lại" page (issue 15).
+    # The address listeners reach the station at, e.g. "https://loa.xa-an-binh.gov.vn": every
+    # link in the feeds and pages starts with it (unset: the address the request came to).
+    public_url: str | None = None
+    public_name: str = "Đài truyền thanh xã"
+    public_description: str = (
+        "Nghe lại các chương trình đã phát trên hệ thống loa truyền thanh của xã, kèm toàn văn."
+    )
+    public_author: str | None = None  # default: the public name
+    public_owner_email: str | None = None
+    public_image: str | None = None  # a PNG/JPEG file, or an https:// address (default: shipped)
+    public_category: str = "Government"  # an Apple Podcasts category
+    public_requests_per_minute: int = 120  # per client address, on the public pages and feeds
+    publish_topics: list[str] = []  # the columns (topics) published; ["*"]: every column
+    publish_announcements: bool = False  # announcements (emergency...) are not published
+    publish_retention_days: int = Field(default=90, ge=1)
+    publish_interval_seconds: float = Field(default=60.0, gt=0)
+    publish_bitrate_kbps: int = Field(default=64, ge=32, le=192)
+    published_dir: Path | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parsed = urlsplit(value.strip())
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError(
+                "BROADCAST_PUBLIC_URL phải là địa chỉ đầy đủ, ví dụ https://loa.xa.gov.vn"
+            )
+        return value.strip().rstrip("/")
 
     @classmethod
     def settings_customise_sources(
@@ -156,6 +188,10 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'loa.db').resolve()}"
+
+    @property
+    def published_path(self) -> Path:
+        return self.published_dir or self.data_dir / "published"
 
     @property
     def local_lexicon(self) -> Path:

@@ -18,6 +18,7 @@ from broadcast.store.columns import ColumnRepo
 from broadcast.store.db import check_connection, create_engine_for, make_session_factory, migrate
 from broadcast.store.lexicon import LexiconRepo
 from broadcast.store.lock import StationLock
+from broadcast.store.publications import PublicationRepo
 from broadcast.store.recordings import RecordingRepo
 from broadcast.store.renders import RenderRepo
 from broadcast.store.scripts import ScriptRepo
@@ -44,6 +45,7 @@ class Store:
     recordings: RecordingRepo
     topic_voices: TopicVoiceRepo
     voice_keys: VoiceKeyRepo
+    publications: PublicationRepo
 
     @classmethod
     def from_engine(cls, engine: Engine, clock: Clock | None = None) -> Store:
@@ -66,6 +68,7 @@ class Store:
             recordings=RecordingRepo(sessions, clock),
             topic_voices=TopicVoiceRepo(sessions, clock),
             voice_keys=VoiceKeyRepo(sessions, clock),
+            publications=PublicationRepo(sessions, clock),
         )
 
     def replace_timetable(

@@ -103,6 +103,24 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/scripts/{script_id}/recordings/audio"): ALL,
     ("DELETE", "/api/scripts/{script_id}/recordings"): EDIT,
     ("GET", "/api/reports/airtime.xlsx"): ALL,
+    ("GET", "/api/publications"): ALL,
+    ("GET", "/api/publications/{publication_id}"): ALL,
+    ("POST", "/api/publications/{publication_id}/withdraw"): EDIT,
+}
+
+# Outside /api, a route either needs a login (a page: it sends the browser to the login page)
+# or is listed here as public, on purpose. Anything published to the world is here.
+PUBLIC_OUTSIDE_API: dict[str, str] = {
+    "/dang-nhap": "the login page",
+    "/openapi.json": "the API's schema",
+    "/docs": "the API's documentation",
+    "/nghe-lai": "published programmes, by column and date",
+    "/nghe-lai/{slug}": "one published programme",
+    "/nghe-lai/{slug}/nhung": "the embeddable player of one published programme",
+    "/feeds/all.xml": "the podcast feed of every published column",
+    "/feeds/{topic}.xml": "the podcast feed of one published column",
+    "/feeds/audio/{slug}.mp3": "the MP3 of one published programme",
+    "/feeds/cover.{extension}": "the station's public image",
 }
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -134,6 +152,7 @@ def fill(path: str, role: str) -> str:
         .replace("{provider}", "fpt")
         .replace("{topic}", "chuyen-doi-so")
         .replace("{entry_id}", "999")
+        .replace("{publication_id}", "999")
     )
 
 
@@ -147,6 +166,25 @@ def test_outside_api_only_pages_and_docs(shared_api: Api) -> None:
     others = [(m, p) for m, p, _ in route_entries(shared_api.app) if not p.startswith("/api")]
     assert others, "the web pages and the schema are served too"
     assert all(m == "GET" for m, _ in others), others
+
+
+def test_outside_api_a_route_is_listed_public_or_sends_to_the_login(shared_api: Api) -> None:
+    paths = {p for _, p, _ in route_entries(shared_api.app) if not p.startswith("/api")}
+    assert set(PUBLIC_OUTSIDE_API) - paths == set(), "listed as public but not served"
+    client = shared_api.client
+    client.cookies.clear()
+    for path in sorted(paths - set(PUBLIC_OUTSIDE_API)):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 303, path
+        assert response.headers["location"].startswith("/dang-nhap?next="), path
+    for path in sorted(PUBLIC_OUTSIDE_API):
+        concrete = (
+            path.replace("{slug}", "khong-co").replace("{topic}", "khong-co")
+            .replace("{extension}", "png")
+        )
+        response = client.get(concrete, follow_redirects=False)
+        assert response.status_code in (200, 404), (path, response.status_code)
+        assert "location" not in response.headers, path
 
 
 def test_each_route_declares_exactly_its_roles(shared_api: Api) -> None:

@@ -93,9 +93,11 @@ def _moved_out_of_range(case: schemathesis.Case) -> tuple[str, dict[str, Any]] |
 @DATED.parametrize()
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 def test_dated_operations_hold_their_bounds(case: schemathesis.Case) -> None:
-    case.call_and_validate(headers=API.auth("admin"), checks=CHECKS)
+    first = case.call_and_validate(headers=API.auth("admin"), checks=CHECKS)
     if case.meta is None or not case.meta.generation.mode.is_positive:
         return
+    if first.status_code == 422 and first.json().get("code") == "control_character":
+        return  # refused for its URL already (e.g. a slot id "%0D"): the date is never read
     moved = _moved_out_of_range(case)
     if moved is None:
         return

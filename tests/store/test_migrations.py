@@ -41,6 +41,7 @@ TABLES = {
     "voice_keys",
     "alerts",
     "ops_marks",
+    "publications",
 }
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
