@@ -389,3 +389,79 @@ def test_fall_back_lengthens_the_night(recurring: bool) -> None:
     assert find_conflicts([a, b], [], BERLIN, now=now) == []
     # without `now` (no horizon to look for offset changes in) the wall clock decides
     assert [c.slot_id for c in find_conflicts([a, b], [], BERLIN)] == ["b"]
+
+
+# --- moved and stale occurrences in check_slot; durations of zero ---
+
+
+def test_check_slot_finds_a_moved_occurrence_clashing_with_its_own_slot() -> None:
+    cds = weekly("cds", 6, 10, days=(MON, TUE))
+    later = Adjustment("cds", at(MONDAY + timedelta(days=7), 6, 10), AdjustmentKind.MOVE,
+                       at(MONDAY + timedelta(days=8), 6, 12))
+    sooner = Adjustment("cds", at(MONDAY, 6, 10), AdjustmentKind.MOVE,
+                        at(MONDAY + timedelta(days=1), 6, 15))
+    # alone, and beside its older version; the earliest of the two clashes is named
+    for existing in ([], [cds]):
+        exc = clash_of(cds, existing, [later, sooner])
+        assert exc is not None
+        assert exc.slot_id == exc.other_slot_id == "cds"
+        assert exc.clash_at == at(MONDAY + timedelta(days=1), 6, 15)
+        assert "chính khung này" in exc.message
+    # moved next to its own Tuesday occurrence, not onto it: no clash
+    beside = Adjustment("cds", at(MONDAY, 6, 10), AdjustmentKind.MOVE,
+                        at(MONDAY + timedelta(days=1), 6, 20))
+    assert clash_of(cds, [], [beside]) is None
+
+
+def test_check_slot_reports_the_earliest_clash_with_several_slots() -> None:
+    new = weekly("moi", 6, days=DAILY)
+    far = once("xa", MONDAY + timedelta(days=30), 6, 5)
+    near = once("gan", MONDAY + timedelta(days=3), 6, 5)
+    middle = once("giua", MONDAY + timedelta(days=10), 6, 5)
+    exc = clash_of(new, [far, near, middle])
+    assert exc is not None and exc.other_slot_id == "gan"
+    assert exc.clash_at == at(MONDAY + timedelta(days=3), 6, 5)
+
+
+def test_stale_and_overridden_adjustments_do_not_clash() -> None:
+    cds = weekly("cds", 6, 10, days=(MON,))
+    evening = weekly("toi", 19, days=DAILY)
+    tuesday_evening = at(MONDAY + timedelta(days=1), 19, 5)
+    # 06:00 is not an occurrence of the 06:10 slot: the move is stale and moves nothing
+    stale = Adjustment("cds", at(MONDAY, 6), AdjustmentKind.MOVE, tuesday_evening)
+    move = Adjustment("cds", at(MONDAY, 6, 10), AdjustmentKind.MOVE, tuesday_evening)
+    skip = Adjustment("cds", at(MONDAY, 6, 10), AdjustmentKind.SKIP)
+    assert clash_of(cds, [evening], [stale]) is None
+    assert clash_of(evening, [cds], [stale]) is None
+    assert find_conflicts([cds, evening], [stale], VN, now=NOW) == []
+    # a move overridden by a later skip of the same occurrence: nothing airs at either time
+    assert clash_of(cds, [evening], [move, skip]) is None
+    assert find_conflicts([cds, evening], [move, skip], VN, now=NOW) == []
+    morning = once("sang", MONDAY, 6, 5)
+    assert clash_of(morning, [cds], [move, skip]) is None
+    # the other way round the move wins, and clashes at its new time
+    exc = clash_of(cds, [evening], [skip, move])
+    assert exc is not None and exc.clash_at == tuesday_evening
+    assert find_conflicts([cds, evening], [skip, move], VN, now=NOW) == [
+        Clash("toi", "cds", tuesday_evening)]
+    # a valid move after a stale one still counts
+    exc = clash_of(cds, [evening], [stale, move])
+    assert exc is not None and exc.clash_at == tuesday_evening
+
+
+def test_known_durations_of_zero_or_less_fall_back_to_one_minute() -> None:
+    free = weekly("b", 6, minutes=None)
+    for known in (timedelta(0), timedelta(minutes=-3)):
+        assert conflict_duration(free, {"p-b": known}) == DEFAULT_CONFLICT_DURATION
+    assert conflict_duration(free, {"p-b": timedelta(microseconds=1)}) == \
+        timedelta(microseconds=1)
+    assert conflict_duration(free, {"p-khac": timedelta(minutes=3)}) == DEFAULT_CONFLICT_DURATION
+    assert conflict_duration(free, {}) == DEFAULT_CONFLICT_DURATION
+    # a max_duration of zero says nothing: the program's duration counts
+    zero_cap = weekly("c", 6, minutes=0)
+    assert conflict_duration(zero_cap, {"p-c": timedelta(minutes=3)}) == timedelta(minutes=3)
+    assert conflict_duration(zero_cap, None) == DEFAULT_CONFLICT_DURATION
+    half_past = Slot("d", "p-d", time(6, 0, 30), days=frozenset({MON}),
+                     max_duration=timedelta(minutes=5))
+    assert clash_of(half_past, [free], durations={"p-b": timedelta(0)}) is not None
+    assert clash_of(weekly("d", 6, 1), [free], durations={"p-b": timedelta(0)}) is None

@@ -248,3 +248,85 @@ def test_occurrences_sorted_by_instant_across_the_autumn_fold() -> None:
                  datetime(2026, 10, 26, tzinfo=BERLIN), BERLIN)
     assert [o.slot_id for o in occ] == ["a", "b"]
     assert occ[0].start.astimezone(UTC) < occ[1].start.astimezone(UTC)
+
+
+# --- edges: the first and last valid dates, several adjustments, ties, empty ranges ---
+
+
+def test_adjustments_on_and_before_the_first_valid_date() -> None:
+    first = MONDAY + timedelta(days=2)
+    slot = weekly("mua-mua", 6, days=tuple(range(7)), valid_from=first)
+    assert is_regular_occurrence(slot, at(first, 6), VN)
+    assert not is_regular_occurrence(slot, at(first - timedelta(days=1), 6), VN)
+    on_first = Adjustment("mua-mua", at(first, 6), AdjustmentKind.SKIP)
+    before = Adjustment("mua-mua", at(first - timedelta(days=1), 6), AdjustmentKind.MOVE,
+                        at(first + timedelta(days=1), 9))
+    occ = expand([slot], [on_first, before], at(MONDAY, 0), at(first, 0) + timedelta(days=2), VN)
+    # the skip on the first date applies; the move of a day before it is stale
+    assert [(o.start, o.skipped) for o in occ] == [
+        (at(first, 6), True),
+        (at(first + timedelta(days=1), 6), False),
+    ]
+    moved = Adjustment("mua-mua", at(first, 6), AdjustmentKind.MOVE, at(first, 9))
+    occ = expand([slot], [moved], at(MONDAY, 0), at(first, 12), VN)
+    assert [(o.start, o.original_start) for o in occ] == [(at(first, 9), at(first, 6))]
+
+
+def test_is_regular_occurrence_on_the_last_valid_date() -> None:
+    last = MONDAY + timedelta(days=4)
+    slot = weekly("cds", 6, 10, days=tuple(range(7)), valid_until=last)
+    assert is_regular_occurrence(slot, at(last, 6, 10), VN)
+    assert not is_regular_occurrence(slot, at(last + timedelta(days=1), 6, 10), VN)
+    one_off = once("bao", last, 14, 30)
+    assert is_regular_occurrence(one_off, at(last, 14, 30), VN)
+    assert not is_regular_occurrence(one_off, at(last + WEEK, 14, 30), VN)
+
+
+def test_a_valid_adjustment_after_a_stale_one_still_applies() -> None:
+    slot = weekly("cds", 6, 10)
+    stale = Adjustment("cds", at(MONDAY, 6), AdjustmentKind.SKIP)  # 06:00 is not an occurrence
+    other_slot = Adjustment("khac", at(MONDAY, 6, 10), AdjustmentKind.SKIP)  # no such slot
+    valid = Adjustment("cds", at(MONDAY + timedelta(days=2), 6, 10), AdjustmentKind.SKIP)
+    occ = expand([slot], [stale, other_slot, valid], at(MONDAY, 0), at(MONDAY, 0) + WEEK, VN)
+    assert [o.skipped for o in occ] == [False, True, False]
+
+
+def test_a_move_without_a_new_start_is_ignored() -> None:
+    slot = weekly("cds", 6, 10, days=(MON,))
+    broken = Adjustment("cds", at(MONDAY, 6, 10), AdjustmentKind.MOVE, None)
+    skip = Adjustment("cds", at(MONDAY + WEEK, 6, 10), AdjustmentKind.SKIP)
+    occ = expand([slot], [broken, skip], at(MONDAY, 0), at(MONDAY, 0) + 2 * WEEK, VN)
+    assert [(o.start, o.skipped) for o in occ] == [(at(MONDAY, 6, 10), False),
+                                                   (at(MONDAY + WEEK, 6, 10), True)]
+
+
+def test_a_slot_after_a_moved_away_occurrence_the_same_day_still_airs() -> None:
+    first = weekly("a", 6, days=(MON,))
+    second = weekly("b", 7, days=(MON,))
+    move = Adjustment("a", at(MONDAY, 6), AdjustmentKind.MOVE, at(MONDAY, 20))
+    occ = expand([first, second], [move], at(MONDAY, 0), at(MONDAY + timedelta(days=1), 0), VN)
+    assert starts(occ) == [("b", "Mon 03/08 07:00"), ("a", "Mon 03/08 20:00")]
+
+
+def test_ties_between_a_one_off_and_weekly_slots() -> None:
+    weekly_normal = weekly("a-thuong", 6, days=(MON,))
+    one_off_urgent = once("z-khan", MONDAY, 6, priority=Priority.EMERGENCY)
+    one_off_normal = once("b-thuong", MONDAY, 6)
+    earlier = once("z-som", MONDAY, 5, 30)
+    occ = expand([weekly_normal, one_off_normal, earlier, one_off_urgent], [], at(MONDAY, 0),
+                 at(MONDAY, 12), VN)
+    assert [o.slot_id for o in occ] == ["z-som", "z-khan", "a-thuong", "b-thuong"]
+    # the same order when they are all weekly (no one-off that day)
+    occ = expand([weekly("b-thuong", 6, days=(MON,)), weekly_normal,
+                  weekly("z-khan", 6, days=(MON,), priority=Priority.EMERGENCY)], [],
+                 at(MONDAY, 0), at(MONDAY, 12), VN)
+    assert [o.slot_id for o in occ] == ["z-khan", "a-thuong", "b-thuong"]
+
+
+def test_an_empty_or_reversed_range_yields_nothing() -> None:
+    slot = weekly("sang", 6, days=tuple(range(7)))
+    move = Adjustment("sang", at(MONDAY, 6), AdjustmentKind.MOVE, at(MONDAY, 8))
+    assert expand([slot], [move], at(MONDAY, 6), at(MONDAY, 6), VN) == []
+    assert expand([slot], [move], at(MONDAY, 8), at(MONDAY, 8), VN) == []
+    assert expand([slot], [move], at(MONDAY, 9), at(MONDAY, 5), VN) == []
+    assert expand([slot], [], at(MONDAY + WEEK, 0), at(MONDAY, 0), VN) == []
