@@ -330,3 +330,56 @@ def test_an_empty_or_reversed_range_yields_nothing() -> None:
     assert expand([slot], [move], at(MONDAY, 8), at(MONDAY, 8), VN) == []
     assert expand([slot], [move], at(MONDAY, 9), at(MONDAY, 5), VN) == []
     assert expand([slot], [], at(MONDAY + WEEK, 0), at(MONDAY, 0), VN) == []
+
+
+def test_a_time_skipped_across_midnight_airs_the_next_morning() -> None:
+    # Nuuk springs forward from Saturday 23:00 straight to Sunday 00:00 (28/29 March 2026):
+    # Saturday's 23:30 airs at Sunday 00:30, and belongs to the ranges holding that instant.
+    nuuk = ZoneInfo("America/Nuuk")
+    saturday, sunday = date(2026, 3, 28), date(2026, 3, 29)
+
+    def local(day: date, hh: int, mm: int = 0) -> datetime:
+        return datetime.combine(day, time(hh, mm), tzinfo=nuuk)
+
+    slot = weekly("khuya", 23, 30, days=(SAT,))
+    aired = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # Sunday 00:30 local
+    occ = expand([slot], [], local(sunday, 0), local(sunday, 12), nuuk)
+    assert [o.start for o in occ] == [aired]
+    assert occ[0].start.astimezone(nuuk).strftime("%a %H:%M") == "Sun 00:30"
+    # a range of several days ending at Sunday midnight does not hold it
+    assert expand([slot], [], local(saturday - 2 * WEEK, 0), local(sunday, 0), nuuk)[-1].start \
+        == local(saturday - WEEK, 23, 30)
+    assert expand([slot], [], local(saturday - timedelta(days=2), 0), local(sunday, 0),
+                  nuuk) == []
+    assert [o.start for o in expand([slot], [], local(saturday - timedelta(days=2), 0),
+                                    local(sunday, 0, 31), nuuk)] == [aired]
+    assert expand([slot], [], local(sunday, 0, 45), local(sunday, 12), nuuk) == []
+
+
+def test_a_range_starting_mid_day_keeps_the_later_slots_of_that_day() -> None:
+    early = weekly("som", 5, days=tuple(range(7)))
+    late = weekly("muon", 7, days=tuple(range(7)))
+    occ = expand([early, late], [], at(MONDAY, 6), at(MONDAY + timedelta(days=1), 6), VN)
+    assert starts(occ) == [("muon", "Mon 03/08 07:00"), ("som", "Tue 04/08 05:00")]
+
+
+def test_moved_occurrences_are_in_the_range_by_their_new_start_half_open() -> None:
+    slot = weekly("cds", 6, 10, days=tuple(range(7)))
+    to_start = Adjustment("cds", at(MONDAY + WEEK, 6, 10), AdjustmentKind.MOVE, at(MONDAY, 12))
+    to_end = Adjustment("cds", at(MONDAY + WEEK, 6, 10) + timedelta(days=1),
+                        AdjustmentKind.MOVE, at(MONDAY, 18))
+    occ = expand([slot], [to_start, to_end], at(MONDAY, 12), at(MONDAY, 18), VN)
+    assert [(o.start, o.original_start) for o in occ] == [(at(MONDAY, 12),
+                                                           at(MONDAY + WEEK, 6, 10))]
+
+
+def test_every_move_into_the_range_is_seen_whatever_else_moved() -> None:
+    slot = weekly("cds", 6, 10, days=tuple(range(7)))
+    day = MONDAY + WEEK
+    # five occurrences moved into Monday afternoon, five moved to days outside the range
+    inside = [Adjustment("cds", at(day + timedelta(days=n), 6, 10), AdjustmentKind.MOVE,
+                         at(MONDAY, 13 + n)) for n in range(5)]
+    outside = [Adjustment("cds", at(day + timedelta(days=n), 6, 10), AdjustmentKind.MOVE,
+                          at(day + timedelta(days=n), 20)) for n in range(5, 10)]
+    occ = expand([slot], outside + inside, at(MONDAY, 12), at(MONDAY, 23), VN)
+    assert [o.start for o in occ] == [at(MONDAY, 13 + n) for n in range(5)]
