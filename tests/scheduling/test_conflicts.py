@@ -23,6 +23,7 @@ from tests.scheduling.helpers import FRI, MON, MONDAY, SAT, SUN, THU, TUE, VN, W
 
 NOW = at(MONDAY, 0)  # Monday 3 August 2026, midnight
 DAILY = tuple(range(7))
+WEEK_DAYS = timedelta(days=7)
 
 
 def clash_of(new: Slot, existing: list[Slot], adjustments: list[Adjustment] | None = None,
@@ -465,3 +466,137 @@ def test_known_durations_of_zero_or_less_fall_back_to_one_minute() -> None:
                      max_duration=timedelta(minutes=5))
     assert clash_of(half_past, [free], durations={"p-b": timedelta(0)}) is not None
     assert clash_of(weekly("d", 6, 1), [free], durations={"p-b": timedelta(0)}) is None
+
+
+# --- edges that mutation testing showed untested (issue 12) ---
+
+
+def test_slot_ids_of_a_clash_error_are_keyword_only() -> None:
+    # two ids side by side are easy to swap: they are passed by name
+    with pytest.raises(TypeError):
+        SlotClash("m", "a", "b", NOW)  # type: ignore[misc]
+    exc = SlotClash("m", slot_id="a", other_slot_id="b", clash_at=NOW)
+    assert (exc.slot_id, exc.other_slot_id, exc.clash_at) == ("a", "b", NOW)
+
+
+def test_seconds_of_a_slot_time_count() -> None:
+    short = Slot("a", "p-a", time(6, 0, 0), days=frozenset({MON}),
+                 max_duration=timedelta(seconds=20))
+    after = Slot("b", "p-b", time(6, 0, 30), days=frozenset({MON}),
+                 max_duration=timedelta(seconds=20))
+    inside = Slot("b", "p-b", time(6, 0, 10), days=frozenset({MON}),
+                  max_duration=timedelta(seconds=20))
+    assert clash_of(after, [short]) is None
+    exc = clash_of(inside, [short])
+    assert exc is not None and exc.clash_at == datetime.combine(MONDAY, time(6, 0, 10), VN)
+
+
+def test_durations_of_whole_days() -> None:
+    two_days = weekly("dai", 6, days=(MON,), minutes=2 * 24 * 60)  # until Wednesday 06:00
+    wednesday = MONDAY + timedelta(days=2)
+    assert clash_of(weekly("x", 6, days=(WED,)), [two_days]) is None
+    last_second = Slot("x", "p-x", time(5, 59, 59), days=frozenset({WED}),
+                       max_duration=timedelta(minutes=1))
+    exc = clash_of(last_second, [two_days])
+    assert exc is not None and exc.clash_at == datetime.combine(wednesday, time(5, 59, 59), VN)
+
+
+def test_a_recurring_slot_valid_for_a_single_day() -> None:
+    one_day = weekly("mot-ngay", 6, days=DAILY, valid_from=MONDAY + timedelta(days=3),
+                     valid_until=MONDAY + timedelta(days=3))
+    exc = clash_of(one_day, [weekly("sang", 6, 5, days=DAILY)])
+    assert exc is not None and exc.clash_at == at(MONDAY + timedelta(days=3), 6, 5)
+
+
+def test_an_overnight_occurrence_against_a_slot_whose_range_ends_the_day_before() -> None:
+    # Monday 23:50 for 30 minutes runs into Tuesday 00:00-00:20; the Tuesday 00:10 slot ends
+    # on that Monday, so its last Tuesday is the one before.
+    night = weekly("dem", 23, 50, days=(MON,), minutes=30, valid_from=MONDAY + WEEK_DAYS)
+    early = weekly("som", 0, 10, days=(TUE,), valid_until=MONDAY + WEEK_DAYS)
+    assert clash_of(night, [early]) is None
+    assert clash_of(early, [night]) is None
+    assert find_conflicts([night, early], [], VN, now=NOW) == []
+    later = weekly("som", 0, 10, days=(TUE,), valid_until=MONDAY + WEEK_DAYS + timedelta(days=1))
+    exc = clash_of(night, [later])
+    assert exc is not None and exc.clash_at == at(MONDAY + WEEK_DAYS + timedelta(days=1), 0, 10)
+
+
+def test_an_occurrence_over_before_now_inside_a_longer_one() -> None:
+    # 06:00-06:10 every day inside a one-off 05:00-08:00: at 06:30 that overlap is over, and
+    # the one-off meets no other occurrence. Either slot may be the new one.
+    daily = weekly("sang", 6, days=DAILY)
+    long = once("hop", MONDAY, 5, minutes=180)
+    for new, existing in ((daily, long), (long, daily)):
+        assert clash_of(new, [existing], now=at(MONDAY, 6, 30)) is None
+        assert clash_of(new, [existing], now=at(MONDAY, 6, 10)) is None  # ends exactly now
+        exc = clash_of(new, [existing], now=at(MONDAY, 6, 5))
+        assert exc is not None and exc.clash_at == at(MONDAY, 6)
+
+
+def test_one_offs_listed_out_of_time_order() -> None:
+    first = once("a", MONDAY, 6, minutes=30)
+    far = once("b", MONDAY + timedelta(days=9), 6)
+    inside_first = once("c", MONDAY, 6, 5, minutes=5)
+    assert find_conflicts([first, far, inside_first], [], VN, now=NOW) == [
+        Clash("c", "a", at(MONDAY, 6, 5))]
+
+
+def test_the_exact_horizon_is_a_year_and_a_day() -> None:
+    # Spring 2027 in Berlin: 28 March. Seen as real instants from 366 days before, not from
+    # 367 (the wall clock then decides, and 01:45 + 30 min does not reach 03:00 on it).
+    a = once("a", date(2027, 3, 28), 1, 45, minutes=30)
+    b = once("b", date(2027, 3, 28), 3, 0)
+    exc = clash_of(b, [a], now=datetime(2026, 3, 27, 12, tzinfo=BERLIN), tz=BERLIN)
+    assert exc is not None and exc.clash_at.astimezone(UTC) == datetime(2027, 3, 28, 1, tzinfo=UTC)
+    assert clash_of(b, [a], now=datetime(2026, 3, 26, 12, tzinfo=BERLIN), tz=BERLIN) is None
+
+
+def test_a_saturday_night_into_the_spring_change() -> None:
+    # Saturday 23:30 CET + 3 h ends at 03:30 CEST on Sunday: it meets Sunday's 03:10, although
+    # on the wall clock (23:30 + 3 h = 02:30) it would not. Only on that one Sunday.
+    night = weekly("dem", 23, 30, days=(SAT,), minutes=180)
+    sunday = weekly("cn", 3, 10, days=(SUN,))
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    for new, existing in ((sunday, night), (night, sunday)):
+        exc = clash_of(new, [existing], now=now, tz=BERLIN)
+        assert exc is not None and exc.clash_at == berlin(SPRING, 3, 10)
+    assert find_conflicts([night, sunday], [], BERLIN, now=now) == [
+        Clash("cn", "dem", berlin(SPRING, 3, 10))]
+
+
+@pytest.mark.parametrize("late_is_recurring", [False, True])
+def test_a_clash_across_midnight_two_days_after_a_change(late_is_recurring: bool) -> None:
+    # Tuesday 31 March (two days after the spring change) 23:50 for 30 min meets Wednesday's
+    # 00:10: one day is still looked at in real time, the next is not.
+    tuesday, wednesday = SPRING + timedelta(days=2), SPRING + timedelta(days=3)
+    late = (weekly("khuya", 23, 50, days=DAILY, minutes=30) if late_is_recurring
+            else once("khuya", tuesday, 23, 50, minutes=30))
+    early = once("som", wednesday, 0, 10)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    for new, existing in ((early, late), (late, early)):
+        exc = clash_of(new, [existing], now=now, tz=BERLIN)
+        assert exc is not None and exc.clash_at == berlin(wednesday, 0, 10)
+    late_first = once("khuya", tuesday, 23, 50, minutes=30)
+    assert [(c.slot_id, c.other_slot_id, c.at) for c in
+            find_conflicts([late_first, early], [], BERLIN, now=now)] == [
+        ("som", "khuya", berlin(wednesday, 0, 10))]
+
+
+def test_a_clash_on_a_change_day_that_is_over_does_not_count() -> None:
+    # 01:45 CET + 30 min and 03:00 CEST + 10 min overlap from 03:00 to 03:10 CEST.
+    a = once("a", SPRING, 1, 45, minutes=30)
+    b = once("b", SPRING, 3, 0)
+    exc = clash_of(b, [a], now=berlin(SPRING, 3, 9), tz=BERLIN)
+    assert exc is not None and exc.clash_at == berlin(SPRING, 3)
+    assert clash_of(b, [a], now=berlin(SPRING, 3, 10), tz=BERLIN) is None  # ends exactly now
+    assert clash_of(b, [a], now=berlin(SPRING, 3, 20), tz=BERLIN) is None
+    assert find_conflicts([a, b], [], BERLIN, now=berlin(SPRING, 3, 10)) == []
+
+
+def test_just_after_a_fall_back_the_night_is_still_seen_in_real_time() -> None:
+    # 01:30 CEST + 3 h ends at 03:30 CET (04:30 on the wall clock): it does not reach 04:00.
+    a = once("a", AUTUMN, 1, 30, minutes=180)
+    b = once("b", AUTUMN, 4, 0)
+    now = datetime(2026, 10, 25, 2, 45, tzinfo=UTC)  # 03:45 CET, the change behind it
+    assert clash_of(b, [a], now=now, tz=BERLIN) is None
+    assert find_conflicts([a, b], [], BERLIN, now=now) == []

@@ -73,3 +73,17 @@ def test_require_aware_names_the_value() -> None:
         require_aware(datetime(2026, 8, 3, 6), "start")
     with pytest.raises(ValueError, match="^now must be timezone-aware"):
         require_aware(datetime(2026, 8, 3, 6, tzinfo=_Unknown()), "now")
+
+
+def test_a_change_at_midnight_belongs_to_the_day_it_starts() -> None:
+    # Cairo springs forward from 00:00 to 01:00 on Friday 24 April 2026: that day has the gap
+    # (its 00:30 airs at 01:30), not the Thursday before.
+    cairo = ZoneInfo("Africa/Cairo")
+    assert offset_change_days(cairo, date(2026, 4, 1), date(2026, 5, 31)) == {date(2026, 4, 24)}
+    assert has_offset_change(date(2026, 4, 24), cairo)
+    assert not has_offset_change(date(2026, 4, 23), cairo)
+    assert local_instant(date(2026, 4, 24), time(0, 30), cairo).strftime("%H:%M") == "01:30"
+    # St John's fell back at 00:01 (until 2011): 29 October 2000 is the day of the change
+    st_johns = ZoneInfo("America/St_Johns")
+    assert offset_change_days(st_johns, date(2000, 10, 1), date(2000, 11, 30)) \
+        == {date(2000, 10, 29)}

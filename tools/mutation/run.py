@@ -239,9 +239,9 @@ def changed_lines(diff: str) -> tuple[str, str]:
     for line in diff.splitlines():
         if line.startswith(("---", "+++")):
             continue
-        if line.startswith("-"):
+        if line.startswith("-") and line[1:].strip():
             removed.append(line[1:].strip())
-        elif line.startswith("+"):
+        elif line.startswith("+") and line[1:].strip():
             added.append(line[1:].strip())
     return "\n".join(removed), "\n".join(added)
 
