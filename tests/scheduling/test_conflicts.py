@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import FrozenInstanceError
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -600,3 +601,48 @@ def test_just_after_a_fall_back_the_night_is_still_seen_in_real_time() -> None:
     now = datetime(2026, 10, 25, 2, 45, tzinfo=UTC)  # 03:45 CET, the change behind it
     assert clash_of(b, [a], now=now, tz=BERLIN) is None
     assert find_conflicts([a, b], [], BERLIN, now=now) == []
+
+
+def test_a_clash_is_an_immutable_value() -> None:
+    clash = Clash("a", "b", NOW)
+    assert clash == Clash("a", "b", NOW) and len({clash, Clash("a", "b", NOW)}) == 1
+    with pytest.raises(FrozenInstanceError):
+        clash.at = NOW + timedelta(days=1)  # type: ignore[misc]
+
+
+def test_now_counts_to_the_microsecond() -> None:
+    past = once("cu", MONDAY, 6)  # 06:00-06:10
+    new = weekly("moi", 6, days=(MON,), valid_until=MONDAY + timedelta(days=6))
+    tick = timedelta(microseconds=1)
+    exc = clash_of(new, [past], now=at(MONDAY, 6, 10) - tick)
+    assert exc is not None and exc.clash_at == at(MONDAY, 6)
+    assert clash_of(new, [past], now=at(MONDAY, 6, 10) + tick) is None
+
+
+def test_back_to_back_across_the_spring_gap_do_not_clash() -> None:
+    # 01:45 CET + 15 min ends at 02:00 CET, which is 03:00 CEST: the next one starts then.
+    before = once("truoc", SPRING, 1, 45, minutes=15)
+    after = once("sau", SPRING, 3, 0)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert clash_of(after, [before], now=now, tz=BERLIN) is None
+    assert clash_of(before, [after], now=now, tz=BERLIN) is None
+    assert find_conflicts([before, after], [], BERLIN, now=now) == []
+    assert clash_of(once("sau", SPRING, 1, 59), [before], now=now, tz=BERLIN) is not None
+
+
+def test_find_conflicts_goes_on_after_a_pair_that_does_not_clash() -> None:
+    # the same weekly time in two seasons meets on the weekly clock, but never on a date
+    summer = weekly("he", 6, days=DAILY, valid_until=MONDAY + timedelta(days=30))
+    autumn = weekly("thu", 6, days=DAILY, valid_from=MONDAY + timedelta(days=31))
+    special = once("dac-biet", MONDAY + timedelta(days=40), 6, 5)
+    assert find_conflicts([summer, autumn, special], [], VN, now=NOW) == [
+        Clash("dac-biet", "thu", at(MONDAY + timedelta(days=40), 6, 5))]
+
+
+def test_a_slot_holding_the_air_for_over_a_week_meets_everything() -> None:
+    marathon = weekly("dai", 6, days=(MON,), minutes=8 * 24 * 60, valid_until=MONDAY)
+    later = weekly("sau", 20, days=(THU,))
+    exc = clash_of(later, [marathon])
+    assert exc is not None and exc.clash_at == at(MONDAY + timedelta(days=3), 20)
+    assert find_conflicts([marathon, later], [], VN, now=NOW) == [
+        Clash("sau", "dai", at(MONDAY + timedelta(days=3), 20))]

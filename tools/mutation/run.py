@@ -42,15 +42,21 @@ COPIED = ("broadcast", "tests", "schedules", "scripts", "pyproject.toml")
 @dataclass
 class Equivalent:
     module: str
+    function: str | None  # cosmic-ray's definition name; None: anywhere in the module
     line: str
     mutant: str
     reason: str
     matched: int = 0
 
+    def matches(self, mutant: Mutant) -> bool:
+        return ((self.module, self.line, self.mutant) == mutant.key()
+                and self.function in (None, mutant.function))
+
 
 @dataclass
 class Mutant:
     module: str
+    function: str | None
     lineno: int
     operator: str
     removed: str
@@ -60,7 +66,8 @@ class Mutant:
         return (self.module, self.removed, self.added)
 
     def describe(self) -> str:
-        return (f"  {self.module}:{self.lineno}  {self.operator}\n"
+        where = f" in {self.function}()" if self.function else ""
+        return (f"  {self.module}:{self.lineno}{where}  {self.operator}\n"
                 f"      - {self.removed.replace(chr(10), chr(10) + '        ')}\n"
                 f"      + {self.added.replace(chr(10), chr(10) + '        ')}")
 
@@ -94,7 +101,7 @@ class ModuleResult:
 
 
 def load_config(root: Path) -> dict[str, Any]:
-    config = yaml.safe_load((HERE / "modules.yaml").read_text(encoding="utf-8"))
+    config: dict[str, Any] = yaml.safe_load((HERE / "modules.yaml").read_text(encoding="utf-8"))
     listed = set(config["modules"]) | set(config["excluded"])
     for package in config["packages"]:
         for path in sorted((root / package).glob("*.py")):
@@ -111,8 +118,8 @@ def load_equivalents() -> list[Equivalent]:
         missing = {"module", "line", "mutant", "reason"} - set(entry)
         if missing:
             raise SystemExit(f"equivalent.yaml: entry {entry} lacks {sorted(missing)}")
-        out.append(Equivalent(entry["module"], entry["line"].strip(), entry["mutant"].strip(),
-                              entry["reason"]))
+        out.append(Equivalent(entry["module"], entry.get("function"), entry["line"].strip(),
+                              entry["mutant"].strip(), entry["reason"]))
     return out
 
 
@@ -138,7 +145,7 @@ def worker(*args: str) -> list[str]:
 
 
 def run_module(module: str, tests: list[str], lane_dir: Path, pristine: Path, sessions: Path,
-               exclude_operators: list[str], seconds: float, log: Any) -> str:
+               exclude_operators: list[str], seconds: float, all_tests: bool, log: Any) -> str:
     """Run one module's session; return a note for the report ('' when it all ran)."""
     name = session_name(module)
     db, cfg = sessions / f"{name}.sqlite", sessions / f"{name}.toml"
@@ -182,7 +189,8 @@ def run_module(module: str, tests: list[str], lane_dir: Path, pristine: Path, se
     try:
         run = subprocess.run(
             worker("--exec", str(db), "--plan", str(plan), "--seconds", f"{remaining:.0f}",
-                   "--per-mutant", f"{per_mutant:.0f}", *tests),
+                   "--per-mutant", f"{per_mutant:.0f}", *(["--all-tests"] if all_tests else []),
+                   *tests),
             cwd=lane_dir, capture_output=True, text=True, timeout=remaining + per_mutant + 60)
         if run.returncode != 0:
             note = f"worker failed: {run.stdout[-1000:]}{run.stderr[-2000:]}"
@@ -198,7 +206,7 @@ def run_module(module: str, tests: list[str], lane_dir: Path, pristine: Path, se
 
 
 def run_all(root: Path, config: dict[str, Any], modules: list[str], workdir: Path, jobs: int,
-            module_minutes: float) -> None:
+            module_minutes: float, all_tests: bool) -> None:
     sessions = workdir / "sessions"
     sessions.mkdir(parents=True, exist_ok=True)
     # One snapshot of the working tree, taken now: edits made during the run change nothing.
@@ -221,8 +229,13 @@ def run_all(root: Path, config: dict[str, Any], modules: list[str], workdir: Pat
                     return
                 module = queue.pop(0)
             t0 = time.monotonic()
-            note = run_module(module, config["modules"][module], lane_dir, pristine, sessions,
-                              config["exclude-operators"], module_minutes * 60, log)
+            try:
+                note = run_module(module, config["modules"][module], lane_dir, pristine,
+                                  sessions, config["exclude-operators"], module_minutes * 60,
+                                  all_tests, log)
+            except (OSError, subprocess.SubprocessError) as exc:
+                note = f"could not run: {exc}"
+                (sessions / f"{session_name(module)}.note").write_text(note, encoding="utf-8")
             log(f"{module}: done in {time.monotonic() - t0:.0f} s" + (f" ({note.splitlines()[0]})"
                                                                       if note else ""))
 
@@ -258,7 +271,6 @@ def collect(module: str, sessions: Path, equivalents: list[Equivalent]) -> Modul
         return result
     dump = subprocess.run([str(BIN / "cosmic-ray"), "dump", str(db)], capture_output=True,
                           text=True, check=True).stdout
-    by_key = {(e.module, e.line, e.mutant): e for e in equivalents}
     for line in dump.splitlines():
         job, outcome = json.loads(line)
         result.generated += 1
@@ -270,9 +282,9 @@ def collect(module: str, sessions: Path, equivalents: list[Equivalent]) -> Modul
             continue
         mutation = job["mutations"][0]
         removed, added = changed_lines(outcome.get("diff") or "")
-        mutant = Mutant(module, mutation["start_pos"][0], mutation["operator_name"], removed,
-                        added)
-        known = by_key.get(mutant.key())
+        mutant = Mutant(module, mutation.get("definition_name"), mutation["start_pos"][0],
+                        mutation["operator_name"], removed, added)
+        known = next((e for e in equivalents if e.matches(mutant)), None)
         if known is not None:
             known.matched += 1
         if outcome["worker_outcome"] != "normal" or outcome["test_outcome"] == "incompetent":
@@ -354,6 +366,9 @@ def main() -> int:
                         help="the project to mutate (a copy of it): another checkout, to "
                              "compare")
     parser.add_argument("--fail-under", type=float, default=90.0)
+    parser.add_argument("--all-tests", action="store_true",
+                        help="run all the module's tests against every mutant, not only those "
+                             "that run the mutated function (slower; checks the selection)")
     parser.add_argument("--report-only", action="store_true",
                         help="print the report of the last run again")
     args = parser.parse_args()
@@ -366,7 +381,9 @@ def main() -> int:
     if not modules:
         raise SystemExit(f"no module matches {args.only}")
     if not args.report_only:
-        run_all(root, config, modules, args.workdir, max(1, args.jobs), args.module_minutes)
+        run_all(root, config, modules, args.workdir, max(1, args.jobs), args.module_minutes,
+                args.all_tests)
+    args.workdir.mkdir(parents=True, exist_ok=True)
     text, ok = report(config, modules, args.workdir, args.fail_under, equivalents)
     (args.workdir / "report.txt").write_text(text + "\n", encoding="utf-8")
     print(text)

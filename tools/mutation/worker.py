@@ -124,15 +124,16 @@ def run_selected(plan: dict[str, Any], tests: list[str]) -> int:
 
     pristine = Path(plan["pristine"]).read_text(encoding="utf-8")
     current = Path(plan["module"]).read_text(encoding="utf-8")
-    wanted: set[str] | None = set()
+    wanted: set[str] = set()
+    everything = bool(plan.get("all_tests"))
     for line in sorted(changed_lines(pristine, current)):
         unit = next((u for u in plan["units"].values() if u["first"] <= line <= u["last"]),
                     None)
         if unit is None or unit["everywhere"]:
-            wanted = None  # every test
+            everything = True
             break
         wanted.update(unit["tests"])
-    if wanted is not None and not wanted:
+    if not everything and not wanted:
         print("no test runs the mutated code")
         return 0
     durations: dict[str, float] = plan["durations"]
@@ -140,7 +141,7 @@ def run_selected(plan: dict[str, Any], tests: list[str]) -> int:
     class Selector:
         @pytest.hookimpl(trylast=True)
         def pytest_collection_modifyitems(self, config: Any, items: list[Any]) -> None:
-            kept = [i for i in items if wanted is None or i.nodeid in wanted]
+            kept = [i for i in items if everything or i.nodeid in wanted]
             kept.sort(key=lambda i: durations.get(i.nodeid, float("inf")))
             items[:] = kept
 
@@ -203,6 +204,7 @@ def execute(args: argparse.Namespace) -> int:
     from cosmic_ray.work_item import TestOutcome
 
     plan = json.loads(Path(args.plan).read_text(encoding="utf-8"))
+    plan["all_tests"] = args.all_tests
 
     def run_tests(_command: str, timeout: float) -> tuple[TestOutcome, str]:
         killed, output = forked_test_run(plan, args.tests, timeout)
@@ -231,6 +233,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--plan", help="the test map written by --record")
     parser.add_argument("--seconds", type=float, default=float("inf"))
     parser.add_argument("--per-mutant", type=float, default=60.0)
+    parser.add_argument("--all-tests", action="store_true",
+                        help="run every test against every mutant (to check the selection)")
     parser.add_argument("tests", nargs="+")
     args = parser.parse_args(argv)
 
