@@ -646,3 +646,56 @@ def test_a_slot_holding_the_air_for_over_a_week_meets_everything() -> None:
     assert exc is not None and exc.clash_at == at(MONDAY + timedelta(days=3), 20)
     assert find_conflicts([marathon, later], [], VN, now=NOW) == [
         Clash("sau", "dai", at(MONDAY + timedelta(days=3), 20))]
+
+
+def test_an_overlap_of_one_microsecond_is_a_clash() -> None:
+    hour_and_a_tick = Slot("a", "p-a", time(5), days=frozenset({MON}),
+                           max_duration=timedelta(hours=1, microseconds=1))
+    exc = clash_of(weekly("b", 6, days=(MON,)), [hour_and_a_tick])
+    assert exc is not None and exc.clash_at == at(MONDAY, 6)
+    exactly_an_hour = Slot("a", "p-a", time(5), days=frozenset({MON}),
+                           max_duration=timedelta(hours=1))
+    assert clash_of(weekly("b", 6, days=(MON,)), [exactly_an_hour]) is None
+
+
+def test_a_change_at_midnight_lengthens_the_evening_before() -> None:
+    # Cairo springs from 00:00 to 01:00 on Friday 24 April 2026: Thursday 23:30 EET + 60 min
+    # ends at 01:30 EEST, past Friday's 01:00.
+    cairo = ZoneInfo("Africa/Cairo")
+    evening = once("toi", date(2026, 4, 23), 23, 30, minutes=60)
+    friday = once("sang", date(2026, 4, 24), 1, 0)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    exc = clash_of(friday, [evening], now=now, tz=cairo)
+    assert exc is not None
+    assert exc.clash_at.astimezone(UTC) == datetime(2026, 4, 23, 22, tzinfo=UTC)
+
+
+def test_after_an_overlap_that_is_over_the_next_one_still_counts() -> None:
+    # One-off from Saturday 23:00 (the night of the spring change) for 26 hours, against a
+    # daily 23:30: the Saturday overlap is over at 23:45, Sunday's is still to come.
+    long = once("dai", SPRING - timedelta(days=1), 23, 0, minutes=26 * 60)
+    nightly = weekly("khuya", 23, 30, days=DAILY)
+    now = berlin(SPRING - timedelta(days=1), 23, 45)
+    assert find_conflicts([long, nightly], [], BERLIN, now=now) == [
+        Clash("khuya", "dai", berlin(SPRING, 23, 30))]
+    exc = clash_of(nightly, [long], now=now, tz=BERLIN)
+    assert exc is not None and exc.clash_at == berlin(SPRING, 23, 30)
+
+
+def test_one_offs_nested_in_a_long_one() -> None:
+    all_morning = once("ca-sang", MONDAY, 0, minutes=600)  # 00:00-10:00
+    first = once("mot", MONDAY, 5, minutes=60)
+    second = once("hai", MONDAY, 7, minutes=60)
+    assert [(c.slot_id, c.other_slot_id) for c in
+            find_conflicts([all_morning, first, second], [], VN, now=NOW)] == [
+        ("mot", "ca-sang"), ("hai", "ca-sang")]
+    assert [(c.slot_id, c.other_slot_id) for c in
+            find_conflicts([first, second, all_morning], [], VN, now=NOW)] == [
+        ("ca-sang", "mot"), ("ca-sang", "hai")]
+
+
+def test_a_one_off_over_a_week_long_meets_weekly_slots() -> None:
+    marathon = once("dai", MONDAY, 6, minutes=8 * 24 * 60)
+    later = weekly("sau", 20, days=(THU,))
+    assert find_conflicts([marathon, later], [], VN, now=NOW) == [
+        Clash("sau", "dai", at(MONDAY + timedelta(days=3), 20))]

@@ -124,6 +124,7 @@ def with_thousand_dots(n: int) -> str:
         (2025, "hai nghìn không trăm hai mươi lăm"),
         (1_005_000, "một triệu không trăm linh năm nghìn"),
         (1_000_005, "một triệu không trăm linh năm"),
+        (10**9, "một tỷ"),
         (10**12, "một nghìn tỷ"),
         (2_000_000_050, "hai tỷ không trăm năm mươi"),
     ],
