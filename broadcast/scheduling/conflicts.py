@@ -376,7 +376,7 @@ def find_conflicts(
     for patterns in groups.values():
         for a, b in _candidate_pairs(patterns, ctx):
             if a.slot_id == b.slot_id and not (a.moved or b.moved):
-                continue
+                continue  # a guard: a slot has one regular pattern, the others are moved
             at = _pair_clash(a, b, ctx)
             if at is None:
                 continue
