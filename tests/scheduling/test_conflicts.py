@@ -699,3 +699,14 @@ def test_a_one_off_over_a_week_long_meets_weekly_slots() -> None:
     later = weekly("sau", 20, days=(THU,))
     assert find_conflicts([marathon, later], [], VN, now=NOW) == [
         Clash("sau", "dai", at(MONDAY + timedelta(days=3), 20))]
+
+
+def test_a_clash_from_sunday_into_monday_near_a_change() -> None:
+    # The spring change is on a Sunday: Sunday 23:50 for 30 min meets Monday's 00:10, the
+    # pair seen in real time, the weekdays wrapping from Sunday (6) to Monday (0).
+    sunday_late = once("khuya", SPRING, 23, 50, minutes=30)
+    monday_early = once("som", SPRING + timedelta(days=1), 0, 10)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    for new, existing in ((sunday_late, monday_early), (monday_early, sunday_late)):
+        exc = clash_of(new, [existing], now=now, tz=BERLIN)
+        assert exc is not None and exc.clash_at == berlin(SPRING + timedelta(days=1), 0, 10)
