@@ -17,7 +17,8 @@ of two modes:
     only the tests that run the function holding the changed lines, fastest first, and stops
     at the first failure. A mutant outside any function (module level, a decorator), or in a
     function that runs when the module is imported or is decorated (a cache: which test runs
-    its body then depends on the order), gets every test. A mutant in a function that no test
+    its body then depends on the order), or in a function's signature (a call can fail
+    before the body runs), gets every test. A mutant in a function that no test
     runs survives without running anything: no test can see it. A child still running after
     T seconds is killed and the mutant counted as killed (an endless loop).
 
@@ -129,7 +130,8 @@ def run_selected(plan: dict[str, Any], tests: list[str]) -> int:
     for line in sorted(changed_lines(pristine, current)):
         unit = next((u for u in plan["units"].values() if u["first"] <= line <= u["last"]),
                     None)
-        if unit is None or unit["everywhere"]:
+        # A signature (defaults, `*`) also decides calls that fail before the body runs.
+        if unit is None or unit["everywhere"] or line < unit["body"]:
             everything = True
             break
         wanted.update(unit["tests"])
