@@ -710,3 +710,21 @@ def test_a_clash_from_sunday_into_monday_near_a_change() -> None:
     for new, existing in ((sunday_late, monday_early), (monday_early, sunday_late)):
         exc = clash_of(new, [existing], now=now, tz=BERLIN)
         assert exc is not None and exc.clash_at == berlin(SPRING + timedelta(days=1), 0, 10)
+
+
+def test_the_earliest_of_several_clashes_next_to_a_change() -> None:
+    # Two daily slots clash every day; the days around the spring change are compared in
+    # real time, and the first of them is the answer.
+    first = weekly("a", 6, days=DAILY)
+    second = weekly("b", 6, 5, days=DAILY)
+    now = berlin(SPRING - timedelta(days=2), 0)
+    exc = clash_of(second, [first], now=now, tz=BERLIN)
+    assert exc is not None and exc.clash_at == berlin(SPRING - timedelta(days=2), 6, 5)
+
+
+def test_after_a_slot_of_over_a_week_the_others_are_still_compared() -> None:
+    marathon = weekly("dai", 6, days=(MON,), minutes=8 * 24 * 60, valid_until=MONDAY)
+    a = weekly("a", 12, days=(SAT,), valid_from=MONDAY + timedelta(days=14))
+    b = weekly("b", 12, 5, days=(SAT,), valid_from=MONDAY + timedelta(days=14))
+    assert [(c.slot_id, c.other_slot_id) for c in
+            find_conflicts([marathon, a, b], [], VN, now=NOW)] == [("b", "a")]

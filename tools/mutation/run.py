@@ -43,6 +43,7 @@ COPIED = ("broadcast", "tests", "schedules", "scripts", "pyproject.toml")
 class Equivalent:
     module: str
     function: str | None  # cosmic-ray's definition name; None: anywhere in the module
+    near: str | None  # text that must be in the diff (with its context lines), if given
     line: str
     mutant: str
     reason: str
@@ -50,7 +51,8 @@ class Equivalent:
 
     def matches(self, mutant: Mutant) -> bool:
         return ((self.module, self.line, self.mutant) == mutant.key()
-                and self.function in (None, mutant.function))
+                and self.function in (None, mutant.function)
+                and (self.near is None or self.near in mutant.diff))
 
 
 @dataclass
@@ -61,6 +63,7 @@ class Mutant:
     operator: str
     removed: str
     added: str
+    diff: str = ""
 
     def key(self) -> tuple[str, str, str]:
         return (self.module, self.removed, self.added)
@@ -118,8 +121,8 @@ def load_equivalents() -> list[Equivalent]:
         missing = {"module", "line", "mutant", "reason"} - set(entry)
         if missing:
             raise SystemExit(f"equivalent.yaml: entry {entry} lacks {sorted(missing)}")
-        out.append(Equivalent(entry["module"], entry.get("function"), entry["line"].strip(),
-                              entry["mutant"].strip(), entry["reason"]))
+        out.append(Equivalent(entry["module"], entry.get("function"), entry.get("near"),
+                              entry["line"].strip(), entry["mutant"].strip(), entry["reason"]))
     return out
 
 
@@ -283,7 +286,7 @@ def collect(module: str, sessions: Path, equivalents: list[Equivalent]) -> Modul
         mutation = job["mutations"][0]
         removed, added = changed_lines(outcome.get("diff") or "")
         mutant = Mutant(module, mutation.get("definition_name"), mutation["start_pos"][0],
-                        mutation["operator_name"], removed, added)
+                        mutation["operator_name"], removed, added, outcome.get("diff") or "")
         known = next((e for e in equivalents if e.matches(mutant)), None)
         if known is not None:
             known.matched += 1
