@@ -668,6 +668,10 @@ def test_a_change_at_midnight_lengthens_the_evening_before() -> None:
     exc = clash_of(friday, [evening], now=now, tz=cairo)
     assert exc is not None
     assert exc.clash_at.astimezone(UTC) == datetime(2026, 4, 23, 22, tzinfo=UTC)
+    # the same with only that change in view (not October's, which moves the clock by as much)
+    with pytest.raises(SlotClash) as err:
+        check_slot(friday, [evening], [], cairo, None, now, horizon=timedelta(days=150))
+    assert err.value.clash_at.astimezone(UTC) == datetime(2026, 4, 23, 22, tzinfo=UTC)
 
 
 def test_after_an_overlap_that_is_over_the_next_one_still_counts() -> None:
