@@ -10,7 +10,8 @@ DEB_PACKAGES := espeak-ng ffmpeg libportaudio2 pulseaudio pulseaudio-utils libas
 	postgresql chromium python3-venv systemd systemd-container openssl
 STAMP := $(VENV)/.installed
 
-.PHONY: run test deps venv lint typecheck pytest bench clean-cache install uninstall
+.PHONY: run test deps venv lint typecheck pytest bench mutation clean-cache install \
+	uninstall
 
 run: deps $(STAMP)
 	$(BIN)/broadcast serve
@@ -59,6 +60,12 @@ pytest: $(STAMP)
 
 bench: deps $(STAMP)
 	source <(tools/test-services.sh start) && for b in bench/*.py; do $(BIN)/python $$b; done
+
+# Mutation testing of the pure core (tools/mutation/run.py): do the tests catch small bugs in
+# broadcast/scheduling/ and broadcast/text/? Slow, so not part of `make test`. Runs at low
+# priority; e.g. MUTATION_ARGS="--only conflicts --module-minutes 10 --jobs 1".
+mutation: $(STAMP)
+	nice -n 19 $(BIN)/python tools/mutation/run.py $(MUTATION_ARGS)
 
 clean-cache: $(STAMP)
 	$(BIN)/broadcast cache prune --older-than 0d

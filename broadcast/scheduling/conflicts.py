@@ -228,18 +228,12 @@ def _wall_clash(a: _Pattern, b: _Pattern, ctx: _Context) -> int | None:
         if ctx.floor is not None:
             lo = max(lo, (ctx.floor - a.tod - a.dur) // _DAY + 1,
                      (ctx.floor - b.tod - b.dur) // _DAY + 1 - k)
-        ordinal = lo
-        while ordinal <= hi:
-            for step in range(7):
-                if _weekday(ordinal + step) in weekdays:
-                    ordinal += step
-                    break
-            if ordinal > hi:
-                break
+        # The first day that qualifies is at most 7 days (plus one per excluded or `near`
+        # day) after `lo`, however far away `hi` is.
+        for ordinal in range(lo, hi + 1):
             other = ordinal + k
-            if (ordinal in a.excluded or other in b.excluded
-                    or ordinal in ctx.near or other in ctx.near):
-                ordinal += 1
+            if (_weekday(ordinal) not in weekdays or ordinal in a.excluded
+                    or other in b.excluded or ordinal in ctx.near or other in ctx.near):
                 continue
             at = max(ordinal * _DAY + a.tod, other * _DAY + b.tod)
             if best is None or at < best:
@@ -382,7 +376,7 @@ def find_conflicts(
     for patterns in groups.values():
         for a, b in _candidate_pairs(patterns, ctx):
             if a.slot_id == b.slot_id and not (a.moved or b.moved):
-                continue
+                continue  # a guard: a slot has one regular pattern, the others are moved
             at = _pair_clash(a, b, ctx)
             if at is None:
                 continue

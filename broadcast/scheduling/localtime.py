@@ -40,15 +40,13 @@ def _changes_offset(day: date, tz: ZoneInfo) -> bool:
 def offset_change_days(tz: ZoneInfo, first: date, last: date) -> frozenset[date]:
     """Local dates in ``[first, last]`` during which the zone's UTC offset changes."""
     out: set[date] = set()
-    day = first
-    one = timedelta(days=1)
-    previous = datetime.combine(day, _MIDNIGHT, tzinfo=tz).utcoffset()
-    while day <= last:
-        following = datetime.combine(day + one, _MIDNIGHT, tzinfo=tz).utcoffset()
+    previous = datetime.combine(first, _MIDNIGHT, tzinfo=tz).utcoffset()
+    for ordinal in range(first.toordinal(), last.toordinal() + 1):
+        following = datetime.combine(date.fromordinal(ordinal + 1), _MIDNIGHT,
+                                     tzinfo=tz).utcoffset()
         if following != previous:
-            out.add(day)
+            out.add(date.fromordinal(ordinal))
         previous = following
-        day += one
     return frozenset(out)
 
 

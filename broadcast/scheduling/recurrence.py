@@ -147,8 +147,9 @@ def expand(
     first = start.astimezone(tz).date() - _ONE_DAY
     last = end.astimezone(tz).date() + _ONE_DAY
     out: list[Occurrence] = []
-    day = first
-    while day <= last:
+    # Days by ordinal: a loop with no step of its own cannot stall.
+    for ordinal in range(first.toordinal(), last.toordinal() + 1):
+        day = date.fromordinal(ordinal)
         normalize = has_offset_change(day, tz)
         # Only the first and last local days can hold starts outside [start, end).
         bounded = day <= first + _TWO_DAYS or day >= last - _TWO_DAYS
@@ -175,7 +176,6 @@ def expand(
             else:
                 is_skipped = False
             out.append(_occurrence(slot, at, at, duration, is_skipped))
-        day += _ONE_DAY
 
     if moved_away:
         by_id = {slot.id: slot for slot in active}

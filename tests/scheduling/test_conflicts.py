@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import FrozenInstanceError
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,7 @@ from tests.scheduling.helpers import FRI, MON, MONDAY, SAT, SUN, THU, TUE, VN, W
 
 NOW = at(MONDAY, 0)  # Monday 3 August 2026, midnight
 DAILY = tuple(range(7))
+WEEK_DAYS = timedelta(days=7)
 
 
 def clash_of(new: Slot, existing: list[Slot], adjustments: list[Adjustment] | None = None,
@@ -389,3 +391,344 @@ def test_fall_back_lengthens_the_night(recurring: bool) -> None:
     assert find_conflicts([a, b], [], BERLIN, now=now) == []
     # without `now` (no horizon to look for offset changes in) the wall clock decides
     assert [c.slot_id for c in find_conflicts([a, b], [], BERLIN)] == ["b"]
+
+
+# --- moved and stale occurrences in check_slot; durations of zero ---
+
+
+def test_check_slot_finds_a_moved_occurrence_clashing_with_its_own_slot() -> None:
+    cds = weekly("cds", 6, 10, days=(MON, TUE))
+    later = Adjustment("cds", at(MONDAY + timedelta(days=7), 6, 10), AdjustmentKind.MOVE,
+                       at(MONDAY + timedelta(days=8), 6, 12))
+    sooner = Adjustment("cds", at(MONDAY, 6, 10), AdjustmentKind.MOVE,
+                        at(MONDAY + timedelta(days=1), 6, 15))
+    # alone, and beside its older version; the earliest of the two clashes is named
+    for existing in ([], [cds]):
+        exc = clash_of(cds, existing, [later, sooner])
+        assert exc is not None
+        assert exc.slot_id == exc.other_slot_id == "cds"
+        assert exc.clash_at == at(MONDAY + timedelta(days=1), 6, 15)
+        assert "chính khung này" in exc.message
+    # moved next to its own Tuesday occurrence, not onto it: no clash
+    beside = Adjustment("cds", at(MONDAY, 6, 10), AdjustmentKind.MOVE,
+                        at(MONDAY + timedelta(days=1), 6, 20))
+    assert clash_of(cds, [], [beside]) is None
+
+
+def test_check_slot_reports_the_earliest_clash_with_several_slots() -> None:
+    new = weekly("moi", 6, days=DAILY)
+    far = once("xa", MONDAY + timedelta(days=30), 6, 5)
+    near = once("gan", MONDAY + timedelta(days=3), 6, 5)
+    middle = once("giua", MONDAY + timedelta(days=10), 6, 5)
+    exc = clash_of(new, [far, near, middle])
+    assert exc is not None and exc.other_slot_id == "gan"
+    assert exc.clash_at == at(MONDAY + timedelta(days=3), 6, 5)
+
+
+def test_stale_and_overridden_adjustments_do_not_clash() -> None:
+    cds = weekly("cds", 6, 10, days=(MON,))
+    evening = weekly("toi", 19, days=DAILY)
+    tuesday_evening = at(MONDAY + timedelta(days=1), 19, 5)
+    # 06:00 is not an occurrence of the 06:10 slot: the move is stale and moves nothing
+    stale = Adjustment("cds", at(MONDAY, 6), AdjustmentKind.MOVE, tuesday_evening)
+    move = Adjustment("cds", at(MONDAY, 6, 10), AdjustmentKind.MOVE, tuesday_evening)
+    skip = Adjustment("cds", at(MONDAY, 6, 10), AdjustmentKind.SKIP)
+    assert clash_of(cds, [evening], [stale]) is None
+    assert clash_of(evening, [cds], [stale]) is None
+    assert find_conflicts([cds, evening], [stale], VN, now=NOW) == []
+    # a move overridden by a later skip of the same occurrence: nothing airs at either time
+    assert clash_of(cds, [evening], [move, skip]) is None
+    assert find_conflicts([cds, evening], [move, skip], VN, now=NOW) == []
+    morning = once("sang", MONDAY, 6, 5)
+    assert clash_of(morning, [cds], [move, skip]) is None
+    # the other way round the move wins, and clashes at its new time
+    exc = clash_of(cds, [evening], [skip, move])
+    assert exc is not None and exc.clash_at == tuesday_evening
+    assert find_conflicts([cds, evening], [skip, move], VN, now=NOW) == [
+        Clash("toi", "cds", tuesday_evening)]
+    # a valid move after a stale one still counts
+    exc = clash_of(cds, [evening], [stale, move])
+    assert exc is not None and exc.clash_at == tuesday_evening
+
+
+def test_known_durations_of_zero_or_less_fall_back_to_one_minute() -> None:
+    free = weekly("b", 6, minutes=None)
+    for known in (timedelta(0), timedelta(minutes=-3)):
+        assert conflict_duration(free, {"p-b": known}) == DEFAULT_CONFLICT_DURATION
+    assert conflict_duration(free, {"p-b": timedelta(microseconds=1)}) == \
+        timedelta(microseconds=1)
+    assert conflict_duration(free, {"p-khac": timedelta(minutes=3)}) == DEFAULT_CONFLICT_DURATION
+    assert conflict_duration(free, {}) == DEFAULT_CONFLICT_DURATION
+    # a max_duration of zero says nothing: the program's duration counts
+    zero_cap = weekly("c", 6, minutes=0)
+    assert conflict_duration(zero_cap, {"p-c": timedelta(minutes=3)}) == timedelta(minutes=3)
+    assert conflict_duration(zero_cap, None) == DEFAULT_CONFLICT_DURATION
+    half_past = Slot("d", "p-d", time(6, 0, 30), days=frozenset({MON}),
+                     max_duration=timedelta(minutes=5))
+    assert clash_of(half_past, [free], durations={"p-b": timedelta(0)}) is not None
+    assert clash_of(weekly("d", 6, 1), [free], durations={"p-b": timedelta(0)}) is None
+
+
+# --- edges that mutation testing showed untested (issue 12) ---
+
+
+def test_slot_ids_of_a_clash_error_are_keyword_only() -> None:
+    # two ids side by side are easy to swap: they are passed by name
+    with pytest.raises(TypeError):
+        SlotClash("m", "a", "b", NOW)  # type: ignore[misc]
+    exc = SlotClash("m", slot_id="a", other_slot_id="b", clash_at=NOW)
+    assert (exc.slot_id, exc.other_slot_id, exc.clash_at) == ("a", "b", NOW)
+
+
+def test_seconds_of_a_slot_time_count() -> None:
+    short = Slot("a", "p-a", time(6, 0, 0), days=frozenset({MON}),
+                 max_duration=timedelta(seconds=20))
+    after = Slot("b", "p-b", time(6, 0, 30), days=frozenset({MON}),
+                 max_duration=timedelta(seconds=20))
+    inside = Slot("b", "p-b", time(6, 0, 10), days=frozenset({MON}),
+                  max_duration=timedelta(seconds=20))
+    assert clash_of(after, [short]) is None
+    exc = clash_of(inside, [short])
+    assert exc is not None and exc.clash_at == datetime.combine(MONDAY, time(6, 0, 10), VN)
+
+
+def test_durations_of_whole_days() -> None:
+    two_days = weekly("dai", 6, days=(MON,), minutes=2 * 24 * 60)  # until Wednesday 06:00
+    wednesday = MONDAY + timedelta(days=2)
+    assert clash_of(weekly("x", 6, days=(WED,)), [two_days]) is None
+    last_second = Slot("x", "p-x", time(5, 59, 59), days=frozenset({WED}),
+                       max_duration=timedelta(minutes=1))
+    exc = clash_of(last_second, [two_days])
+    assert exc is not None and exc.clash_at == datetime.combine(wednesday, time(5, 59, 59), VN)
+
+
+def test_a_recurring_slot_valid_for_a_single_day() -> None:
+    one_day = weekly("mot-ngay", 6, days=DAILY, valid_from=MONDAY + timedelta(days=3),
+                     valid_until=MONDAY + timedelta(days=3))
+    exc = clash_of(one_day, [weekly("sang", 6, 5, days=DAILY)])
+    assert exc is not None and exc.clash_at == at(MONDAY + timedelta(days=3), 6, 5)
+
+
+def test_an_overnight_occurrence_against_a_slot_whose_range_ends_the_day_before() -> None:
+    # Monday 23:50 for 30 minutes runs into Tuesday 00:00-00:20; the Tuesday 00:10 slot ends
+    # on that Monday, so its last Tuesday is the one before.
+    night = weekly("dem", 23, 50, days=(MON,), minutes=30, valid_from=MONDAY + WEEK_DAYS)
+    early = weekly("som", 0, 10, days=(TUE,), valid_until=MONDAY + WEEK_DAYS)
+    assert clash_of(night, [early]) is None
+    assert clash_of(early, [night]) is None
+    assert find_conflicts([night, early], [], VN, now=NOW) == []
+    later = weekly("som", 0, 10, days=(TUE,), valid_until=MONDAY + WEEK_DAYS + timedelta(days=1))
+    exc = clash_of(night, [later])
+    assert exc is not None and exc.clash_at == at(MONDAY + WEEK_DAYS + timedelta(days=1), 0, 10)
+
+
+def test_an_occurrence_over_before_now_inside_a_longer_one() -> None:
+    # 06:00-06:10 every day inside a one-off 05:00-08:00: at 06:30 that overlap is over, and
+    # the one-off meets no other occurrence. Either slot may be the new one.
+    daily = weekly("sang", 6, days=DAILY)
+    long = once("hop", MONDAY, 5, minutes=180)
+    for new, existing in ((daily, long), (long, daily)):
+        assert clash_of(new, [existing], now=at(MONDAY, 6, 30)) is None
+        assert clash_of(new, [existing], now=at(MONDAY, 6, 10)) is None  # ends exactly now
+        exc = clash_of(new, [existing], now=at(MONDAY, 6, 5))
+        assert exc is not None and exc.clash_at == at(MONDAY, 6)
+
+
+def test_one_offs_listed_out_of_time_order() -> None:
+    first = once("a", MONDAY, 6, minutes=30)
+    far = once("b", MONDAY + timedelta(days=9), 6)
+    inside_first = once("c", MONDAY, 6, 5, minutes=5)
+    assert find_conflicts([first, far, inside_first], [], VN, now=NOW) == [
+        Clash("c", "a", at(MONDAY, 6, 5))]
+
+
+def test_the_exact_horizon_is_a_year_and_a_day() -> None:
+    # Spring 2027 in Berlin: 28 March. Seen as real instants from 366 days before, not from
+    # 367 (the wall clock then decides, and 01:45 + 30 min does not reach 03:00 on it).
+    a = once("a", date(2027, 3, 28), 1, 45, minutes=30)
+    b = once("b", date(2027, 3, 28), 3, 0)
+    exc = clash_of(b, [a], now=datetime(2026, 3, 27, 12, tzinfo=BERLIN), tz=BERLIN)
+    assert exc is not None and exc.clash_at.astimezone(UTC) == datetime(2027, 3, 28, 1, tzinfo=UTC)
+    assert clash_of(b, [a], now=datetime(2026, 3, 26, 12, tzinfo=BERLIN), tz=BERLIN) is None
+
+
+def test_a_saturday_night_into_the_spring_change() -> None:
+    # Saturday 23:30 CET + 3 h ends at 03:30 CEST on Sunday: it meets Sunday's 03:10, although
+    # on the wall clock (23:30 + 3 h = 02:30) it would not. Only on that one Sunday.
+    night = weekly("dem", 23, 30, days=(SAT,), minutes=180)
+    sunday = weekly("cn", 3, 10, days=(SUN,))
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    for new, existing in ((sunday, night), (night, sunday)):
+        exc = clash_of(new, [existing], now=now, tz=BERLIN)
+        assert exc is not None and exc.clash_at == berlin(SPRING, 3, 10)
+    assert find_conflicts([night, sunday], [], BERLIN, now=now) == [
+        Clash("cn", "dem", berlin(SPRING, 3, 10))]
+
+
+@pytest.mark.parametrize("late_is_recurring", [False, True])
+def test_a_clash_across_midnight_two_days_after_a_change(late_is_recurring: bool) -> None:
+    # Tuesday 31 March (two days after the spring change) 23:50 for 30 min meets Wednesday's
+    # 00:10: one day is still looked at in real time, the next is not.
+    tuesday, wednesday = SPRING + timedelta(days=2), SPRING + timedelta(days=3)
+    late = (weekly("khuya", 23, 50, days=DAILY, minutes=30) if late_is_recurring
+            else once("khuya", tuesday, 23, 50, minutes=30))
+    early = once("som", wednesday, 0, 10)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    for new, existing in ((early, late), (late, early)):
+        exc = clash_of(new, [existing], now=now, tz=BERLIN)
+        assert exc is not None and exc.clash_at == berlin(wednesday, 0, 10)
+    late_first = once("khuya", tuesday, 23, 50, minutes=30)
+    assert [(c.slot_id, c.other_slot_id, c.at) for c in
+            find_conflicts([late_first, early], [], BERLIN, now=now)] == [
+        ("som", "khuya", berlin(wednesday, 0, 10))]
+
+
+def test_a_clash_on_a_change_day_that_is_over_does_not_count() -> None:
+    # 01:45 CET + 30 min and 03:00 CEST + 10 min overlap from 03:00 to 03:10 CEST.
+    a = once("a", SPRING, 1, 45, minutes=30)
+    b = once("b", SPRING, 3, 0)
+    exc = clash_of(b, [a], now=berlin(SPRING, 3, 9), tz=BERLIN)
+    assert exc is not None and exc.clash_at == berlin(SPRING, 3)
+    assert clash_of(b, [a], now=berlin(SPRING, 3, 10), tz=BERLIN) is None  # ends exactly now
+    assert clash_of(b, [a], now=berlin(SPRING, 3, 20), tz=BERLIN) is None
+    assert find_conflicts([a, b], [], BERLIN, now=berlin(SPRING, 3, 10)) == []
+
+
+def test_just_after_a_fall_back_the_night_is_still_seen_in_real_time() -> None:
+    # 01:30 CEST + 3 h ends at 03:30 CET (04:30 on the wall clock): it does not reach 04:00.
+    a = once("a", AUTUMN, 1, 30, minutes=180)
+    b = once("b", AUTUMN, 4, 0)
+    now = datetime(2026, 10, 25, 2, 45, tzinfo=UTC)  # 03:45 CET, the change behind it
+    assert clash_of(b, [a], now=now, tz=BERLIN) is None
+    assert find_conflicts([a, b], [], BERLIN, now=now) == []
+
+
+def test_a_clash_is_an_immutable_value() -> None:
+    clash = Clash("a", "b", NOW)
+    assert clash == Clash("a", "b", NOW) and len({clash, Clash("a", "b", NOW)}) == 1
+    with pytest.raises(FrozenInstanceError):
+        clash.at = NOW + timedelta(days=1)  # type: ignore[misc]
+
+
+def test_now_counts_to_the_microsecond() -> None:
+    past = once("cu", MONDAY, 6)  # 06:00-06:10
+    new = weekly("moi", 6, days=(MON,), valid_until=MONDAY + timedelta(days=6))
+    tick = timedelta(microseconds=1)
+    exc = clash_of(new, [past], now=at(MONDAY, 6, 10) - tick)
+    assert exc is not None and exc.clash_at == at(MONDAY, 6)
+    assert clash_of(new, [past], now=at(MONDAY, 6, 10) + tick) is None
+
+
+def test_back_to_back_across_the_spring_gap_do_not_clash() -> None:
+    # 01:45 CET + 15 min ends at 02:00 CET, which is 03:00 CEST: the next one starts then.
+    before = once("truoc", SPRING, 1, 45, minutes=15)
+    after = once("sau", SPRING, 3, 0)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert clash_of(after, [before], now=now, tz=BERLIN) is None
+    assert clash_of(before, [after], now=now, tz=BERLIN) is None
+    assert find_conflicts([before, after], [], BERLIN, now=now) == []
+    assert clash_of(once("sau", SPRING, 1, 59), [before], now=now, tz=BERLIN) is not None
+
+
+def test_find_conflicts_goes_on_after_a_pair_that_does_not_clash() -> None:
+    # the same weekly time in two seasons meets on the weekly clock, but never on a date
+    summer = weekly("he", 6, days=DAILY, valid_until=MONDAY + timedelta(days=30))
+    autumn = weekly("thu", 6, days=DAILY, valid_from=MONDAY + timedelta(days=31))
+    special = once("dac-biet", MONDAY + timedelta(days=40), 6, 5)
+    assert find_conflicts([summer, autumn, special], [], VN, now=NOW) == [
+        Clash("dac-biet", "thu", at(MONDAY + timedelta(days=40), 6, 5))]
+
+
+def test_a_slot_holding_the_air_for_over_a_week_meets_everything() -> None:
+    marathon = weekly("dai", 6, days=(MON,), minutes=8 * 24 * 60, valid_until=MONDAY)
+    later = weekly("sau", 20, days=(THU,))
+    exc = clash_of(later, [marathon])
+    assert exc is not None and exc.clash_at == at(MONDAY + timedelta(days=3), 20)
+    assert find_conflicts([marathon, later], [], VN, now=NOW) == [
+        Clash("sau", "dai", at(MONDAY + timedelta(days=3), 20))]
+
+
+def test_an_overlap_of_one_microsecond_is_a_clash() -> None:
+    hour_and_a_tick = Slot("a", "p-a", time(5), days=frozenset({MON}),
+                           max_duration=timedelta(hours=1, microseconds=1))
+    exc = clash_of(weekly("b", 6, days=(MON,)), [hour_and_a_tick])
+    assert exc is not None and exc.clash_at == at(MONDAY, 6)
+    exactly_an_hour = Slot("a", "p-a", time(5), days=frozenset({MON}),
+                           max_duration=timedelta(hours=1))
+    assert clash_of(weekly("b", 6, days=(MON,)), [exactly_an_hour]) is None
+
+
+def test_a_change_at_midnight_lengthens_the_evening_before() -> None:
+    # Cairo springs from 00:00 to 01:00 on Friday 24 April 2026: Thursday 23:30 EET + 60 min
+    # ends at 01:30 EEST, past Friday's 01:00.
+    cairo = ZoneInfo("Africa/Cairo")
+    evening = once("toi", date(2026, 4, 23), 23, 30, minutes=60)
+    friday = once("sang", date(2026, 4, 24), 1, 0)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    exc = clash_of(friday, [evening], now=now, tz=cairo)
+    assert exc is not None
+    assert exc.clash_at.astimezone(UTC) == datetime(2026, 4, 23, 22, tzinfo=UTC)
+    # the same with only that change in view (not October's, which moves the clock by as much)
+    with pytest.raises(SlotClash) as err:
+        check_slot(friday, [evening], [], cairo, None, now, horizon=timedelta(days=150))
+    assert err.value.clash_at.astimezone(UTC) == datetime(2026, 4, 23, 22, tzinfo=UTC)
+
+
+def test_after_an_overlap_that_is_over_the_next_one_still_counts() -> None:
+    # One-off from Saturday 23:00 (the night of the spring change) for 26 hours, against a
+    # daily 23:30: the Saturday overlap is over at 23:45, Sunday's is still to come.
+    long = once("dai", SPRING - timedelta(days=1), 23, 0, minutes=26 * 60)
+    nightly = weekly("khuya", 23, 30, days=DAILY)
+    now = berlin(SPRING - timedelta(days=1), 23, 45)
+    assert find_conflicts([long, nightly], [], BERLIN, now=now) == [
+        Clash("khuya", "dai", berlin(SPRING, 23, 30))]
+    exc = clash_of(nightly, [long], now=now, tz=BERLIN)
+    assert exc is not None and exc.clash_at == berlin(SPRING, 23, 30)
+
+
+def test_one_offs_nested_in_a_long_one() -> None:
+    all_morning = once("ca-sang", MONDAY, 0, minutes=600)  # 00:00-10:00
+    first = once("mot", MONDAY, 5, minutes=60)
+    second = once("hai", MONDAY, 7, minutes=60)
+    assert [(c.slot_id, c.other_slot_id) for c in
+            find_conflicts([all_morning, first, second], [], VN, now=NOW)] == [
+        ("mot", "ca-sang"), ("hai", "ca-sang")]
+    assert [(c.slot_id, c.other_slot_id) for c in
+            find_conflicts([first, second, all_morning], [], VN, now=NOW)] == [
+        ("ca-sang", "mot"), ("ca-sang", "hai")]
+
+
+def test_a_one_off_over_a_week_long_meets_weekly_slots() -> None:
+    marathon = once("dai", MONDAY, 6, minutes=8 * 24 * 60)
+    later = weekly("sau", 20, days=(THU,))
+    assert find_conflicts([marathon, later], [], VN, now=NOW) == [
+        Clash("sau", "dai", at(MONDAY + timedelta(days=3), 20))]
+
+
+def test_a_clash_from_sunday_into_monday_near_a_change() -> None:
+    # The spring change is on a Sunday: Sunday 23:50 for 30 min meets Monday's 00:10, the
+    # pair seen in real time, the weekdays wrapping from Sunday (6) to Monday (0).
+    sunday_late = once("khuya", SPRING, 23, 50, minutes=30)
+    monday_early = once("som", SPRING + timedelta(days=1), 0, 10)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    for new, existing in ((sunday_late, monday_early), (monday_early, sunday_late)):
+        exc = clash_of(new, [existing], now=now, tz=BERLIN)
+        assert exc is not None and exc.clash_at == berlin(SPRING + timedelta(days=1), 0, 10)
+
+
+def test_the_earliest_of_several_clashes_next_to_a_change() -> None:
+    # Two daily slots clash every day; the days around the spring change are compared in
+    # real time, and the first of them is the answer.
+    first = weekly("a", 6, days=DAILY)
+    second = weekly("b", 6, 5, days=DAILY)
+    now = berlin(SPRING - timedelta(days=2), 0)
+    exc = clash_of(second, [first], now=now, tz=BERLIN)
+    assert exc is not None and exc.clash_at == berlin(SPRING - timedelta(days=2), 6, 5)
+
+
+def test_after_a_slot_of_over_a_week_the_others_are_still_compared() -> None:
+    marathon = weekly("dai", 6, days=(MON,), minutes=8 * 24 * 60, valid_until=MONDAY)
+    a = weekly("a", 12, days=(SAT,), valid_from=MONDAY + timedelta(days=14))
+    b = weekly("b", 12, 5, days=(SAT,), valid_from=MONDAY + timedelta(days=14))
+    assert [(c.slot_id, c.other_slot_id) for c in
+            find_conflicts([marathon, a, b], [], VN, now=NOW)] == [("b", "a")]

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from broadcast.scheduling.misfire import (
     DEFAULT_GRACE,
@@ -109,3 +112,24 @@ def test_missed_while_down_sees_moved_occurrences_at_their_new_time() -> None:
     assert [(o.start, o.original_start, outcome) for o, outcome in result] == [
         (at(MONDAY, 9), at(MONDAY, 6, 10), Outcome.LATE)
     ]
+
+
+def test_naive_datetimes_are_refused_by_name() -> None:
+    # A naive datetime would be read in the machine's zone, not the station's: refused.
+    naive = datetime(2026, 8, 3, 6)
+    with pytest.raises(ValueError, match="scheduled must be timezone-aware"):
+        classify_start(naive, DUE, GRACE)
+    with pytest.raises(ValueError, match="now must be timezone-aware"):
+        classify_start(DUE, naive, GRACE)
+    with pytest.raises(ValueError, match="last_seen must be timezone-aware"):
+        missed_while_down([], [], naive, DUE, VN, GRACE)
+    with pytest.raises(ValueError, match="now must be timezone-aware"):
+        missed_while_down([], [], DUE, naive, VN, GRACE)
+
+
+def test_a_decision_is_an_immutable_value() -> None:
+    decision = classify_start(DUE, DUE, GRACE)
+    assert decision == classify_start(DUE, DUE, GRACE)
+    assert len({decision, classify_start(DUE, DUE, GRACE)}) == 1
+    with pytest.raises(FrozenInstanceError):
+        decision.play = False  # type: ignore[misc]

@@ -248,3 +248,138 @@ def test_occurrences_sorted_by_instant_across_the_autumn_fold() -> None:
                  datetime(2026, 10, 26, tzinfo=BERLIN), BERLIN)
     assert [o.slot_id for o in occ] == ["a", "b"]
     assert occ[0].start.astimezone(UTC) < occ[1].start.astimezone(UTC)
+
+
+# --- edges: the first and last valid dates, several adjustments, ties, empty ranges ---
+
+
+def test_adjustments_on_and_before_the_first_valid_date() -> None:
+    first = MONDAY + timedelta(days=2)
+    slot = weekly("mua-mua", 6, days=tuple(range(7)), valid_from=first)
+    assert is_regular_occurrence(slot, at(first, 6), VN)
+    assert not is_regular_occurrence(slot, at(first - timedelta(days=1), 6), VN)
+    on_first = Adjustment("mua-mua", at(first, 6), AdjustmentKind.SKIP)
+    before = Adjustment("mua-mua", at(first - timedelta(days=1), 6), AdjustmentKind.MOVE,
+                        at(first + timedelta(days=1), 9))
+    occ = expand([slot], [on_first, before], at(MONDAY, 0), at(first, 0) + timedelta(days=2), VN)
+    # the skip on the first date applies; the move of a day before it is stale
+    assert [(o.start, o.skipped) for o in occ] == [
+        (at(first, 6), True),
+        (at(first + timedelta(days=1), 6), False),
+    ]
+    moved = Adjustment("mua-mua", at(first, 6), AdjustmentKind.MOVE, at(first, 9))
+    occ = expand([slot], [moved], at(MONDAY, 0), at(first, 12), VN)
+    assert [(o.start, o.original_start) for o in occ] == [(at(first, 9), at(first, 6))]
+
+
+def test_is_regular_occurrence_on_the_last_valid_date() -> None:
+    last = MONDAY + timedelta(days=4)
+    slot = weekly("cds", 6, 10, days=tuple(range(7)), valid_until=last)
+    assert is_regular_occurrence(slot, at(last, 6, 10), VN)
+    assert not is_regular_occurrence(slot, at(last + timedelta(days=1), 6, 10), VN)
+    one_off = once("bao", last, 14, 30)
+    assert is_regular_occurrence(one_off, at(last, 14, 30), VN)
+    assert not is_regular_occurrence(one_off, at(last + WEEK, 14, 30), VN)
+
+
+def test_a_valid_adjustment_after_a_stale_one_still_applies() -> None:
+    slot = weekly("cds", 6, 10)
+    stale = Adjustment("cds", at(MONDAY, 6), AdjustmentKind.SKIP)  # 06:00 is not an occurrence
+    other_slot = Adjustment("khac", at(MONDAY, 6, 10), AdjustmentKind.SKIP)  # no such slot
+    valid = Adjustment("cds", at(MONDAY + timedelta(days=2), 6, 10), AdjustmentKind.SKIP)
+    occ = expand([slot], [stale, other_slot, valid], at(MONDAY, 0), at(MONDAY, 0) + WEEK, VN)
+    assert [o.skipped for o in occ] == [False, True, False]
+
+
+def test_a_move_without_a_new_start_is_ignored() -> None:
+    slot = weekly("cds", 6, 10, days=(MON,))
+    broken = Adjustment("cds", at(MONDAY, 6, 10), AdjustmentKind.MOVE, None)
+    skip = Adjustment("cds", at(MONDAY + WEEK, 6, 10), AdjustmentKind.SKIP)
+    occ = expand([slot], [broken, skip], at(MONDAY, 0), at(MONDAY, 0) + 2 * WEEK, VN)
+    assert [(o.start, o.skipped) for o in occ] == [(at(MONDAY, 6, 10), False),
+                                                   (at(MONDAY + WEEK, 6, 10), True)]
+
+
+def test_a_slot_after_a_moved_away_occurrence_the_same_day_still_airs() -> None:
+    first = weekly("a", 6, days=(MON,))
+    second = weekly("b", 7, days=(MON,))
+    move = Adjustment("a", at(MONDAY, 6), AdjustmentKind.MOVE, at(MONDAY, 20))
+    occ = expand([first, second], [move], at(MONDAY, 0), at(MONDAY + timedelta(days=1), 0), VN)
+    assert starts(occ) == [("b", "Mon 03/08 07:00"), ("a", "Mon 03/08 20:00")]
+
+
+def test_ties_between_a_one_off_and_weekly_slots() -> None:
+    weekly_normal = weekly("a-thuong", 6, days=(MON,))
+    one_off_urgent = once("z-khan", MONDAY, 6, priority=Priority.EMERGENCY)
+    one_off_normal = once("b-thuong", MONDAY, 6)
+    earlier = once("z-som", MONDAY, 5, 30)
+    occ = expand([weekly_normal, one_off_normal, earlier, one_off_urgent], [], at(MONDAY, 0),
+                 at(MONDAY, 12), VN)
+    assert [o.slot_id for o in occ] == ["z-som", "z-khan", "a-thuong", "b-thuong"]
+    # the same order when they are all weekly (no one-off that day)
+    occ = expand([weekly("b-thuong", 6, days=(MON,)), weekly_normal,
+                  weekly("z-khan", 6, days=(MON,), priority=Priority.EMERGENCY)], [],
+                 at(MONDAY, 0), at(MONDAY, 12), VN)
+    assert [o.slot_id for o in occ] == ["z-khan", "a-thuong", "b-thuong"]
+
+
+def test_an_empty_or_reversed_range_yields_nothing() -> None:
+    slot = weekly("sang", 6, days=tuple(range(7)))
+    move = Adjustment("sang", at(MONDAY, 6), AdjustmentKind.MOVE, at(MONDAY, 8))
+    assert expand([slot], [move], at(MONDAY, 6), at(MONDAY, 6), VN) == []
+    assert expand([slot], [move], at(MONDAY, 8), at(MONDAY, 8), VN) == []
+    assert expand([slot], [move], at(MONDAY, 9), at(MONDAY, 5), VN) == []
+    assert expand([slot], [], at(MONDAY + WEEK, 0), at(MONDAY, 0), VN) == []
+
+
+def test_a_time_skipped_across_midnight_airs_the_next_morning() -> None:
+    # Nuuk springs forward from Saturday 23:00 straight to Sunday 00:00 (28/29 March 2026):
+    # Saturday's 23:30 airs at Sunday 00:30, and belongs to the ranges holding that instant.
+    nuuk = ZoneInfo("America/Nuuk")
+    saturday, sunday = date(2026, 3, 28), date(2026, 3, 29)
+
+    def local(day: date, hh: int, mm: int = 0) -> datetime:
+        return datetime.combine(day, time(hh, mm), tzinfo=nuuk)
+
+    slot = weekly("khuya", 23, 30, days=(SAT,))
+    aired = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # Sunday 00:30 local
+    occ = expand([slot], [], local(sunday, 0), local(sunday, 12), nuuk)
+    assert [o.start for o in occ] == [aired]
+    assert occ[0].start.astimezone(nuuk).strftime("%a %H:%M") == "Sun 00:30"
+    # a range of several days ending at Sunday midnight does not hold it
+    assert expand([slot], [], local(saturday - 2 * WEEK, 0), local(sunday, 0), nuuk)[-1].start \
+        == local(saturday - WEEK, 23, 30)
+    assert expand([slot], [], local(saturday - timedelta(days=2), 0), local(sunday, 0),
+                  nuuk) == []
+    assert [o.start for o in expand([slot], [], local(saturday - timedelta(days=2), 0),
+                                    local(sunday, 0, 31), nuuk)] == [aired]
+    assert expand([slot], [], local(sunday, 0, 45), local(sunday, 12), nuuk) == []
+
+
+def test_a_range_starting_mid_day_keeps_the_later_slots_of_that_day() -> None:
+    early = weekly("som", 5, days=tuple(range(7)))
+    late = weekly("muon", 7, days=tuple(range(7)))
+    occ = expand([early, late], [], at(MONDAY, 6), at(MONDAY + timedelta(days=1), 6), VN)
+    assert starts(occ) == [("muon", "Mon 03/08 07:00"), ("som", "Tue 04/08 05:00")]
+
+
+def test_moved_occurrences_are_in_the_range_by_their_new_start_half_open() -> None:
+    slot = weekly("cds", 6, 10, days=tuple(range(7)))
+    to_start = Adjustment("cds", at(MONDAY + WEEK, 6, 10), AdjustmentKind.MOVE, at(MONDAY, 12))
+    to_end = Adjustment("cds", at(MONDAY + WEEK, 6, 10) + timedelta(days=1),
+                        AdjustmentKind.MOVE, at(MONDAY, 18))
+    occ = expand([slot], [to_start, to_end], at(MONDAY, 12), at(MONDAY, 18), VN)
+    assert [(o.start, o.original_start) for o in occ] == [(at(MONDAY, 12),
+                                                           at(MONDAY + WEEK, 6, 10))]
+
+
+def test_every_move_into_the_range_is_seen_whatever_else_moved() -> None:
+    slot = weekly("cds", 6, 10, days=tuple(range(7)))
+    day = MONDAY + WEEK
+    # five occurrences moved into Monday afternoon, five moved to days outside the range
+    inside = [Adjustment("cds", at(day + timedelta(days=n), 6, 10), AdjustmentKind.MOVE,
+                         at(MONDAY, 13 + n)) for n in range(5)]
+    outside = [Adjustment("cds", at(day + timedelta(days=n), 6, 10), AdjustmentKind.MOVE,
+                          at(day + timedelta(days=n), 20)) for n in range(5, 10)]
+    occ = expand([slot], outside + inside, at(MONDAY, 12), at(MONDAY, 23), VN)
+    assert [o.start for o in occ] == [at(MONDAY, 13 + n) for n in range(5)]

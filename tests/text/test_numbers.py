@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 
 from broadcast.text.normalize import normalize_for_speech
 from broadcast.text.numbers import (
+    month_name,
     read_decimal,
     read_digits,
+    read_fraction_digits,
     read_integer,
     read_number_text,
     read_ordinal,
@@ -122,6 +124,7 @@ def with_thousand_dots(n: int) -> str:
         (2025, "hai nghìn không trăm hai mươi lăm"),
         (1_005_000, "một triệu không trăm linh năm nghìn"),
         (1_000_005, "một triệu không trăm linh năm"),
+        (10**9, "một tỷ"),
         (10**12, "một nghìn tỷ"),
         (2_000_000_050, "hai tỷ không trăm năm mươi"),
     ],
@@ -183,3 +186,49 @@ def test_decimals_leave_no_digit(whole: int, frac: int) -> None:
     head, _, tail = text.removeprefix("Tỷ lệ ").partition(" phẩy ")
     assert parse_reading(head) == whole
     assert tail.endswith(" phần trăm dân số.")
+
+
+@pytest.mark.parametrize(
+    ("token", "value"),
+    [
+        ("I", 1), ("IV", 4), ("V", 5), ("IX", 9), ("XIV", 14), ("XL", 40), ("XLIX", 49),
+        ("L", 50), ("LX", 60), ("LXXXVIII", 88), ("XC", 90), ("C", 100), ("CD", 400),
+        ("D", 500), ("DCCC", 800), ("CM", 900), ("M", 1000), ("MCMXCIV", 1994),
+        ("MMXXV", 2025), ("MMMCMXCIX", 3999),
+    ],
+)
+def test_roman_numerals_with_every_letter(token: str, value: int) -> None:
+    assert roman_to_int(token) == value
+
+
+@pytest.mark.parametrize("token", ["IIII", "VV", "LL", "DD", "IC", "XM", "MMMM", "iv", "XIV."])
+def test_non_canonical_roman_numerals_are_not_numbers(token: str) -> None:
+    assert roman_to_int(token) is None
+
+
+def test_negative_integers_are_read_with_am() -> None:
+    assert read_integer(-5) == "âm năm"
+    assert read_integer(-1) == "âm một"
+    assert read_integer(-2025) == "âm hai nghìn không trăm hai mươi lăm"
+
+
+def test_the_longest_amount_and_the_shortest_code() -> None:
+    eighteen = "1" + "0" * 17  # 10^17: still an amount
+    assert read_number_text(eighteen) == "một trăm triệu tỷ"
+    assert read_number_text("1" + "0" * 18) == " ".join(["một"] + ["không"] * 18)
+    assert read_number_text("012") == "mười hai"  # short: a leading zero is not read
+    assert read_number_text("0") == "không"
+
+
+def test_fraction_digits() -> None:
+    assert read_fraction_digits("5") == "năm"
+    assert read_fraction_digits("50") == "năm mươi"
+    assert read_fraction_digits("05") == "không năm"
+    assert read_fraction_digits("125") == "một hai năm"
+
+
+def test_month_names_and_ordinals() -> None:
+    assert month_name(4) == "tư"
+    assert month_name(1) == "một"
+    assert month_name(12) == "mười hai"
+    assert read_ordinal(2) == "hai"
