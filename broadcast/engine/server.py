@@ -41,6 +41,7 @@ from broadcast.engine.state import KEEP_VOICES, EngineState, StateWriter, VoiceR
 from broadcast.errors import PlayoutError
 from broadcast.playout.sink import PlaybackHandle, Sink
 from broadcast.playout.source import ProgramSource
+from broadcast.playout.stream_source import PcmStreamSource
 
 log = logging.getLogger("broadcast.engine")
 
@@ -147,8 +148,10 @@ class Engine:
         kind: str,
         state_path: Path | None = None,
         position_interval: float = POSITION_INTERVAL_SECONDS,
+        input_device: str | None = None,
     ) -> None:
         self.sink = sink
+        self.input_device = input_device  # the live input (microphone, line-in) by default
         self.kind = kind
         self.out = out
         self.pid = os.getpid()
@@ -214,13 +217,36 @@ class Engine:
         return p.reply("opened", cmd.seq, **self._device_fields())
 
     def _cmd_load(self, cmd: p.Command) -> dict[str, Any]:
+        source = ProgramSource(cmd.args["path"], gain_db=cmd.args.get("gain_db", 0.0))
+        return self._take(cmd, source)
+
+    def _cmd_stream(self, cmd: p.Command) -> dict[str, Any]:
+        source = PcmStreamSource(
+            cmd.args["path"],
+            stream_rate=cmd.args.get("rate"),
+            gain_db=cmd.args.get("gain_db", 0.0),
+            buffer_seconds=cmd.args.get("buffer", p.DEFAULT_STREAM_BUFFER_SECONDS),
+        )
+        return self._take(cmd, source)
+
+    def _cmd_input(self, cmd: p.Command) -> dict[str, Any]:
+        from broadcast.playout.sounddevice_sink import LiveInputSource
+
+        source = LiveInputSource(
+            cmd.args.get("device", self.input_device),
+            gain_db=cmd.args.get("gain_db", 0.0),
+            limit_dbfs=cmd.args.get("limit_dbfs", p.DEFAULT_INPUT_LIMIT_DBFS),
+        )
+        return self._take(cmd, source)
+
+    def _take(self, cmd: p.Command, source: ProgramSource) -> dict[str, Any]:
+        """Open the device, prepare ``source`` and keep it as the voice ``id`` (loaded)."""
         voice_id = cmd.args["id"]
         with self._lock:
             self._refuse_duplicate(voice_id)
             self._want_open = True
         with self._device_lock:
             self.sink.open()
-        source = ProgramSource(cmd.args["path"], gain_db=cmd.args.get("gain_db", 0.0))
         source.prepare(self.sink.rate)
         record = VoiceRecord(
             id=voice_id, path=str(source.path), engine_pid=self.pid, ref=cmd.args.get("ref")
@@ -232,7 +258,12 @@ class Engine:
                 source.close()
                 raise
             self._voices[voice_id] = _Voice(record, source)
-        return p.reply("loaded", cmd.seq, id=voice_id, duration=source.duration_seconds)
+        extra = {}
+        if isinstance(getattr(source, "input_latency", None), float):
+            extra["input_latency"] = round(source.input_latency, 6)  # type: ignore[attr-defined]
+        return p.reply(
+            "loaded", cmd.seq, id=voice_id, duration=source.duration_seconds, **extra
+        )
 
     def _cmd_play(self, cmd: p.Command) -> dict[str, Any]:
         voice = self._voice(cmd.args["id"])
@@ -608,6 +639,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rate", type=int, default=48_000, help="sample rate (Hz)")
     parser.add_argument("--gain-db", type=float, default=0.0, help="output gain (dB)")
     parser.add_argument("--latency", type=float, default=0.25, help="output buffer (s)")
+    parser.add_argument("--input-device", default=None, help="live input device (microphone,"
+                        " line-in) by index or part of its name (default: the system's)")
     parser.add_argument("--sink", default="sound",
                         help="'sound' (the sound card) or 'file:DIR' (WAV files, no card)")
     parser.add_argument("--state", type=Path, default=None, help="state file to keep")
@@ -659,7 +692,8 @@ def main(argv: list[str] | None = None) -> int:
     sink, kind = build_sink(args)
     out = EventWriter(channel)
     engine = Engine(
-        sink, out, kind=kind, state_path=args.state, position_interval=args.position_interval
+        sink, out, kind=kind, state_path=args.state, position_interval=args.position_interval,
+        input_device=args.input_device,
     )
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
