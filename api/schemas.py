@@ -184,8 +184,18 @@ class SilenceSegment(Strict):
     seconds: Annotated[float, Field(gt=0, le=600)]
 
 
+class RelaySegment(Strict):
+    """Relay (tiếp sóng) of a radio stream for ``seconds``: Icecast/Shoutcast (MP3, AAC,
+    Ogg) or HLS. A relay program has this one segment."""
+
+    type: Literal["relay"]
+    url: Annotated[str, Field(min_length=8, max_length=2000, pattern=r"^https?://\S+$")]
+    seconds: Annotated[float, Field(gt=0, le=6 * 3600)]
+
+
 SegmentIn = Annotated[
-    ScriptSegment | JingleSegment | AudioSegment | SilenceSegment, Field(discriminator="type")
+    ScriptSegment | JingleSegment | AudioSegment | SilenceSegment | RelaySegment,
+    Field(discriminator="type"),
 ]
 
 
@@ -197,10 +207,11 @@ class ProgramIn(Strict):
 
 
 class SegmentOut(BaseModel):
-    type: Literal["script", "jingle", "audio", "silence"]
+    type: Literal["script", "jingle", "audio", "silence", "relay"]
     script_id: int | None = None
     name: str | None = None
     seconds: float | None = None
+    url: str | None = None
 
 
 class ProgramOut(BaseModel):
@@ -396,6 +407,11 @@ class LogEntryOut(BaseModel):
     engines: list[str]
     error: str | None
     note: str | None
+    details: dict[str, Any] = Field(
+        default_factory=dict,
+        description="what really went out: a relay's gaps and relayed time, a live "
+        "broadcast's device",
+    )
 
 
 class AirtimeRowOut(BaseModel):
@@ -403,6 +419,9 @@ class AirtimeRowOut(BaseModel):
     topic: str
     minutes: float
     broadcasts: int
+    source: Literal["station", "relay", "live"] = Field(
+        "station", description="the station's own programs, relayed radio, or live speech"
+    )
 
 
 # --- health --------------------------------------------------------------------------------

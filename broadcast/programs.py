@@ -6,11 +6,14 @@ segments resolved to audio.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Literal
 
-SegmentKind = Literal["jingle", "script", "silence", "audio"]
-SEGMENT_KINDS: tuple[SegmentKind, ...] = ("jingle", "script", "silence", "audio")
+SegmentKind = Literal["jingle", "script", "silence", "audio", "relay"]
+SEGMENT_KINDS: tuple[SegmentKind, ...] = ("jingle", "script", "silence", "audio", "relay")
+MAX_RELAY_SECONDS = 6 * 3600
 
 
 @dataclass(frozen=True)
@@ -20,7 +23,9 @@ class Segment:
     - ``jingle``: ``name`` (shipped ``intro``/``outro`` or an uploaded jingle);
     - ``script``: ``script_id`` (a stored script) or ``path`` (a script file), never both;
     - ``audio``: ``path`` (WAV/MP3; a relative path is in the station's media folder);
-    - ``silence``: ``seconds``.
+    - ``silence``: ``seconds``;
+    - ``relay``: ``url`` (an Icecast/Shoutcast or HLS stream) and ``seconds`` (how long the
+      slot relays it). A relay program is that one segment alone.
 
     Build them with the class methods (``Segment.stored_script(12)``...).
     """
@@ -30,6 +35,7 @@ class Segment:
     script_id: int | None = None
     path: str | None = None
     seconds: float = 0.0
+    url: str | None = None
 
     def __post_init__(self) -> None:
         given = {
@@ -37,12 +43,14 @@ class Segment:
             "script_id": self.script_id is not None,
             "path": self.path is not None,
             "seconds": bool(self.seconds),
+            "url": self.url is not None,
         }
         allowed = {
             "jingle": {"name"},
             "script": {"script_id", "path"},
             "audio": {"path"},
             "silence": {"seconds"},
+            "relay": {"url", "seconds"},
         }.get(self.kind)
         if allowed is None:
             raise ValueError(f"unknown segment kind {self.kind!r}")
@@ -55,6 +63,10 @@ class Segment:
             raise ValueError("a jingle segment needs a name")
         if self.kind == "audio" and not self.path:
             raise ValueError("an audio segment needs a path")
+        if self.kind == "relay" and (
+            not self.url or not 0 < self.seconds <= MAX_RELAY_SECONDS
+        ):
+            raise ValueError("a relay segment needs a url and 0 < seconds <= 6 hours")
 
     @classmethod
     def jingle(cls, name: str) -> Segment:
@@ -76,6 +88,10 @@ class Segment:
     def silence(cls, seconds: float) -> Segment:
         return cls("silence", seconds=float(seconds))
 
+    @classmethod
+    def relay(cls, url: str, seconds: float) -> Segment:
+        return cls("relay", url=url, seconds=float(seconds))
+
     def to_json(self) -> dict[str, Any]:
         """The stored form: the kind and the fields that kind uses."""
         data: dict[str, Any] = {"kind": self.kind}
@@ -85,7 +101,9 @@ class Segment:
             data["script_id"] = self.script_id
         if self.path is not None:
             data["path"] = self.path
-        if self.kind == "silence":
+        if self.url is not None:
+            data["url"] = self.url
+        if self.kind in ("silence", "relay"):
             data["seconds"] = self.seconds
         return data
 
@@ -98,7 +116,20 @@ class Segment:
             script_id=None if script_id is None else int(script_id),
             path=data.get("path"),
             seconds=float(data.get("seconds", 0.0)),
+            url=data.get("url"),
         )
+
+
+def relay_durations(
+    programs: Iterable[Program], only: Iterable[str] | None = None
+) -> dict[str, timedelta]:
+    """The length of each relay program (known from its segment, before any render)."""
+    wanted = None if only is None else set(only)
+    return {
+        p.id: timedelta(seconds=p.relay.seconds)
+        for p in programs
+        if p.relay is not None and (wanted is None or p.id in wanted)
+    }
 
 
 @dataclass(frozen=True)
@@ -113,3 +144,8 @@ class Program:
     def script_ids(self) -> list[int]:
         """The stored scripts the program reads, in order."""
         return [s.script_id for s in self.segments if s.script_id is not None]
+
+    @property
+    def relay(self) -> Segment | None:
+        """The relay segment of a relay program (None for a rendered program)."""
+        return next((s for s in self.segments if s.kind == "relay"), None)

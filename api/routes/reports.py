@@ -54,7 +54,8 @@ def airtime(
     """Minutes on air and number of broadcasts per topic per month (default: this year)."""
     return [
         schemas.AirtimeRowOut(
-            month=r.month, topic=r.topic, minutes=r.minutes, broadcasts=r.broadcasts
+            month=r.month, topic=r.topic, minutes=r.minutes, broadcasts=r.broadcasts,
+            source=r.source,  # type: ignore[arg-type]
         )
         for r in _report(ctx, from_, to)
     ]
@@ -74,9 +75,9 @@ def airtime_csv(
     """The same report as CSV, UTF-8 with a BOM so that Excel shows Vietnamese correctly."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["month", "topic", "minutes", "broadcasts"])
+    writer.writerow(["month", "topic", "minutes", "broadcasts", "source"])
     for row in _report(ctx, from_, to):
-        writer.writerow([row.month, row.topic, row.minutes, row.broadcasts])
+        writer.writerow([row.month, row.topic, row.minutes, row.broadcasts, row.source])
     return Response(
         content="\ufeff" + out.getvalue(),
         media_type="text/csv; charset=utf-8",

@@ -13,6 +13,7 @@ later, and a relay that switches to its fallback must be heard switching at once
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import logging
@@ -86,10 +87,8 @@ class PcmStreamSource(ProgramSource):
                 f"Không mở được ống dẫn dữ liệu '{self.path}': {exc.strerror}",
                 code="stream_unreadable",
             ) from exc
-        try:
+        with contextlib.suppress(OSError):  # the default size only adds a little latency
             fcntl.fcntl(fd, F_SETPIPE_SZ, PIPE_BYTES)
-        except OSError:
-            pass  # the default pipe size only adds a little latency
         self._fd = fd
         self.rate = rate
         self.file_rate = self.stream_rate or rate
@@ -170,7 +169,5 @@ class PcmStreamSource(ProgramSource):
                     self._put(ring, tail * gain if gain != 1.0 else tail)
             self._eof.set()
             self._primed.set()
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass

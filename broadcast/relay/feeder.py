@@ -22,6 +22,7 @@ stopped).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import json
 import logging
@@ -46,6 +47,9 @@ BLOCK_SECONDS = 0.02  # 960 samples at 48 kHz: 3840 bytes, one atomic pipe write
 STALL_SECONDS = 3.0
 BACKOFF_SECONDS = (0.5, 1.0, 2.0)
 STABLE_SECONDS = 5.0  # a connection that delivered this much resets the backoff
+# Writing starts this long before the slot: the engine's buffer must hold the first samples
+# at the instant; it fills up to its size (0.5 s) afterwards.
+WRITE_AHEAD_SECONDS = 0.4
 
 
 class Reporter:
@@ -188,6 +192,12 @@ def feed(args: argparse.Namespace, report: Reporter) -> int:
     reason = "completed"
     try:
         fd = open_fifo(args.fifo, args.open_timeout)
+        if args.start is not None:
+            # Written just ahead of the slot, so that the first sample heard at its instant is
+            # the upstream as it is then (not as it was when the engine opened the FIFO).
+            lead = args.start - WRITE_AHEAD_SECONDS - time.time()
+            if lead > 0:
+                time.sleep(lead)
     except OSError as exc:
         upstream.stop.set()
         report.send(event="done", samples=0, relayed_samples=0, gaps=[], reason="no_reader",
@@ -209,10 +219,8 @@ def feed(args: argparse.Namespace, report: Reporter) -> int:
             written += n
     finally:
         upstream.stop.set()
-        try:
+        with contextlib.suppress(OSError):
             os.close(fd)
-        except OSError:
-            pass
     with lock:
         gaps = switch.finish()
         for kind, gap in switch.drain_events():
@@ -236,6 +244,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--fifo", required=True)
     parser.add_argument("--fallback", required=True, help="fallback audio file (looped)")
     parser.add_argument("--rate", type=int, default=48_000)
+    parser.add_argument("--start", type=float, default=None,
+                        help="the slot's instant (epoch seconds): writing begins just before")
     parser.add_argument("--target-lufs", type=float, default=-16.0)
     parser.add_argument("--stall-grace", type=float, default=1.5)
     parser.add_argument("--silence-limit", type=float, default=10.0)

@@ -8,6 +8,7 @@ float32 little-endian mono samples at the station's rate.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -102,14 +103,10 @@ class Decoder:
 
     def stop(self) -> None:
         if self.proc.poll() is None:
-            try:
+            with contextlib.suppress(OSError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
         if self.proc.stdout is not None:
             self.proc.stdout.close()
 
@@ -121,7 +118,9 @@ class ProbeResult:
     error: str | None = None  # ffmpeg's words when not ok
 
 
-def probe(url: str, *, rate: int = 48_000, seconds: float = 1.0, timeout: float = 8.0) -> ProbeResult:
+def probe(
+    url: str, *, rate: int = 48_000, seconds: float = 1.0, timeout: float = 8.0
+) -> ProbeResult:
     """Connect to ``url`` and decode ``seconds`` of audio, within ``timeout`` (a test
     connection before a relay is saved)."""
     url = check_url(url)
@@ -149,7 +148,9 @@ def probe(url: str, *, rate: int = 48_000, seconds: float = 1.0, timeout: float 
     return ProbeResult(False, decoded, error)
 
 
-def encode_command(source_fifo: str, rate: int, target: str, *, bitrate_kbps: int = 64) -> list[str]:
+def encode_command(
+    source_fifo: str, rate: int, target: str, *, bitrate_kbps: int = 64
+) -> list[str]:
     """ffmpeg encoding raw mono float32 from ``source_fifo`` to Ogg Vorbis at ``target``
     (``icecast://source:PASSWORD@host:port/mount``)."""
     return [

@@ -171,7 +171,7 @@ class RelaySwitch:
             self._loud_run += len(samples)
             self._silent_run = 0
         self.queue.push(samples)
-        keep = int(self.max_latency * self.rate)
+        keep = 2 * int(self.max_latency * self.rate)  # bounded; next_block trims finer
         if self.state is State.FALLBACK:
             keep = int(self.target_latency * self.rate)
         if self.queue.size > keep:

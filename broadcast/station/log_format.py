@@ -32,4 +32,5 @@ def entry_to_json(entry: AsRunEntry, tz: ZoneInfo) -> dict[str, Any]:
         "engines": list(entry.engines),
         "error": entry.error,
         "note": entry.note,
+        "details": dict(entry.details),
     }

@@ -1,0 +1,195 @@
+"""Relay end to end: a real `broadcast serve`, a private Icecast standing in for the upstream
+radio, and what the virtual loudspeaker heard.
+
+One station run serves every test here (they share the set-up, to keep the suite short):
+- slot A relays the upstream for 40 s; the upstream's source is killed 12 s in and comes back
+  10 s later;
+- slot B relays a mount that does not exist for 10 s.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.e2e.station_server import StationServer, whole_second_ahead
+from tests.relay.upstream import TONE_HZ, Icecast, kill
+from tests.soundpath import Recording, VirtualSpeaker, dropouts, onset
+
+pytestmark = pytest.mark.soundpath
+
+RATE = 48_000
+WINDOW = 0.1  # seconds per analysis window
+A_SECONDS = 40
+KILL_AFTER = 12.0
+DOWN_FOR = 10.0
+B_SECONDS = 10
+
+
+@dataclass
+class RelayRun:
+    server: StationServer
+    recording: Recording
+    a_start: datetime
+    b_start: datetime
+    killed: float
+    restarted: float
+    entries: dict[str, dict[str, Any]]
+    airtime: list[dict[str, Any]] = field(default_factory=list)
+
+    def windows(self, start: float, end: float) -> list[tuple[float, str]]:
+        """(instant, kind) per 100 ms window heard in [start, end): silent, tone or other."""
+        out = []
+        t = start
+        while t + WINDOW <= end:
+            x = self.recording.between(t, t + WINDOW)
+            out.append((t, classify(x)))
+            t += WINDOW
+        return out
+
+
+def classify(x: np.ndarray) -> str:
+    if len(x) == 0 or float(np.sqrt(np.mean(x**2))) < 2e-3:
+        return "silent"
+    spectrum = np.abs(np.fft.rfft(x * np.hanning(len(x)))) ** 2
+    freqs = np.fft.rfftfreq(len(x), 1 / RATE)
+    near = spectrum[(freqs > TONE_HZ - 40) & (freqs < TONE_HZ + 40)].sum()
+    return "tone" if near / spectrum.sum() > 0.8 else "other"
+
+
+def longest(windows: list[tuple[float, str]], kind: str) -> float:
+    best = run = 0
+    for _, k in windows:
+        run = run + 1 if k == kind else 0
+        best = max(best, run)
+    return best * WINDOW
+
+
+@pytest.fixture(scope="module")
+def relay_run(
+    speaker: VirtualSpeaker, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RelayRun]:
+    icecast = Icecast.start()
+    source = icecast.feed_tone("/vov1.mp3")
+    server = StationServer(tmp_path_factory.mktemp("relay-station"), speaker).start()
+    try:
+        a = server.ok("POST", "/api/programs", json={
+            "title": "Tiếp sóng VOV1", "topic": "tiep-song-vov",
+            "segments": [{"type": "relay", "url": icecast.listen("/vov1.mp3"),
+                          "seconds": A_SECONDS}]})
+        b = server.ok("POST", "/api/programs", json={
+            "title": "Tiếp sóng đài tỉnh", "topic": "tiep-song-tinh",
+            "segments": [{"type": "relay", "url": icecast.listen("/khong-co.mp3"),
+                          "seconds": B_SECONDS}]})
+        a_start = whole_second_ahead(18)
+        b_start = a_start + timedelta(seconds=A_SECONDS + 3)
+        slot_a = server.one_off_slot(a["id"], a_start)
+        slot_b = server.one_off_slot(b["id"], b_start)
+        times: dict[str, float] = {}
+
+        def cut_and_return() -> None:
+            time.sleep(max(0.0, a_start.timestamp() + KILL_AFTER - time.time()))
+            times["killed"] = kill(source)
+            time.sleep(max(0.0, times["killed"] + DOWN_FOR - time.time()))
+            times["restarted"] = time.time()
+            icecast.feed_tone("/vov1.mp3")
+
+        with server.speaker.recorder() as rec:
+            while time.time() < a_start.timestamp() - 2:
+                time.sleep(0.1)
+            cutter = threading.Thread(target=cut_and_return, daemon=True)
+            cutter.start()
+            wait = b_start.timestamp() + B_SECONDS - time.time() + 30
+            entry_a = server.wait_for_outcome(slot_a, timeout=wait)
+            entry_b = server.wait_for_outcome(slot_b, timeout=wait)
+            time.sleep(1.0)
+            cutter.join(timeout=20)
+        month = a_start.strftime("%Y-%m")
+        airtime = server.ok("GET", f"/api/reports/airtime?from={month}&to={month}")
+        yield RelayRun(server, rec.recording, a_start, b_start, times["killed"],
+                       times["restarted"], {"a": entry_a, "b": entry_b}, airtime)
+    finally:
+        server.stop()
+        icecast.stop_sources()
+
+
+def test_the_relay_starts_at_its_instant_and_plays_the_upstream_smoothly(relay_run):
+    run = relay_run
+    rec = run.recording
+    t0 = run.a_start.timestamp()
+    before = rec.index_at(t0 - 1.5)
+    first = onset(rec.samples, 0.05, before)
+    assert first is not None, run.server.log()
+    offset_ms = (rec.time_of(first) - t0) * 1000
+    assert abs(offset_ms) <= 20, f"relay heard {offset_ms:+.1f} ms from its instant"
+    # What went out before the cut is the upstream, whole: no hole of even a millisecond.
+    upstream = rec.between(t0 + 0.2, run.killed - 0.2)
+    kinds = {classify(upstream[i : i + 4800]) for i in range(0, len(upstream) - 4800, 4800)}
+    assert kinds == {"tone"}, kinds
+    assert dropouts(upstream, RATE) == []
+    # Levelled toward -16 LUFS: a 0.25-amplitude tone (-15 dBFS RMS) comes out near that.
+    rms_db = 20 * np.log10(float(np.sqrt(np.mean(upstream**2))))
+    assert -22 < rms_db < -10, rms_db
+
+
+def test_an_upstream_cut_is_covered_at_once_and_the_relay_comes_back(relay_run):
+    run = relay_run
+    t0, end = run.a_start.timestamp(), run.a_start.timestamp() + A_SECONDS
+    windows = run.windows(t0 + 0.2, end - 0.2)
+    assert longest(windows, "silent") < 3.0, "silence over 3 s during the relay"
+    after_cut = [(t, k) for t, k in windows if t >= run.killed]
+    fallback_at = next(t for t, k in after_cut if k == "other")
+    assert fallback_at - run.killed <= 3.0, f"fallback heard {fallback_at - run.killed:.1f} s late"
+    outage = [k for t, k in after_cut if fallback_at <= t < run.restarted]
+    assert "tone" not in outage, "upstream audio during the outage"
+    back_at = next(t for t, k in after_cut if t >= run.restarted and k == "tone")
+    assert back_at - run.restarted <= 5.0, f"relay back {back_at - run.restarted:.1f} s late"
+    settled = [k for t, k in windows if back_at + 1.0 <= t]
+    assert settled and set(settled) == {"tone"}, set(settled)
+    # The slot ends at its end.
+    tail = run.windows(end + 0.15, end + 2.0)
+    assert {k for _, k in tail} == {"silent"}, tail
+
+
+def test_the_log_has_the_gap_and_the_report_counts_relay_time_apart(relay_run):
+    run = relay_run
+    entry = run.entries["a"]
+    assert entry["outcome"] == "aired", entry
+    gaps = entry["details"]["gaps"]
+    assert len(gaps) == 1, gaps
+    gap = gaps[0]
+    assert gap["reason"] == "ended"
+    began = datetime.fromisoformat(gap["from"]).timestamp()
+    assert run.killed - 0.5 <= began <= run.killed + 3.0, (began - run.killed)
+    assert 8.0 <= gap["seconds"] <= 16.0, gap
+    assert "Tiếp sóng gián đoạn 1 lần" in entry["note"]
+    relay = entry["details"]["relay"]
+    assert abs(relay["relayed_seconds"] + relay["fallback_seconds"] - A_SECONDS) < 1.0
+    rows = {(r["topic"], r["source"]): r for r in run.airtime}
+    assert ("tiep-song-vov", "relay") in rows, run.airtime
+    assert abs(rows[("tiep-song-vov", "relay")]["minutes"] * 60 - relay["relayed_seconds"]) < 1
+
+
+def test_an_upstream_that_never_connects_is_covered_for_the_whole_slot(relay_run):
+    run = relay_run
+    entry = run.entries["b"]
+    assert entry["outcome"] == "aired", entry
+    t0 = run.b_start.timestamp()
+    windows = run.windows(t0 + 0.1, t0 + B_SECONDS - 0.1)
+    kinds = [k for _, k in windows]
+    assert "tone" not in kinds
+    assert kinds.count("other") > 0.6 * len(kinds), kinds
+    assert longest(windows, "silent") < 3.0
+    gaps = entry["details"]["gaps"]
+    assert len(gaps) == 1 and gaps[0]["reason"] == "connect_failed", gaps
+    assert "404" in gaps[0]["message"]
+    assert abs(gaps[0]["seconds"] - B_SECONDS) < 0.5
+    assert "Không tiếp sóng được suốt buổi" in entry["note"]
+    assert entry["details"]["relay"]["relayed_seconds"] < 0.5
