@@ -9,7 +9,18 @@ from fastapi import FastAPI
 from api import web
 from api.context import AppContext, DeviceLister
 from api.errors import install_error_handlers
-from api.routes import health, log, media, onair, programs, reports, scripts, session, slots
+from api.routes import (
+    health,
+    live,
+    log,
+    media,
+    onair,
+    programs,
+    reports,
+    scripts,
+    session,
+    slots,
+)
 from api.routes import timetable as timetable_routes
 from api.sessions import LoginThrottle, SessionStore
 from broadcast.settings import Settings
@@ -27,6 +38,7 @@ ROUTERS = (
     onair.router,
     log.router,
     reports.router,
+    live.router,
 )
 
 

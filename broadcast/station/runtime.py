@@ -45,6 +45,7 @@ from broadcast.station.control import (
     TimetableEntry,
 )
 from broadcast.station.hooks import run_hook
+from broadcast.station.live_desk import LiveDesk
 from broadcast.station.planner import Airing, Job, JobKind, down_window, jobs_for, recovery
 from broadcast.station.program_files import ProgramFiles
 from broadcast.station.relay_desk import RelayDesk
@@ -117,6 +118,7 @@ class Station:
             settings, timer, find_program=store.programs.find, resolve=self._resolve,
             render=self.files.render, rate=lambda: player.sink.rate, now=self.clock.now,
         )
+        self.live = LiveDesk(settings, store, player, self.clock)
         self._started = False
         self._lock = store.station_lock()
         self._keeper: LockKeeper | None = None

@@ -4,11 +4,15 @@ radio, and what the virtual loudspeaker heard.
 One station run serves every test here (they share the set-up, to keep the suite short):
 - slot A relays the upstream for 40 s; the upstream's source is killed 12 s in and comes back
   10 s later;
-- slot B relays a mount that does not exist for 10 s.
+- slot B relays a mount that does not exist for 10 s;
+- then the station goes live from a virtual microphone (a null sink's monitor on the virtual
+  loudspeaker's server) through `broadcast live start|stop`.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -78,7 +82,9 @@ def relay_run(
 ) -> Iterator[RelayRun]:
     icecast = Icecast.start()
     source = icecast.feed_tone("/vov1.mp3")
-    server = StationServer(tmp_path_factory.mktemp("relay-station"), speaker).start()
+    mic_sink(speaker)
+    server = StationServer(tmp_path_factory.mktemp("relay-station"), speaker,
+                           extra_env={"PULSE_SOURCE": f"{MIC}.monitor"}).start()
     try:
         a = server.ok("POST", "/api/programs", json={
             "title": "Tiếp sóng VOV1", "topic": "tiep-song-vov",
@@ -118,6 +124,92 @@ def relay_run(
     finally:
         server.stop()
         icecast.stop_sources()
+
+
+MIC = "loa_mic"  # the virtual microphone: what is played into this sink, its monitor hears
+MIC_HZ = 700
+
+
+def mic_sink(speaker: VirtualSpeaker) -> None:
+    if f"{MIC}\t" not in speaker.pactl("list", "short", "sinks"):
+        speaker.pactl("load-module", "module-null-sink", f"sink_name={MIC}", "rate=48000",
+                      "channels=1")
+
+
+@dataclass
+class LiveRun:
+    recording: Recording
+    started: float  # when `broadcast live start` returned
+    stopped: float
+    cli: list[str]
+    entry: dict[str, Any]
+
+
+def cli(server: StationServer, *args: str) -> str:
+    from tests.e2e.station_server import TOKEN
+
+    result = subprocess.run(
+        [sys.executable, "-m", "broadcast.cli", "live", *args, "--url", server.base_url,
+         "--token", TOKEN],
+        capture_output=True, text=True, timeout=30, env=server.env(),
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def live_run(relay_run: RelayRun) -> Iterator[LiveRun]:
+    server = relay_run.server
+    tone = (0.3 * np.sin(2 * np.pi * MIC_HZ * np.arange(RATE) / RATE)).astype("<f4").tobytes()
+    voice = subprocess.Popen(
+        ["pacat", f"--device={MIC}", "--raw", "--format=float32le", "--rate=48000",
+         "--channels=1", "--latency-msec=20"],
+        stdin=subprocess.PIPE, env=server.speaker.subprocess_env(),
+    )
+
+    def speak() -> None:  # someone speaking into the microphone until the test ends
+        assert voice.stdin is not None
+        try:
+            while voice.poll() is None:
+                voice.stdin.write(tone)  # whole seconds: the tone stays continuous
+                voice.stdin.flush()
+        except (BrokenPipeError, ValueError):
+            pass
+
+    threading.Thread(target=speak, daemon=True).start()
+    try:
+        with server.speaker.recorder() as rec:
+            said = [cli(server, "start", "--priority", "emergency")]
+            started = time.time()
+            time.sleep(3.0)
+            said.append(cli(server, "stop"))
+            stopped = time.time()
+            time.sleep(1.0)
+        entry = next(e for e in server.log_entries() if e["program"] == "live")
+        yield LiveRun(rec.recording, started, stopped, said, entry)
+    finally:
+        voice.kill()
+        voice.wait(timeout=5)
+
+
+def test_live_speech_from_the_input_is_heard_and_logged_with_its_duration(live_run):
+    run = live_run
+    assert "Đang phát trực tiếp" in run.cli[0] and "Đã kết thúc" in run.cli[1], run.cli
+    heard = run.recording.between(run.started + 0.5, run.stopped - 0.3)
+    spectrum = np.abs(np.fft.rfft(heard)) ** 2
+    freqs = np.fft.rfftfreq(len(heard), 1 / RATE)
+    share = spectrum[(freqs > MIC_HZ - 20) & (freqs < MIC_HZ + 20)].sum() / spectrum.sum()
+    assert share > 0.8, f"the microphone's tone is not what was heard ({share:.2f})"
+    assert dropouts(heard, RATE) == [], "holes in the live sound"
+    after = run.recording.between(run.stopped + 0.3, run.stopped + 0.9)
+    assert float(np.max(np.abs(after))) < 0.01, "still live after stop"
+    entry = run.entry
+    assert entry["outcome"] == "aired" and entry["topic"] == "truc-tiep", entry
+    assert entry["priority"] == "emergency"
+    start = datetime.fromisoformat(entry["actual_start"]).timestamp()
+    end = datetime.fromisoformat(entry["end"]).timestamp()
+    assert 2.0 < end - start < 4.5, end - start
+    assert entry["details"]["live"]["ordered_by"] == "admin"
 
 
 def test_the_relay_starts_at_its_instant_and_plays_the_upstream_smoothly(relay_run):
