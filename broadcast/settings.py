@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     fallback_jingle: str = "intro"  # the jingle after the default notice
     relay_connect_ahead_seconds: float = 15.0  # a relay connects this long before its slot
     input_device: str | None = None  # live input (microphone, line-in), by name or index
+    # The output buffer and callback size: smaller ones bring live speech closer to the
+    # microphone (bench/live_latency.py) and leave less slack for a loaded machine.
+    output_latency_seconds: float = 0.25
+    output_blocksize: int = 1024
     live_limit_dbfs: float = -1.0  # the live input's limiter ceiling
     icecast_url: str | None = None  # publish live/relay output: http://source:PW@host:port
     icecast_mount: str = "/loa.ogg"

@@ -828,6 +828,9 @@ def engine_args_from_settings(settings: Any) -> list[str]:
         args += ["--device", str(settings.audio_device)]
     if getattr(settings, "input_device", None) is not None:
         args += ["--input-device", str(settings.input_device)]
+    if getattr(settings, "output_latency_seconds", None) is not None:
+        args += ["--latency", str(settings.output_latency_seconds),
+                 "--blocksize", str(settings.output_blocksize)]
     return args
 
 

@@ -639,6 +639,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rate", type=int, default=48_000, help="sample rate (Hz)")
     parser.add_argument("--gain-db", type=float, default=0.0, help="output gain (dB)")
     parser.add_argument("--latency", type=float, default=0.25, help="output buffer (s)")
+    parser.add_argument("--blocksize", type=int, default=1024,
+                        help="frames per audio callback (smaller: less delay for live input)")
     parser.add_argument("--input-device", default=None, help="live input device (microphone,"
                         " line-in) by index or part of its name (default: the system's)")
     parser.add_argument("--sink", default="sound",
@@ -668,6 +670,7 @@ def build_sink(args: argparse.Namespace) -> tuple[Sink, str]:
             samplerate=args.rate,
             gain_db=args.gain_db,
             latency=args.latency,
+            blocksize=args.blocksize,
             realtime_priority=None if args.no_priority else AUDIO_THREAD_PRIORITY,
         ),
         "sounddevice",
