@@ -61,6 +61,7 @@ PAGES: tuple[Page, ...] = (
     Page("log", "/nhat-ky", "Nhật ký phát sóng", "Nhật ký"),
     Page("report", "/bao-cao", "Báo cáo thời lượng", "Báo cáo"),
     Page("emergency", "/khan-cap", "Thông báo khẩn", "Thông báo khẩn"),
+    Page("live", "/truc-tiep", "Phát trực tiếp", "Phát trực tiếp"),
 )
 
 

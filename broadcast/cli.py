@@ -289,6 +289,11 @@ def serve(
     except BaseException:
         sink.close()
         raise
+    if cfg.icecast_url:  # relay and live reach the speaker clusters through Icecast
+        from broadcast.station.publisher import Publisher
+
+        station.publisher = Publisher(sink.engine, cfg.icecast_url, cfg.icecast_mount)
+        station.publisher.start()
     try:
         token = ensure_admin(store, cfg)
         if token is not None:
@@ -301,6 +306,8 @@ def serve(
         uvicorn.run(web, host=host or cfg.host, port=port or cfg.port, log_level="info")
     finally:
         station.shutdown()
+        if station.publisher is not None:
+            station.publisher.close()
         store.close()
 
 

@@ -21,6 +21,7 @@
       case "script": return `Bài: ${scriptTitle(seg.script_id)}`;
       case "silence": return `Khoảng lặng ${seg.seconds} giây`;
       case "audio": return `Âm thanh “${seg.name}”`;
+      case "relay": return `Tiếp sóng ${seg.url} (${Math.round(seg.seconds / 60)} phút)`;
       default: return seg.type;
     }
   }

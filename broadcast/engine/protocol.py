@@ -48,6 +48,16 @@ input_latency}``
     it on air (``at`` null: at once); the least possible delay is kept between what the
     input hears and what the output plays. It runs until ``stop``. Codes
     ``device_not_found``, ``input_failed``.
+``tap {path}`` → ``tapping {path, rate}``
+    Copy everything the output plays (the mix, after the gain; mono float32 little-endian
+    at ``rate``) into ``path``, a FIFO whose reader (the publisher's encoder) must already
+    have it open (else error ``tap_unavailable``). The copy never waits: samples the reader
+    does not take in time are dropped (counted in ``status``). Event ``tap_started {at,
+    rate}`` gives the instant the tap's first sample was heard: sample ``n`` of the tap was
+    heard at ``at + n / rate``. The tap ends (event ``tap_ended {reason}``) when its reader
+    goes away or the device is lost; ``untap`` ends it on purpose. One tap at a time; a
+    sink without a sound card refuses it (``tap_unsupported``).
+``untap`` → ``untapped {}``
 ``play {id, at?}`` → ``playing {id, at, output_latency}``
     Start a loaded program so that its first sample is heard at ``at`` (epoch seconds;
     ``null``: as soon as possible). The engine starts it at the exact sample whose output
@@ -95,6 +105,8 @@ Events:
     The device stopped while open; the engine tries to open it again.
 ``device_back {device, rate, output_latency}``
     The device is open and running again.
+``tap_started {at, rate}``, ``tap_ended {reason}``
+    See ``tap``.
 
 Example session (``>`` sent, ``<`` received)::
 
@@ -157,6 +169,8 @@ COMMANDS: dict[str, dict[str, tuple[tuple[str, ...], bool]]] = {
         "limit_dbfs": ((_NUM,), False),
         "ref": ((_STR, _NULL), False),
     },
+    "tap": {"path": ((_STR,), True)},
+    "untap": {},
     "play": {"id": ((_STR,), True), "at": ((_NUM, _NULL), False)},
     "stop": {"id": ((_STR,), True), "fade": ((_NUM,), False), "at": ((_NUM, _NULL), False)},
     "status": {},
@@ -166,7 +180,7 @@ COMMANDS: dict[str, dict[str, tuple[tuple[str, ...], bool]]] = {
 EVENTS = frozenset(
     {
         "ready", "started", "position", "ended", "underflow", "underrun",
-        "device_lost", "device_back",
+        "device_lost", "device_back", "tap_started", "tap_ended",
     }
 )
 END_REASONS = frozenset({"completed", "stopped", "cut", "failed"})

@@ -233,6 +233,11 @@ class SounddeviceSink:
         self._stream: _Stream | None = None
         self._live: dict[int, _Voice] = {}  # handle id -> voice, for stop() and failures
         self._lock = threading.RLock()
+        # A copy of what is played, for publishing (the engine's tap): the ring, and the
+        # wall-clock instant its first sample was heard (set by the callback).
+        self._tap: RingBuffer | None = None
+        self.tap_origin: float | None = None
+        self.tap_dropped = 0
 
     @property
     def name(self) -> str:
@@ -345,6 +350,17 @@ class SounddeviceSink:
             stream.incoming.append(voice)
         return handle
 
+    def start_tap(self, ring: RingBuffer) -> None:
+        """Copy everything played from now on into ``ring`` (never waiting: what does not
+        fit is dropped and counted); ``tap_origin`` becomes the instant its first sample
+        was heard."""
+        self.tap_origin = None
+        self.tap_dropped = 0
+        self._tap = ring
+
+    def stop_tap(self) -> None:
+        self._tap = None
+
     def health(self) -> SinkHealth:
         """Open and fed by the device: ok; lost: not ok; closed: whether the device exists."""
         stream = self._stream
@@ -409,6 +425,11 @@ class SounddeviceSink:
         if self.gain != 1.0:
             mix *= self.gain
         outdata[:] = mix[:, None]
+        tap = self._tap
+        if tap is not None:
+            if self.tap_origin is None:
+                self.tap_origin = dac + stream.offset
+            self.tap_dropped += frames - tap.write_nowait(mix)
 
     def _render(
         self, stream: _Stream, voice: _Voice, mix: np.ndarray, frames: int, dac: float

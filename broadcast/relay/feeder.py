@@ -49,7 +49,7 @@ BACKOFF_SECONDS = (0.5, 1.0, 2.0)
 STABLE_SECONDS = 5.0  # a connection that delivered this much resets the backoff
 # Writing starts this long before the slot: the engine's buffer must hold the first samples
 # at the instant; it fills up to its size (0.5 s) afterwards.
-WRITE_AHEAD_SECONDS = 0.4
+WRITE_AHEAD_SECONDS = 1.0
 
 
 class Reporter:

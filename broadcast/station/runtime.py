@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import TypeGuard
+from typing import Any, TypeGuard
 from zoneinfo import ZoneInfo
 
 from broadcast.clock import Clock
@@ -119,6 +119,7 @@ class Station:
             render=self.files.render, rate=lambda: player.sink.rate, now=self.clock.now,
         )
         self.live = LiveDesk(settings, store, player, self.clock)
+        self.publisher: Any = None  # the output published for the clusters (cli serve)
         self._started = False
         self._lock = store.station_lock()
         self._keeper: LockKeeper | None = None

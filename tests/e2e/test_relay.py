@@ -47,6 +47,7 @@ class RelayRun:
     restarted: float
     entries: dict[str, dict[str, Any]]
     airtime: list[dict[str, Any]] = field(default_factory=list)
+    published: dict[str, Any] = field(default_factory=dict)
 
     def windows(self, start: float, end: float) -> list[tuple[float, str]]:
         """(instant, kind) per 100 ms window heard in [start, end): silent, tone or other."""
@@ -57,6 +58,19 @@ class RelayRun:
             out.append((t, classify(x)))
             t += WINDOW
         return out
+
+
+PUBLISHED = "/loa-xa.ogg"
+
+
+def decode(url: str, seconds: float) -> np.ndarray:
+    """What a listener of ``url`` gets in ``seconds`` (ffmpeg, mono 48 kHz)."""
+    result = subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", url, "-t", str(seconds),
+         "-ac", "1", "-ar", str(RATE), "-f", "f32le", "pipe:1"],
+        capture_output=True, timeout=seconds + 20,
+    )
+    return np.frombuffer(result.stdout, dtype="<f4")
 
 
 def classify(x: np.ndarray) -> str:
@@ -83,8 +97,10 @@ def relay_run(
     icecast = Icecast.start()
     source = icecast.feed_tone("/vov1.mp3")
     mic_sink(speaker)
-    server = StationServer(tmp_path_factory.mktemp("relay-station"), speaker,
-                           extra_env={"PULSE_SOURCE": f"{MIC}.monitor"}).start()
+    server = StationServer(tmp_path_factory.mktemp("relay-station"), speaker, extra_env={
+        "PULSE_SOURCE": f"{MIC}.monitor",
+        "BROADCAST_ICECAST_URL": icecast.base, "BROADCAST_ICECAST_MOUNT": PUBLISHED,
+    }).start()
     try:
         a = server.ok("POST", "/api/programs", json={
             "title": "Tiếp sóng VOV1", "topic": "tiep-song-vov",
@@ -107,20 +123,30 @@ def relay_run(
             times["restarted"] = time.time()
             icecast.feed_tone("/vov1.mp3")
 
+        published: dict[str, Any] = {}
+
+        def listen() -> None:  # a cluster agent's view: the published stream during slot A
+            time.sleep(max(0.0, a_start.timestamp() + 2 - time.time()))
+            published["info"] = server.ok("GET", "/api/stream")
+            published["audio"] = decode(published["info"]["url"], 5.0)
+
         with server.speaker.recorder() as rec:
             while time.time() < a_start.timestamp() - 2:
                 time.sleep(0.1)
             cutter = threading.Thread(target=cut_and_return, daemon=True)
             cutter.start()
+            listener = threading.Thread(target=listen, daemon=True)
+            listener.start()
             wait = b_start.timestamp() + B_SECONDS - time.time() + 30
             entry_a = server.wait_for_outcome(slot_a, timeout=wait)
             entry_b = server.wait_for_outcome(slot_b, timeout=wait)
             time.sleep(1.0)
             cutter.join(timeout=20)
+            listener.join(timeout=20)
         month = a_start.strftime("%Y-%m")
         airtime = server.ok("GET", f"/api/reports/airtime?from={month}&to={month}")
         yield RelayRun(server, rec.recording, a_start, b_start, times["killed"],
-                       times["restarted"], {"a": entry_a, "b": entry_b}, airtime)
+                       times["restarted"], {"a": entry_a, "b": entry_b}, airtime, published)
     finally:
         server.stop()
         icecast.stop_sources()
@@ -285,3 +311,17 @@ def test_an_upstream_that_never_connects_is_covered_for_the_whole_slot(relay_run
     assert abs(gaps[0]["seconds"] - B_SECONDS) < 0.5
     assert "Không tiếp sóng được suốt buổi" in entry["note"]
     assert entry["details"]["relay"]["relayed_seconds"] < 0.5
+
+
+def test_the_output_is_published_for_the_clusters_with_its_clock(relay_run):
+    info = relay_run.published["info"]
+    assert info["published"] is True and info["url"].endswith(PUBLISHED), info
+    assert info["codec"] == "vorbis" and info["rate"] == RATE
+    # Sample zero was heard on the station's loudspeaker after the station started and
+    # before this relay; agents play sample n at epoch + n / rate + delay.
+    assert info["epoch_of_sample_zero"] < relay_run.a_start.timestamp()
+    assert info["delay_seconds"] > 0
+    audio = relay_run.published["audio"]
+    assert len(audio) >= 4 * RATE, len(audio)
+    kinds = [classify(audio[i : i + 4800]) for i in range(0, len(audio) - 4800, 4800)]
+    assert kinds.count("tone") > 0.8 * len(kinds), kinds
