@@ -184,12 +184,15 @@ class SilenceSegment(Strict):
     seconds: Annotated[float, Field(gt=0, le=600)]
 
 
+RELAY_URL_PATTERN = r"^https?://[^\s\x00-\x1f\x7f]+$"
+
+
 class RelaySegment(Strict):
     """Relay (tiếp sóng) of a radio stream for ``seconds``: Icecast/Shoutcast (MP3, AAC,
     Ogg) or HLS. A relay program has this one segment."""
 
     type: Literal["relay"]
-    url: Annotated[str, Field(min_length=8, max_length=2000, pattern=r"^https?://\S+$")]
+    url: Annotated[str, Field(min_length=8, max_length=2000, pattern=RELAY_URL_PATTERN)]
     seconds: Annotated[float, Field(gt=0, le=6 * 3600)]
 
 

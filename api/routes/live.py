@@ -13,6 +13,7 @@ from api.context import AppContext
 from api.convert import local_iso
 from api.errors import ApiError
 from api.routes.common import AUTH_ERRORS, Ctx, errors
+from api.schemas import RELAY_URL_PATTERN
 from broadcast.errors import PlayoutError
 from broadcast.scheduling.model import Priority
 from broadcast.station.live_desk import LiveControl, LiveView
@@ -40,7 +41,7 @@ class LiveOut(BaseModel):
 
 
 class RelayCheckIn(BaseModel):
-    url: Annotated[str, Field(min_length=8, max_length=2000, pattern=r"^https?://\S+$")]
+    url: Annotated[str, Field(min_length=8, max_length=2000, pattern=RELAY_URL_PATTERN)]
 
 
 class RelayCheckOut(BaseModel):
@@ -128,6 +129,8 @@ async def relay_check(
         result = await run_in_threadpool(probe, body.url, rate=ctx.settings.sample_rate)
     except PlayoutError as exc:
         return RelayCheckOut(ok=False, seconds=0.0, error=exc.message)
+    except (OSError, ValueError) as exc:  # a URL ffmpeg cannot even be started with
+        return RelayCheckOut(ok=False, seconds=0.0, error=str(exc))
     return RelayCheckOut(ok=result.ok, seconds=round(result.seconds, 3), error=result.error)
 
 

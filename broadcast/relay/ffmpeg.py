@@ -40,7 +40,8 @@ def check_url(url: str) -> str:
     """A relay URL must be http(s) with a host; returns it stripped."""
     url = url.strip()
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    control = any(ord(ch) < 32 or ord(ch) == 127 for ch in url)
+    if control or parts.scheme not in ("http", "https") or not parts.hostname:
         raise PlayoutError(
             f"Địa chỉ tiếp sóng '{url}' không hợp lệ; cần dạng http://máy-chủ/đường-dẫn.",
             code="relay_url_invalid",

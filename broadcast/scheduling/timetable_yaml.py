@@ -378,8 +378,11 @@ def _relay(value: Any, where: str, ident: str) -> Segment:
 
 def relay_url_ok(url: str) -> bool:
     """An http(s) URL with a host (what ffmpeg can open as a radio stream)."""
-    parts = urlsplit(url.strip())
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in url.strip()
+    url = url.strip()
+    if any(ord(ch) <= 32 or ord(ch) == 127 for ch in url):
+        return False
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _slot(item: Any, n: int, tz: ZoneInfo) -> tuple[Slot, list[Adjustment]]:

@@ -17,6 +17,7 @@ ALL = frozenset(ROLES)
 EDIT = frozenset({"admin", "approver", "editor"})
 APPROVE = frozenset({"admin", "approver"})
 ADMIN = frozenset({"admin"})
+LIVE = frozenset({"admin", "approver", "operator"})  # the microphone: not the editor
 PUBLIC = None  # no credentials needed
 
 EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
@@ -69,6 +70,11 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/log"): ALL,
     ("GET", "/api/reports/airtime"): ALL,
     ("GET", "/api/reports/airtime.csv"): ALL,
+    ("GET", "/api/live"): ALL,
+    ("POST", "/api/live"): LIVE,
+    ("DELETE", "/api/live"): LIVE,
+    ("POST", "/api/relay/check"): EDIT,
+    ("GET", "/api/stream"): ALL,
 }
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}

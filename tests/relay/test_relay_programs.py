@@ -90,13 +90,21 @@ def test_the_api_takes_a_relay_program_alone(api: Api) -> None:
                            headers=api.auth("editor")).status_code == 422
 
 
-def test_live_needs_an_operator_or_approver_and_a_station_that_can(api: Api) -> None:
+def test_live_is_for_the_operator_or_approver_one_at_a_time(api: Api) -> None:
+    operator = api.auth("operator")
     assert api.client.post("/api/live", json={}, headers=api.auth("editor")).status_code == 403
-    answer = api.client.post("/api/live", json={"priority": "normal"},
-                             headers=api.auth("operator"))
+    answer = api.client.post("/api/live", json={"priority": "normal"}, headers=operator)
     assert answer.status_code == 422  # only priority or emergency
-    answer = api.client.post("/api/live", json={}, headers=api.auth("operator"))
-    assert answer.status_code == 503 and answer.json()["code"] == "live_unavailable"
+    started = api.client.post("/api/live", json={"priority": "priority"}, headers=operator)
+    assert started.status_code == 201 and started.json()["on_air"] is True
+    assert started.json()["ordered_by"] == "operator"
+    again = api.client.post("/api/live", json={}, headers=api.auth("approver"))
+    assert again.status_code == 409 and again.json()["code"] == "live_already"
+    assert api.client.get("/api/live", headers=api.auth("editor")).json()["on_air"] is True
+    stopped = api.client.delete("/api/live", headers=operator)
+    assert stopped.status_code == 200 and stopped.json()["on_air"] is False
+    assert stopped.json()["seconds"] is not None
+    assert api.client.delete("/api/live", headers=operator).status_code == 404
 
 
 def test_the_relay_check_says_why_a_url_does_not_answer(api: Api) -> None:
