@@ -828,9 +828,10 @@ def engine_args_from_settings(settings: Any) -> list[str]:
         args += ["--device", str(settings.audio_device)]
     if getattr(settings, "input_device", None) is not None:
         args += ["--input-device", str(settings.input_device)]
-    if getattr(settings, "output_latency_seconds", None) is not None:
-        args += ["--latency", str(settings.output_latency_seconds),
-                 "--blocksize", str(settings.output_blocksize)]
+    latency = getattr(settings, "output_latency_seconds", 0.25)
+    blocksize = getattr(settings, "output_blocksize", 1024)
+    if (latency, blocksize) != (0.25, 1024):  # the engine's defaults otherwise
+        args += ["--latency", str(latency), "--blocksize", str(blocksize)]
     return args
 
 
