@@ -15,6 +15,7 @@ from api.routes import (
     columns,
     health,
     lexicon,
+    live,
     log,
     media,
     onair,
@@ -52,6 +53,7 @@ ROUTERS = (
     lexicon.router,
     recordings.router,
     publication_routes.router,
+    live.router,
 )
 
 

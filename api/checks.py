@@ -29,6 +29,13 @@ def check_references(ctx: AppContext, program: Program) -> list[ScriptRecord]:
     """Every script, jingle and audio file the program names must exist (422 otherwise);
     returns the scripts in segment order."""
     scripts = [_script(ctx, script_id, program) for script_id in program.script_ids]
+    if program.relay is not None and (len(program.segments) != 1 or program.bed):
+        raise ApiError(
+            422,
+            f"Chương trình tiếp sóng «{program.title}» chỉ gồm đúng một phần tiếp sóng "
+            "(không ghép với tin bài, nhạc hiệu hay nhạc nền).",
+            code="relay_alone",
+        )
     for segment in program.segments:
         if (
             segment.kind == "jingle"

@@ -102,6 +102,8 @@ def segment_in(segment: Any, audio_ref: Callable[[str], str]) -> Segment:
         return Segment.jingle(segment.name)
     if isinstance(segment, schemas.AudioSegment):
         return Segment.audio_file(audio_ref(segment.name))
+    if isinstance(segment, schemas.RelaySegment):
+        return Segment.relay(segment.url.strip(), segment.seconds)
     assert isinstance(segment, schemas.SilenceSegment)
     return Segment.silence(segment.seconds)
 
@@ -116,6 +118,8 @@ def segment_out(segment: Segment) -> schemas.SegmentOut:
         return schemas.SegmentOut(type="bulletin", column=segment.column)
     if segment.kind == "silence":
         return schemas.SegmentOut(type="silence", seconds=segment.seconds)
+    if segment.kind == "relay":
+        return schemas.SegmentOut(type="relay", url=segment.url, seconds=segment.seconds)
     if segment.kind == "audio":
         assert segment.path is not None
         return schemas.SegmentOut(type="audio", name=audio_name(segment.path))

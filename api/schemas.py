@@ -277,8 +277,26 @@ class FileSegment(Strict):
     path: Annotated[str, Field(min_length=1, max_length=1000)]
 
 
+RELAY_URL_PATTERN = r"^https?://[^\s\x00-\x1f\x7f]+$"
+
+
+class RelaySegment(Strict):
+    """Relay (tiếp sóng) of a radio stream for ``seconds``: Icecast/Shoutcast (MP3, AAC,
+    Ogg) or HLS. A relay program has this one segment."""
+
+    type: Literal["relay"]
+    url: Annotated[str, Field(min_length=8, max_length=2000, pattern=RELAY_URL_PATTERN)]
+    seconds: Annotated[float, Field(gt=0, le=6 * 3600)]
+
+
 SegmentIn = Annotated[
-    ScriptSegment | JingleSegment | AudioSegment | SilenceSegment | BulletinSegment | FileSegment,
+    ScriptSegment
+    | JingleSegment
+    | AudioSegment
+    | SilenceSegment
+    | BulletinSegment
+    | FileSegment
+    | RelaySegment,
     Field(discriminator="type"),
 ]
 
@@ -291,12 +309,13 @@ class ProgramIn(Strict):
 
 
 class SegmentOut(BaseModel):
-    type: Literal["script", "jingle", "audio", "silence", "bulletin", "file"]
+    type: Literal["script", "jingle", "audio", "silence", "bulletin", "file", "relay"]
     script_id: int | None = None
     name: str | None = None
     seconds: float | None = None
     column: str | None = None  # bulletin: the column's id
     path: str | None = None  # file: the script file
+    url: str | None = None  # relay: the stream
 
 
 class ProgramOut(BaseModel):
@@ -513,6 +532,11 @@ class LogEntryOut(BaseModel):
     render_id: int | None = None
     stopped_by_operator: bool = False
     topic_name: str = ""
+    details: dict[str, Any] = Field(
+        default_factory=dict,
+        description="what really went out: a relay's gaps and relayed time, a live "
+        "broadcast's device",
+    )
 
 
 class AirtimeRowOut(BaseModel):
@@ -521,6 +545,9 @@ class AirtimeRowOut(BaseModel):
     minutes: float
     broadcasts: int
     topic_name: str = ""
+    source: Literal["station", "relay", "live"] = Field(
+        "station", description="the station's own programs, relayed radio, or live speech"
+    )
 
 
 # --- health --------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 
 from broadcast.store.asrun import AirtimeRow
 
-HEADERS = ("Tháng", "Chuyên mục", "Số phút", "Số buổi phát")
+HEADERS = ("Tháng", "Chuyên mục", "Nguồn", "Số phút", "Số buổi phát")
+SOURCES = {"station": "Chương trình của đài", "relay": "Tiếp sóng", "live": "Phát trực tiếp"}
 TOTAL = "Tổng cộng"
 UNSORTED = "(chưa phân loại)"
 
@@ -20,7 +21,7 @@ def _month(month: str) -> str:
     return f"{number}/{year}"
 
 
-Row = tuple[str, str, float, int]
+Row = tuple[str, str, str, float, int]
 
 # A cell starting with one of these is a formula to Excel or LibreOffice ("=HYPERLINK(...)"
 # in a column name would run when the report is opened); tab and CR can hide such a start.
@@ -35,8 +36,8 @@ def spreadsheet_safe(text: str) -> str:
 
 def _rows(rows: Sequence[AirtimeRow], names: Mapping[str, str]) -> list[Row]:
     return [
-        (_month(r.month), names.get(r.topic, r.topic) or UNSORTED, round(r.minutes, 1),
-         r.broadcasts)
+        (_month(r.month), names.get(r.topic, r.topic) or UNSORTED,
+         SOURCES.get(r.source, r.source), round(r.minutes, 1), r.broadcasts)
         for r in rows
     ]
 
@@ -46,12 +47,12 @@ def airtime_csv(rows: Sequence[AirtimeRow], names: Mapping[str, str]) -> bytes:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(HEADERS)
     table = _rows(rows, names)
-    for month, column, minutes, count in table:
+    for month, column, source, minutes, count in table:
         writer.writerow(
-            [month, spreadsheet_safe(column), f"{minutes:.1f}".replace(".", ","), count]
+            [month, spreadsheet_safe(column), source, f"{minutes:.1f}".replace(".", ","), count]
         )
-    writer.writerow([TOTAL, "", f"{sum(r[2] for r in table):.1f}".replace(".", ","),
-                     sum(r[3] for r in table)])
+    writer.writerow([TOTAL, "", "", f"{sum(r[3] for r in table):.1f}".replace(".", ","),
+                     sum(r[4] for r in table)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -73,17 +74,17 @@ def airtime_xlsx(
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
     table = _rows(rows, names)
-    for month, column, minutes, count in table:
-        sheet.append([month, column, minutes, count])
+    for month, column, source, minutes, count in table:
+        sheet.append([month, column, source, minutes, count])
         sheet.cell(row=sheet.max_row, column=2).data_type = "s"  # text, never a formula
-        sheet.cell(row=sheet.max_row, column=3).number_format = "0.0"
+        sheet.cell(row=sheet.max_row, column=4).number_format = "0.0"
     last = sheet.max_row
-    sheet.append([TOTAL, "", f"=SUM(C4:C{last})" if table else 0,
-                  f"=SUM(D4:D{last})" if table else 0])
+    sheet.append([TOTAL, "", "", f"=SUM(D4:D{last})" if table else 0,
+                  f"=SUM(E4:E{last})" if table else 0])
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
-    sheet.cell(row=sheet.max_row, column=3).number_format = "0.0"
-    for letter, width in zip("ABCD", (12, 36, 12, 14), strict=True):
+    sheet.cell(row=sheet.max_row, column=4).number_format = "0.0"
+    for letter, width in zip("ABCDE", (12, 36, 22, 12, 14), strict=True):
         sheet.column_dimensions[letter].width = width
     out = io.BytesIO()
     book.save(out)

@@ -65,6 +65,7 @@ PAGES: tuple[Page, ...] = (
     Page("manage", "/quan-ly", "Chuyên mục và tài khoản", "Quản lý"),
     Page("emergency", "/khan-cap", "Thông báo khẩn", "Thông báo khẩn"),
     Page("published", "/xuat-ban", "Đã đăng để nghe lại", "Nghe lại"),
+    Page("live", "/truc-tiep", "Phát trực tiếp", "Phát trực tiếp"),
 )
 
 

@@ -61,6 +61,11 @@ app.add_typer(schedule_app, name="schedule")
 app.add_typer(users_app, name="users")
 app.add_typer(voices_app, name="voices")
 app.add_typer(alerts_app, name="alerts")
+live_app = typer.Typer(
+    help="Live speech from the station's microphone or line-in, through the running station.",
+    no_args_is_help=True,
+)
+app.add_typer(live_app, name="live")
 
 # The example station loaded on first start with an empty database.
 EXAMPLE_TIMETABLE = Path(__file__).resolve().parent.parent / "schedules" / "example.yaml"
@@ -402,6 +407,11 @@ def serve(
     publisher = Publisher(cfg, store, station.clock)
     # Publish what aired (podcast feeds, "Nghe lại"): a periodic job on the station's timer.
     station.timer.every(cfg.publish_interval_seconds, publisher.job)
+    if cfg.icecast_url:  # relay and live reach the speaker clusters through Icecast
+        from broadcast.station.icecast_output import IcecastOutput
+
+        station.stream_out = IcecastOutput(sink.engine, cfg.icecast_url, cfg.icecast_mount)
+        station.stream_out.start()
     try:
         token = ensure_admin(store, cfg)
         if token is not None:
@@ -415,6 +425,8 @@ def serve(
     finally:
         upkeep.stop()
         station.shutdown()
+        if station.stream_out is not None:
+            station.stream_out.close()
         store.close()
 
 
@@ -547,18 +559,21 @@ def schedule_export(
 @app.command()
 @reports_errors
 def devices() -> None:
-    """List the sound output devices (pick one with BROADCAST_AUDIO_DEVICE)."""
-    from broadcast.playout.sounddevice_sink import list_devices
+    """List the sound devices: outputs (BROADCAST_AUDIO_DEVICE picks one) and inputs for
+    live speech (BROADCAST_INPUT_DEVICE)."""
+    from broadcast.playout.sounddevice_sink import list_devices, list_input_devices
 
-    found = list_devices()
-    if not found:
-        typer.echo("Không tìm thấy thiết bị âm thanh đầu ra nào.")
-    for device in found:
-        mark = "*" if device.is_default else " "
-        typer.echo(
-            f"{mark} {device.index:>3}  {device.name}  ({device.host_api}, "
-            f"{device.max_output_channels} kênh, {device.default_samplerate:.0f} Hz)"
-        )
+    for title, found in (("Đầu ra (loa):", list_devices()),
+                         ("Đầu vào (micro, line-in):", list_input_devices())):
+        typer.echo(title)
+        if not found:
+            typer.echo("  (không tìm thấy thiết bị nào)")
+        for device in found:
+            mark = "*" if device.is_default else " "
+            typer.echo(
+                f"{mark} {device.index:>3}  {device.name}  ({device.host_api}, "
+                f"{device.max_output_channels} kênh, {device.default_samplerate:.0f} Hz)"
+            )
 
 
 @app.command()
@@ -815,6 +830,91 @@ def install_service(
     report = install(plan, start=start)
     for step in report.steps:
         typer.echo(step)
+
+
+# --- live -----------------------------------------------------------------------------------
+
+
+def _station_api(
+    method: str, path: str, url: str | None, token: str | None, body: Any = None
+) -> Any:
+    """Call the running station's HTTP API (``broadcast serve``) with an API token."""
+    import json
+    import os
+    import urllib.error
+    import urllib.request
+
+    cfg = settings()
+    host = "127.0.0.1" if cfg.host in ("0.0.0.0", "::") else cfg.host
+    base = (url or f"http://{host}:{cfg.port}").rstrip("/")
+    token = token or os.environ.get("BROADCAST_API_TOKEN") or cfg.bootstrap_token
+    if not token:
+        raise errors.ConfigError(
+            "Cần mã truy cập API: --token, hoặc biến BROADCAST_API_TOKEN.", code="token_missing"
+        )
+    data = None if body is None else json.dumps(body).encode("utf-8")
+    request = urllib.request.Request(
+        base + path, data=data, method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:
+            return json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        try:
+            answer = json.loads(exc.read())
+            message, code = str(answer.get("message")), str(answer.get("code"))
+        except ValueError:
+            message, code = f"HTTP {exc.code}", "http_error"
+        raise errors.PlayoutError(message, code=code) from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise errors.PlayoutError(
+            f"Không kết nối được trạm phát ở {base} ({exc}); trạm có đang chạy không "
+            "(broadcast serve)?",
+            code="station_unreachable",
+        ) from None
+
+
+LiveUrl = Annotated[str | None, typer.Option("--url", help="The station (default: settings)")]
+LiveToken = Annotated[
+    str | None, typer.Option("--token", help="API token (default: BROADCAST_API_TOKEN)")
+]
+
+
+@live_app.command("start")
+@reports_errors
+def live_start(
+    priority: Annotated[str, typer.Option(help="priority or emergency")] = "emergency",
+    url: LiveUrl = None,
+    token: LiveToken = None,
+) -> None:
+    """Put the microphone / line-in on air now (interrupts what plays)."""
+    if priority not in ("priority", "emergency"):
+        raise errors.ConfigError("Mức phải là priority hoặc emergency.", code="bad_priority")
+    state = _station_api("POST", "/api/live", url, token, {"priority": priority})
+    typer.echo(f"Đang phát trực tiếp (mức {state['priority']}, thiết bị {state['device']}).")
+
+
+@live_app.command("stop")
+@reports_errors
+def live_stop(url: LiveUrl = None, token: LiveToken = None) -> None:
+    """End the live broadcast and print its duration."""
+    state = _station_api("DELETE", "/api/live", url, token)
+    seconds = state.get("seconds")
+    length = "" if seconds is None else f" sau {seconds:.1f} giây"
+    typer.echo(f"Đã kết thúc phát trực tiếp{length}.")
+
+
+@live_app.command("status")
+@reports_errors
+def live_status(url: LiveUrl = None, token: LiveToken = None) -> None:
+    """Whether the station is live now."""
+    state = _station_api("GET", "/api/live", url, token)
+    if state["on_air"]:
+        typer.echo(f"Đang phát trực tiếp từ {state['started_at'] or state['ordered_at']} "
+                   f"(mức {state['priority']}, do {state['ordered_by']}).")
+    else:
+        typer.echo("Không phát trực tiếp.")
 
 
 def main() -> None:

@@ -6,11 +6,16 @@ segments resolved to audio.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Literal
 
-SegmentKind = Literal["jingle", "script", "silence", "audio", "bulletin"]
-SEGMENT_KINDS: tuple[SegmentKind, ...] = ("jingle", "script", "silence", "audio", "bulletin")
+SegmentKind = Literal["jingle", "script", "silence", "audio", "bulletin", "relay"]
+SEGMENT_KINDS: tuple[SegmentKind, ...] = (
+    "jingle", "script", "silence", "audio", "bulletin", "relay"
+)
+MAX_RELAY_SECONDS = 6 * 3600
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,8 @@ class Segment:
     - ``silence``: ``seconds``;
     - ``bulletin``: ``column`` — the bulletin of the day of that column (chuyên mục): the
       approved script written for the column and the airing's local date.
+    - ``relay``: ``url`` (an Icecast/Shoutcast or HLS stream) and ``seconds`` (how long the
+      slot relays it). A relay program is that one segment alone.
 
     Build them with the class methods (``Segment.stored_script(12)``...).
     """
@@ -33,6 +40,7 @@ class Segment:
     path: str | None = None
     seconds: float = 0.0
     column: str | None = None
+    url: str | None = None
 
     def __post_init__(self) -> None:
         given = {
@@ -41,6 +49,7 @@ class Segment:
             "path": self.path is not None,
             "seconds": bool(self.seconds),
             "column": self.column is not None,
+            "url": self.url is not None,
         }
         allowed = {
             "jingle": {"name"},
@@ -48,6 +57,7 @@ class Segment:
             "audio": {"path"},
             "silence": {"seconds"},
             "bulletin": {"column"},
+            "relay": {"url", "seconds"},
         }.get(self.kind)
         if allowed is None:
             raise ValueError(f"unknown segment kind {self.kind!r}")
@@ -62,6 +72,10 @@ class Segment:
             raise ValueError("an audio segment needs a path")
         if self.kind == "bulletin" and not self.column:
             raise ValueError("a bulletin segment needs a column")
+        if self.kind == "relay" and (
+            not self.url or not 0 < self.seconds <= MAX_RELAY_SECONDS
+        ):
+            raise ValueError("a relay segment needs a url and 0 < seconds <= 6 hours")
 
     @classmethod
     def jingle(cls, name: str) -> Segment:
@@ -87,6 +101,10 @@ class Segment:
     def bulletin(cls, column: str) -> Segment:
         return cls("bulletin", column=column)
 
+    @classmethod
+    def relay(cls, url: str, seconds: float) -> Segment:
+        return cls("relay", url=url, seconds=float(seconds))
+
     def to_json(self) -> dict[str, Any]:
         """The stored form: the kind and the fields that kind uses."""
         data: dict[str, Any] = {"kind": self.kind}
@@ -98,7 +116,9 @@ class Segment:
             data["path"] = self.path
         if self.column is not None:
             data["column"] = self.column
-        if self.kind == "silence":
+        if self.url is not None:
+            data["url"] = self.url
+        if self.kind in ("silence", "relay"):
             data["seconds"] = self.seconds
         return data
 
@@ -112,7 +132,20 @@ class Segment:
             path=data.get("path"),
             seconds=float(data.get("seconds", 0.0)),
             column=data.get("column"),
+            url=data.get("url"),
         )
+
+
+def relay_durations(
+    programs: Iterable[Program], only: Iterable[str] | None = None
+) -> dict[str, timedelta]:
+    """The length of each relay program (known from its segment, before any render)."""
+    wanted = None if only is None else set(only)
+    return {
+        p.id: timedelta(seconds=p.relay.seconds)
+        for p in programs
+        if p.relay is not None and (wanted is None or p.id in wanted)
+    }
 
 
 @dataclass(frozen=True)
@@ -132,3 +165,8 @@ class Program:
     def bulletin_columns(self) -> list[str]:
         """The columns whose bulletin of the day the program reads, in order."""
         return [s.column for s in self.segments if s.column is not None]
+
+    @property
+    def relay(self) -> Segment | None:
+        """The relay segment of a relay program (None for a rendered program)."""
+        return next((s for s in self.segments if s.kind == "relay"), None)

@@ -105,6 +105,20 @@ class Settings(BaseSettings):
     load_example_timetable: bool = True
     disk_min_free_mb: int = 500  # health is degraded below this much free space
 
+    # Relay and live (issue 14).
+    fallback_program: str | None = None  # covers a relay outage (default: a spoken notice)
+    fallback_jingle: str = "intro"  # the jingle after the default notice
+    relay_connect_ahead_seconds: float = 15.0  # a relay connects this long before its slot
+    input_device: str | None = None  # live input (microphone, line-in), by name or index
+    # The output buffer and callback size: smaller ones bring live speech closer to the
+    # microphone (bench/live_latency.py) and leave less slack for a loaded machine.
+    output_latency_seconds: float = 0.25
+    output_blocksize: int = 1024
+    live_limit_dbfs: float = -1.0  # the live input's limiter ceiling
+    icecast_url: str | None = None  # publish live/relay output: http://source:PW@host:port
+    icecast_mount: str = "/loa.ogg"
+    cluster_delay_seconds: float = 3.0  # agents play the published stream this much later
+
     # HTTP server.
     host: str = "127.0.0.1"
     port: int = 8000

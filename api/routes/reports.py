@@ -53,6 +53,7 @@ def airtime(
         schemas.AirtimeRowOut(
             month=r.month, topic=r.topic, minutes=r.minutes, broadcasts=r.broadcasts,
             topic_name=names.get(r.topic, r.topic),
+            source=r.source,  # type: ignore[arg-type]
         )
         for r in _report(ctx, from_, to)
     ]

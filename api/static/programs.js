@@ -30,6 +30,7 @@
       case "file": return `Tệp bài “${seg.name}” (chưa chuyển thành bài viết)`;
       case "silence": return `Khoảng lặng ${seg.seconds} giây`;
       case "audio": return `Âm thanh “${seg.name}”`;
+      case "relay": return `Tiếp sóng ${seg.url} (${Math.round(seg.seconds / 60)} phút)`;
       default: return "Phần khác";
     }
   }

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import os
 import queue
 import signal
@@ -585,9 +586,10 @@ class EngineSink:
             self._by_handle[id(handle)] = remote
         source = handle.source
         try:
+            command, fields = _load_command(source)
             loaded = self.engine.request(
-                "load", timeout=LOAD_TIMEOUT_SECONDS, id=remote.id,
-                path=str(Path(source.path).resolve()), gain_db=source.gain_db, ref=ref,
+                command, timeout=LOAD_TIMEOUT_SECONDS, id=remote.id, ref=ref,
+                gain_db=source.gain_db, **fields,
             )
             with self._lock:
                 remote.engine_pid = loaded[ENGINE_PID]
@@ -803,11 +805,33 @@ class EngineSink:
             log.warning("could not reopen the output on the restarted engine: %s", exc)
 
 
+def _load_command(source: ProgramSource) -> tuple[str, dict[str, Any]]:
+    """How the engine takes a source: a file (``load``), a live PCM stream through a FIFO
+    (``stream``) or the live input (``input``)."""
+    from broadcast.playout.sounddevice_sink import LiveInputSource  # no PortAudio import
+    from broadcast.playout.stream_source import PcmStreamSource
+
+    if isinstance(source, LiveInputSource):
+        return "input", {"device": None if source.device_spec is None
+                         else str(source.device_spec),
+                         "limit_dbfs": 20.0 * math.log10(source.ceiling)}
+    if isinstance(source, PcmStreamSource):
+        return "stream", {"path": str(Path(source.path).resolve()),
+                          "rate": source.stream_rate, "buffer": source.buffer_seconds}
+    return "load", {"path": str(Path(source.path).resolve())}
+
+
 def engine_args_from_settings(settings: Any) -> list[str]:
     """The engine's command-line options for the station's settings."""
     args = ["--rate", str(settings.sample_rate), "--gain-db", str(settings.output_gain_db)]
     if settings.audio_device is not None:
         args += ["--device", str(settings.audio_device)]
+    if getattr(settings, "input_device", None) is not None:
+        args += ["--input-device", str(settings.input_device)]
+    latency = getattr(settings, "output_latency_seconds", 0.25)
+    blocksize = getattr(settings, "output_blocksize", 1024)
+    if (latency, blocksize) != (0.25, 1024):  # the engine's defaults otherwise
+        args += ["--latency", str(latency), "--blocksize", str(blocksize)]
     return args
 
 

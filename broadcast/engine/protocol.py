@@ -28,6 +28,36 @@ Commands and their replies:
     rate, ``gain_db`` applied) and read ahead into memory. ``id`` is the client's name
     for this playback (unique among the engine's live playbacks); ``ref`` is an optional
     label kept in the state file (e.g. the as-run entry). Opens the device if needed.
+``stream {id, path, rate?, gain_db?, buffer?, ref?}`` → ``loaded {id, duration: null}``
+    Prepare a live PCM stream as a voice (a relay, fed by a process apart from the
+    engine). ``path`` names a FIFO (named pipe) that the producer writes raw samples into:
+    float32 little-endian, mono, at ``rate`` Hz (default: the engine's rate; another rate
+    is resampled). The engine opens the read end without waiting for the producer and
+    keeps at most ``buffer`` seconds (default 0.5) read ahead, so that what the producer
+    writes is heard that little later. ``play`` starts it like a program, its first sample
+    heard at ``at`` (the sample whose DAC time is ``at``). It has no known duration: it
+    ends ``completed`` once the producer has closed its end and everything written has
+    been heard; a producer that falls behind is heard as silence (``underrun``); one that
+    never opens its end within 30 s ends it ``failed`` (``stream_unreadable``). The
+    producer should write in blocks of at most 4096 bytes (the pipe's atomic size).
+``input {id, device?, gain_db?, limit_dbfs?, ref?}`` → ``loaded {id, duration: null,
+input_latency}``
+    Open the live input (microphone or line-in: ``device`` by index or part of its name,
+    default the engine's ``--input-device`` or the system's default input) as a voice,
+    through a peak limiter with its ceiling at ``limit_dbfs`` (default -1). ``play`` puts
+    it on air (``at`` null: at once); the least possible delay is kept between what the
+    input hears and what the output plays. It runs until ``stop``. Codes
+    ``device_not_found``, ``input_failed``.
+``tap {path}`` → ``tapping {path, rate}``
+    Copy everything the output plays (the mix, after the gain; mono float32 little-endian
+    at ``rate``) into ``path``, a FIFO whose reader (the publisher's encoder) must already
+    have it open (else error ``tap_unavailable``). The copy never waits: samples the reader
+    does not take in time are dropped (counted in ``status``). Event ``tap_started {at,
+    rate}`` gives the instant the tap's first sample was heard: sample ``n`` of the tap was
+    heard at ``at + n / rate``. The tap ends (event ``tap_ended {reason}``) when its reader
+    goes away or the device is lost; ``untap`` ends it on purpose. One tap at a time; a
+    sink without a sound card refuses it (``tap_unsupported``).
+``untap`` → ``untapped {}``
 ``play {id, at?}`` → ``playing {id, at, output_latency}``
     Start a loaded program so that its first sample is heard at ``at`` (epoch seconds;
     ``null``: as soon as possible). The engine starts it at the exact sample whose output
@@ -51,7 +81,8 @@ refused command (``null`` if the line could not be read), ``code`` is a stable E
 ``message`` is Vietnamese, for the operator. Codes: ``bad_message`` (not a JSON object
 with a known ``cmd``, or a bad field), ``protocol_version``, ``duplicate_id``,
 ``unknown_id``, ``already_playing``, and the playout codes ``device_not_found``,
-``device_failed``, ``portaudio_missing``, ``program_unreadable``.
+``device_failed``, ``portaudio_missing``, ``program_unreadable``, ``stream_unreadable``,
+``input_failed``.
 
 Events:
 
@@ -74,6 +105,8 @@ Events:
     The device stopped while open; the engine tries to open it again.
 ``device_back {device, rate, output_latency}``
     The device is open and running again.
+``tap_started {at, rate}``, ``tap_ended {reason}``
+    See ``tap``.
 
 Example session (``>`` sent, ``<`` received)::
 
@@ -106,6 +139,8 @@ from broadcast.errors import PlayoutError
 PROTOCOL_VERSION = 1
 MAX_LINE_BYTES = 64 * 1024
 DEFAULT_FADE_SECONDS = 0.5
+DEFAULT_STREAM_BUFFER_SECONDS = 0.5
+DEFAULT_INPUT_LIMIT_DBFS = -1.0
 
 # Each command's fields: name -> (accepted types, required). A float field takes any JSON
 # number; "null" in the types allows null.
@@ -119,6 +154,23 @@ COMMANDS: dict[str, dict[str, tuple[tuple[str, ...], bool]]] = {
         "gain_db": ((_NUM,), False),
         "ref": ((_STR, _NULL), False),
     },
+    "stream": {
+        "id": ((_STR,), True),
+        "path": ((_STR,), True),
+        "rate": ((_INT,), False),
+        "gain_db": ((_NUM,), False),
+        "buffer": ((_NUM,), False),
+        "ref": ((_STR, _NULL), False),
+    },
+    "input": {
+        "id": ((_STR,), True),
+        "device": ((_STR, _NULL), False),
+        "gain_db": ((_NUM,), False),
+        "limit_dbfs": ((_NUM,), False),
+        "ref": ((_STR, _NULL), False),
+    },
+    "tap": {"path": ((_STR,), True)},
+    "untap": {},
     "play": {"id": ((_STR,), True), "at": ((_NUM, _NULL), False)},
     "stop": {"id": ((_STR,), True), "fade": ((_NUM,), False), "at": ((_NUM, _NULL), False)},
     "status": {},
@@ -128,7 +180,7 @@ COMMANDS: dict[str, dict[str, tuple[tuple[str, ...], bool]]] = {
 EVENTS = frozenset(
     {
         "ready", "started", "position", "ended", "underflow", "underrun",
-        "device_lost", "device_back",
+        "device_lost", "device_back", "tap_started", "tap_ended",
     }
 )
 END_REASONS = frozenset({"completed", "stopped", "cut", "failed"})
@@ -210,6 +262,12 @@ def parse_command(line: bytes | str) -> Command:
         args[key] = value
     if "id" in args and not 0 < len(args["id"]) <= 200:
         raise ProtocolError("Trường 'id' phải là chuỗi từ 1 đến 200 ký tự.")
+    if "rate" in args and not 8_000 <= args["rate"] <= 192_000:
+        raise ProtocolError("Trường 'rate' phải từ 8000 đến 192000 Hz.")
+    if "buffer" in args and not 0.02 <= args["buffer"] <= 10.0:
+        raise ProtocolError("Trường 'buffer' phải từ 0,02 đến 10 giây.")
+    if "limit_dbfs" in args and not -30.0 <= args["limit_dbfs"] <= 0.0:
+        raise ProtocolError("Trường 'limit_dbfs' phải từ -30 đến 0.")
     if "fade" in args and not 0.0 <= args["fade"] <= 60.0:
         raise ProtocolError("Trường 'fade' phải từ 0 đến 60 giây.")
     return Command(name=name, seq=seq, args=args)

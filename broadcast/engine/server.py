@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import logging
 import os
 import signal
@@ -40,7 +41,8 @@ from broadcast.engine import protocol as p
 from broadcast.engine.state import KEEP_VOICES, EngineState, StateWriter, VoiceRecord, read_state
 from broadcast.errors import PlayoutError
 from broadcast.playout.sink import PlaybackHandle, Sink
-from broadcast.playout.source import ProgramSource
+from broadcast.playout.source import ProgramSource, RingBuffer
+from broadcast.playout.stream_source import PcmStreamSource
 
 log = logging.getLogger("broadcast.engine")
 
@@ -136,6 +138,47 @@ class _Voice:
         return "scheduled" if self.handle.actual_start is None else "playing"
 
 
+class _Tap:
+    """Copies the output's ring into a FIFO on a thread of its own (it may wait; the audio
+    callback never does)."""
+
+    def __init__(self, path: str, fd: int, ring: RingBuffer, on_end: Any) -> None:
+        self.path = path
+        self.fd = fd
+        self.ring = ring
+        self.announced = False
+        self._on_end = on_end
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="engine-tap", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=1.0)
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+
+    def _run(self) -> None:
+        import numpy as np
+
+        buf = np.zeros(4800, dtype=np.float32)
+        while not self._stop.is_set():
+            n = self.ring.read_into(buf)
+            if n == 0:
+                self._stop.wait(0.01)
+                continue
+            try:
+                os.write(self.fd, buf[:n].astype("<f4").tobytes())
+            except OSError:
+                if not self._stop.is_set():
+                    threading.Thread(target=self._on_end, args=("reader_gone", self),
+                                     daemon=True).start()
+                return
+
+
 class Engine:
     """The engine's behaviour, apart from its input and output streams (tests drive it)."""
 
@@ -147,8 +190,10 @@ class Engine:
         kind: str,
         state_path: Path | None = None,
         position_interval: float = POSITION_INTERVAL_SECONDS,
+        input_device: str | None = None,
     ) -> None:
         self.sink = sink
+        self.input_device = input_device  # the live input (microphone, line-in) by default
         self.kind = kind
         self.out = out
         self.pid = os.getpid()
@@ -174,6 +219,7 @@ class Engine:
             if previous is not None:  # keep what the last engine knew
                 self._records.extend(previous.voices)
             self._state_writer = StateWriter(state_path)
+        self._tap: _Tap | None = None
         self._stop = threading.Event()
         self._reporter = threading.Thread(
             target=self._run_reporter, name="engine-reporter", daemon=True
@@ -214,13 +260,82 @@ class Engine:
         return p.reply("opened", cmd.seq, **self._device_fields())
 
     def _cmd_load(self, cmd: p.Command) -> dict[str, Any]:
+        source = ProgramSource(cmd.args["path"], gain_db=cmd.args.get("gain_db", 0.0))
+        return self._take(cmd, source)
+
+    def _cmd_stream(self, cmd: p.Command) -> dict[str, Any]:
+        source = PcmStreamSource(
+            cmd.args["path"],
+            stream_rate=cmd.args.get("rate"),
+            gain_db=cmd.args.get("gain_db", 0.0),
+            buffer_seconds=cmd.args.get("buffer", p.DEFAULT_STREAM_BUFFER_SECONDS),
+        )
+        return self._take(cmd, source)
+
+    def _cmd_input(self, cmd: p.Command) -> dict[str, Any]:
+        from broadcast.playout.sounddevice_sink import LiveInputSource
+
+        source = LiveInputSource(
+            cmd.args.get("device", self.input_device),
+            gain_db=cmd.args.get("gain_db", 0.0),
+            limit_dbfs=cmd.args.get("limit_dbfs", p.DEFAULT_INPUT_LIMIT_DBFS),
+        )
+        return self._take(cmd, source)
+
+    def _cmd_tap(self, cmd: p.Command) -> dict[str, Any]:
+        start_tap = getattr(self.sink, "start_tap", None)
+        if start_tap is None:
+            raise PlayoutError(
+                "Đầu ra này không xuất được bản sao âm thanh để phát lên mạng.",
+                code="tap_unsupported",
+            )
+        path = cmd.args["path"]
+        self._end_tap(None)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as exc:
+            raise PlayoutError(
+                f"Không mở được '{path}' để xuất âm thanh: {exc.strerror}",
+                code="tap_unavailable",
+            ) from exc
+        os.set_blocking(fd, True)
+        with self._lock:
+            self._want_open = True
+        with self._device_lock:
+            self.sink.open()
+        tap = _Tap(path, fd, RingBuffer(self.sink.rate * 2), self._end_tap)
+        with self._lock:
+            self._tap = tap
+        start_tap(tap.ring)
+        tap.start()
+        return p.reply("tapping", cmd.seq, path=path, rate=self.sink.rate)
+
+    def _cmd_untap(self, cmd: p.Command) -> dict[str, Any]:
+        self._end_tap("untap")
+        return p.reply("untapped", cmd.seq)
+
+    def _end_tap(self, reason: str | None, tap: _Tap | None = None) -> None:
+        """Stop the tap (``tap``: only if it is still that one); report why."""
+        with self._lock:
+            current = self._tap
+            if current is None or (tap is not None and tap is not current):
+                return
+            self._tap = None
+        stop_tap = getattr(self.sink, "stop_tap", None)
+        if stop_tap is not None:
+            stop_tap()
+        current.close()
+        if reason is not None:
+            self.out.send(p.event("tap_ended", reason=reason))
+
+    def _take(self, cmd: p.Command, source: ProgramSource) -> dict[str, Any]:
+        """Open the device, prepare ``source`` and keep it as the voice ``id`` (loaded)."""
         voice_id = cmd.args["id"]
         with self._lock:
             self._refuse_duplicate(voice_id)
             self._want_open = True
         with self._device_lock:
             self.sink.open()
-        source = ProgramSource(cmd.args["path"], gain_db=cmd.args.get("gain_db", 0.0))
         source.prepare(self.sink.rate)
         record = VoiceRecord(
             id=voice_id, path=str(source.path), engine_pid=self.pid, ref=cmd.args.get("ref")
@@ -232,7 +347,12 @@ class Engine:
                 source.close()
                 raise
             self._voices[voice_id] = _Voice(record, source)
-        return p.reply("loaded", cmd.seq, id=voice_id, duration=source.duration_seconds)
+        extra = {}
+        if isinstance(getattr(source, "input_latency", None), float):
+            extra["input_latency"] = round(source.input_latency, 6)  # type: ignore[attr-defined]
+        return p.reply(
+            "loaded", cmd.seq, id=voice_id, duration=source.duration_seconds, **extra
+        )
 
     def _cmd_play(self, cmd: p.Command) -> dict[str, Any]:
         voice = self._voice(cmd.args["id"])
@@ -326,6 +446,7 @@ class Engine:
     def shutdown(self, cause: str) -> None:
         """Fade out over 50 ms, release the device, write the state file: the engine exits."""
         log.info("engine stopping (%s)", cause)
+        self._end_tap("engine_stopping")
         with self._lock:
             voices = [v for v in self._voices.values() if v.handle is not None]
         for voice in voices:
@@ -441,6 +562,11 @@ class Engine:
                 self.out.send(p.event("underflow", total=underflows))
             self._watch_device(mono)
             self._write_state_if_due(mono)
+            tap = self._tap
+            origin = getattr(self.sink, "tap_origin", None)
+            if tap is not None and not tap.announced and origin is not None:
+                tap.announced = True
+                self.out.send(p.event("tap_started", at=origin, rate=self.sink.rate))
 
     def _watch_device(self, mono: float) -> None:
         """Report a device that stopped or came back, and try to open a lost one again."""
@@ -450,6 +576,7 @@ class Engine:
         up = bool(is_open)
         if self._device_up and not up and self._want_open:
             self._device_lost = True
+            threading.Thread(target=self._end_tap, args=("device_lost",), daemon=True).start()
             error = getattr(self.sink, "last_error", None) or PlayoutError(
                 f"Thiết bị âm thanh '{self.sink.name}' ngừng hoạt động.", code="device_failed"
             )
@@ -608,6 +735,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rate", type=int, default=48_000, help="sample rate (Hz)")
     parser.add_argument("--gain-db", type=float, default=0.0, help="output gain (dB)")
     parser.add_argument("--latency", type=float, default=0.25, help="output buffer (s)")
+    parser.add_argument("--blocksize", type=int, default=1024,
+                        help="frames per audio callback (smaller: less delay for live input)")
+    parser.add_argument("--input-device", default=None, help="live input device (microphone,"
+                        " line-in) by index or part of its name (default: the system's)")
     parser.add_argument("--sink", default="sound",
                         help="'sound' (the sound card) or 'file:DIR' (WAV files, no card)")
     parser.add_argument("--state", type=Path, default=None, help="state file to keep")
@@ -635,6 +766,7 @@ def build_sink(args: argparse.Namespace) -> tuple[Sink, str]:
             samplerate=args.rate,
             gain_db=args.gain_db,
             latency=args.latency,
+            blocksize=args.blocksize,
             realtime_priority=None if args.no_priority else AUDIO_THREAD_PRIORITY,
         ),
         "sounddevice",
@@ -659,7 +791,8 @@ def main(argv: list[str] | None = None) -> int:
     sink, kind = build_sink(args)
     out = EventWriter(channel)
     engine = Engine(
-        sink, out, kind=kind, state_path=args.state, position_interval=args.position_interval
+        sink, out, kind=kind, state_path=args.state, position_interval=args.position_interval,
+        input_device=args.input_device,
     )
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)

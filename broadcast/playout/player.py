@@ -126,6 +126,7 @@ class Player:
         tag: object = None,
         preempt: bool = False,
         ref: str | None = None,
+        source: ProgramSource | None = None,
     ) -> Playback:
         """Put ``path`` on air at ``when`` (``None``: now).
 
@@ -135,6 +136,8 @@ class Player:
         ``player_busy`` is raised. Sink and file faults do not raise: the playback ends
         FAILED (or INTERRUPTED when the fault cut it after it was heard) and the listeners get
         its report. ``ref`` names the playback on the sink (journals, engine reports).
+        ``source``: what to play instead of the file (a live stream, the live input);
+        ``path`` then only names it.
         """
         playback = Playback(Path(path), priority, when, tag)
         with self._lock:
@@ -150,7 +153,8 @@ class Player:
                 when = self._interrupt(current, playback, when)
             self._current = playback
         try:
-            source = ProgramSource(playback.path)
+            if source is None:
+                source = ProgramSource(playback.path)
             handle = self.sink.start_at(source, when, ref=ref)
         except PlayoutError as exc:
             self._end(playback, None, exc)

@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from datetime import datetime
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -30,7 +31,7 @@ import numpy as np
 from broadcast.clock import from_epoch, to_epoch
 from broadcast.errors import PlayoutError
 from broadcast.playout.sink import DeviceInfo, EndReason, PlaybackHandle, SinkHealth
-from broadcast.playout.source import ProgramSource
+from broadcast.playout.source import ProgramSource, RingBuffer
 
 SWITCH_INTERVAL_SECONDS = 0.0005
 log = logging.getLogger(__name__)
@@ -86,9 +87,41 @@ def list_devices() -> list[DeviceInfo]:
     return result
 
 
+def list_input_devices() -> list[DeviceInfo]:
+    """The input devices PortAudio sees (microphone, line-in), for ``broadcast devices``."""
+    sd = load_sounddevice()
+    try:
+        default_in = int(sd.default.device[0])
+    except (TypeError, IndexError, ValueError):
+        default_in = -1
+    result = []
+    for index, dev in enumerate(sd.query_devices()):
+        if dev["max_input_channels"] <= 0:
+            continue
+        result.append(
+            DeviceInfo(
+                index=index,
+                name=str(dev["name"]),
+                host_api=str(sd.query_hostapis(dev["hostapi"])["name"]),
+                max_output_channels=int(dev["max_input_channels"]),  # channels, for inputs
+                default_samplerate=float(dev["default_samplerate"]),
+                is_default=index == default_in,
+            )
+        )
+    return result
+
+
+def resolve_input_device(spec: str | int | None) -> DeviceInfo:
+    """Find the input device like :func:`resolve_device` finds an output."""
+    return _choose(list_input_devices(), spec, "đầu vào")
+
+
 def resolve_device(spec: str | int | None) -> DeviceInfo:
     """Find the output device by index, by a case-insensitive part of its name, or the default."""
-    devices = list_devices()
+    return _choose(list_devices(), spec, "")
+
+
+def _choose(devices: list[DeviceInfo], spec: str | int | None, kind: str) -> DeviceInfo:
     label = "mặc định" if spec is None else str(spec)
     if spec is None:
         chosen = [d for d in devices if d.is_default]
@@ -100,8 +133,9 @@ def resolve_device(spec: str | int | None) -> DeviceInfo:
         chosen = exact or [d for d in devices if wanted in d.name.casefold()]
     if not chosen:
         names = ", ".join(f"{d.index}: {d.name}" for d in devices) or "không có thiết bị nào"
+        what = f"thiết bị âm thanh {kind}".strip()
         raise PlayoutError(
-            f"Không tìm thấy thiết bị âm thanh '{label}'. Các thiết bị phát hiện có: {names}.",
+            f"Không tìm thấy {what} '{label}'. Các thiết bị phát hiện có: {names}.",
             code="device_not_found",
         )
     return chosen[0]
@@ -199,6 +233,11 @@ class SounddeviceSink:
         self._stream: _Stream | None = None
         self._live: dict[int, _Voice] = {}  # handle id -> voice, for stop() and failures
         self._lock = threading.RLock()
+        # A copy of what is played, for publishing (the engine's tap): the ring, and the
+        # wall-clock instant its first sample was heard (set by the callback).
+        self._tap: RingBuffer | None = None
+        self.tap_origin: float | None = None
+        self.tap_dropped = 0
 
     @property
     def name(self) -> str:
@@ -311,6 +350,17 @@ class SounddeviceSink:
             stream.incoming.append(voice)
         return handle
 
+    def start_tap(self, ring: RingBuffer) -> None:
+        """Copy everything played from now on into ``ring`` (never waiting: what does not
+        fit is dropped and counted); ``tap_origin`` becomes the instant its first sample
+        was heard."""
+        self.tap_origin = None
+        self.tap_dropped = 0
+        self._tap = ring
+
+    def stop_tap(self) -> None:
+        self._tap = None
+
     def health(self) -> SinkHealth:
         """Open and fed by the device: ok; lost: not ok; closed: whether the device exists."""
         stream = self._stream
@@ -375,6 +425,11 @@ class SounddeviceSink:
         if self.gain != 1.0:
             mix *= self.gain
         outdata[:] = mix[:, None]
+        tap = self._tap
+        if tap is not None:
+            if self.tap_origin is None:
+                self.tap_origin = dac + stream.offset
+            self.tap_dropped += frames - tap.write_nowait(mix)
 
     def _render(
         self, stream: _Stream, voice: _Voice, mix: np.ndarray, frames: int, dac: float
@@ -614,3 +669,104 @@ def sink_from_settings(settings: Any) -> SounddeviceSink:
         samplerate=settings.sample_rate,
         gain_db=settings.output_gain_db,
     )
+
+
+class LiveInputSource(ProgramSource):
+    """The station's microphone or line-in as a source for the output, with a limiter.
+
+    An input stream (small blocks, PortAudio's low latency) feeds a ring buffer from its
+    callback, which never waits: what does not fit is dropped. The output side keeps the
+    queue short (``max_queue_seconds``): older samples are skipped, so the voice is heard
+    with the least delay the two devices allow. Each block goes through a peak limiter
+    (ceiling ``limit_dbfs``, instant attack, about 0.2 s release) so a shout does not clip.
+    The source has no length: it ends when it is stopped.
+    """
+
+    def __init__(
+        self,
+        device: str | int | None = None,
+        *,
+        gain_db: float = 0.0,
+        limit_dbfs: float = -1.0,
+        blocksize: int = 128,
+        max_queue_seconds: float = 0.012,
+        release_seconds: float = 0.2,
+    ) -> None:
+        super().__init__(f"input:{'mặc định' if device is None else device}", gain_db=gain_db)
+        self.device_spec = device
+        self.ceiling = float(10.0 ** (limit_dbfs / 20.0))
+        self.blocksize = blocksize
+        self.max_queue_seconds = max_queue_seconds
+        self.release_seconds = release_seconds
+        self.input_latency = 0.0
+        self.limited_blocks = 0  # blocks the limiter turned down
+        self._gain = float(10.0 ** (gain_db / 20.0))
+        self._env = 1.0  # the limiter's current gain
+        self._pa: Any = None
+
+    def prepare(self, rate: int, *, prime_timeout: float = 0.0) -> None:
+        if self._pa is not None:
+            return
+        sd = load_sounddevice()
+        device = resolve_input_device(self.device_spec)
+        self.path = Path(f"input:{device.name}")
+        self.rate = rate
+        self.file_rate = rate
+        self.duration_seconds = None
+        self._ring = RingBuffer(max(int(rate * 0.5), 4 * self.blocksize))
+        self._max_queue = max(self.blocksize, int(self.max_queue_seconds * rate))
+        release_blocks = max(1.0, self.release_seconds * rate / self.blocksize)
+        self._release = float(np.exp(np.log(1e-3) / release_blocks))  # per block, to 0 dB
+        try:
+            pa = sd.InputStream(
+                device=device.index, samplerate=rate, channels=1, dtype="float32",
+                latency="low", blocksize=self.blocksize, callback=self._callback,
+            )
+            pa.start()
+        except (sd.PortAudioError, ValueError) as exc:
+            raise PlayoutError(
+                f"Không mở được thiết bị thu âm '{device.name}': {exc}", code="input_failed"
+            ) from exc
+        self._pa = pa
+        self.input_latency = float(pa.latency)
+        log.info("live input open: '%s' %d Hz, latency %.1f ms", device.name, rate,
+                 self.input_latency * 1000)
+
+    def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+        block = indata[:, 0] * np.float32(self._gain)
+        peak = float(np.max(np.abs(block))) if frames else 0.0
+        target = 1.0 if peak <= self.ceiling else self.ceiling / peak
+        start = self._env
+        # Down at once (attack), back up slowly (release): a ramp across this block.
+        end = target if target < start else min(target, 1.0 - (1.0 - start) * self._release)
+        if start != 1.0 or end != 1.0:
+            if end < 1.0:
+                self.limited_blocks += 1
+            block = block * np.linspace(start, end, frames, dtype=np.float32)
+            np.clip(block, -self.ceiling, self.ceiling, out=block)
+        self._env = end
+        assert self._ring is not None
+        self._ring.write_nowait(block)
+
+    def read_into(self, out: np.ndarray) -> int:
+        ring = self._ring
+        if ring is None:
+            return 0
+        excess = ring.available - self._max_queue - len(out)
+        if excess > 0:
+            ring.skip(excess)
+        n = ring.read_into(out)
+        if n < len(out):  # the input is a little behind: silence, not an underrun
+            out[n:] = 0.0
+            n = len(out)
+        self._consumed += n
+        return n
+
+    @property
+    def exhausted(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        pa, self._pa = self._pa, None
+        if pa is not None:
+            _abort_quietly(pa)

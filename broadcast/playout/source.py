@@ -67,6 +67,24 @@ class RingBuffer:
             self._space.notify()
         return n
 
+    def write_nowait(self, samples: np.ndarray) -> int:
+        """Append what fits without waiting (for a producer that must never block, such
+        as an input callback); return how many samples were taken."""
+        with self._lock:
+            n = min(len(samples), self._capacity - (self._write - self._read))
+            if n:
+                self._copy_in(samples[:n])
+                self._write += n
+        return n
+
+    def skip(self, n: int) -> int:
+        """Drop up to ``n`` of the oldest samples (to catch up on a live source)."""
+        with self._lock:
+            n = max(0, min(n, self._write - self._read))
+            self._read += n
+            self._space.notify()
+        return n
+
     def _copy_in(self, samples: np.ndarray) -> None:
         start = self._write % self._capacity
         first = min(len(samples), self._capacity - start)

@@ -49,11 +49,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from broadcast.programs import Program, Segment
+from broadcast.programs import MAX_RELAY_SECONDS, Program, Segment
 from broadcast.scheduling.localtime import local_instant
 from broadcast.scheduling.model import WEEKDAYS, Adjustment, AdjustmentKind, Priority, Slot
 from broadcast.scheduling.timetable_check import validate_timetable
@@ -71,7 +72,7 @@ _PROGRAM_KEYS = ("id", "title", "topic", "bed", "segments")
 _SLOT_KEYS = ("id", "program", "time", "days", "daily", "date", "priority", "max_duration",
               "from", "until", "paused", "skips", "moves")
 _MOVE_KEYS = ("date", "to")
-_SEGMENT_KEYS = ("jingle", "script", "script_id", "silence", "audio", "bulletin")
+_SEGMENT_KEYS = ("jingle", "script", "script_id", "silence", "audio", "bulletin", "relay")
 
 _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 _DURATION = re.compile(r"(?:(\d+):)?(\d+):(\d{2})")
@@ -311,6 +312,11 @@ def _program(item: Any, n: int) -> Program:
     if not segments:
         raise TimetableError(f"{where}: chưa có phần nào (segments).", code="empty_program",
                              where=ident)
+    if any(s.kind == "relay" for s in segments) and (len(segments) != 1 or bed):
+        raise TimetableError(
+            f"{where}: chương trình tiếp sóng chỉ gồm đúng một phần 'relay' (không ghép với "
+            "phần khác hay nhạc nền).", code="relay_alone", where=ident,
+        )
     assert title is not None
     return Program(ident, title, topic, segments, bed)
 
@@ -335,6 +341,8 @@ def _segment(item: Any, where: str, ident: str) -> Segment:
                 code="bad_segment", where=ident,
             )
         return Segment.silence(float(value))
+    if kind == "relay":
+        return _relay(value, where, ident)
     if not isinstance(value, str) or not value.strip():
         raise TimetableError(f"{where}: phần '{kind}' cần một tên hoặc đường dẫn.",
                              code="bad_segment", where=ident)
@@ -345,6 +353,38 @@ def _segment(item: Any, where: str, ident: str) -> Segment:
     if kind == "bulletin":
         return Segment.bulletin(value)
     return Segment.script_file(value)
+
+
+def _relay(value: Any, where: str, ident: str) -> Segment:
+    """``relay: {url: "http://…", seconds: 1800}``."""
+    if not isinstance(value, dict) or set(value) != {"url", "seconds"}:
+        raise TimetableError(
+            f"{where}: phần 'relay' phải có đúng hai khoá url và seconds, "
+            'ví dụ relay: {url: "http://…", seconds: 1800}.',
+            code="bad_segment", where=ident,
+        )
+    url, seconds = value["url"], value["seconds"]
+    if not isinstance(url, str) or not relay_url_ok(url):
+        raise TimetableError(
+            f"{where}: địa chỉ tiếp sóng {url!r} không hợp lệ (cần http:// hoặc https://).",
+            code="bad_segment", where=ident,
+        )
+    if (isinstance(seconds, bool) or not isinstance(seconds, int | float)
+            or not math.isfinite(seconds) or not 0 < seconds <= MAX_RELAY_SECONDS):
+        raise TimetableError(
+            f"{where}: thời lượng tiếp sóng phải là số giây từ 0 đến {MAX_RELAY_SECONDS}.",
+            code="bad_segment", where=ident,
+        )
+    return Segment.relay(url.strip(), float(seconds))
+
+
+def relay_url_ok(url: str) -> bool:
+    """An http(s) URL with a host (what ffmpeg can open as a radio stream)."""
+    url = url.strip()
+    if any(ord(ch) <= 32 or ord(ch) == 127 for ch in url):
+        return False
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _slot(item: Any, n: int, tz: ZoneInfo) -> tuple[Slot, list[Adjustment]]:
@@ -546,6 +586,9 @@ def dump_timetable(timetable: Timetable) -> str:
 def _segment_line(segment: Segment) -> str:
     if segment.kind == "silence":
         return f"silence: {_number(segment.seconds)}"
+    if segment.kind == "relay":
+        assert segment.url is not None
+        return f"relay: {{url: {_quoted(segment.url)}, seconds: {_number(segment.seconds)}}}"
     if segment.script_id is not None:
         return f"script_id: {segment.script_id}"
     if segment.column is not None:

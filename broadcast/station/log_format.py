@@ -34,4 +34,5 @@ def entry_to_json(entry: AsRunEntry, tz: ZoneInfo) -> dict[str, Any]:
         "note": entry.note,
         "render_id": entry.render_id,
         "stopped_by_operator": bool(entry.details.get("stopped_by_operator")),
+        "details": dict(entry.details),
     }

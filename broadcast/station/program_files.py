@@ -19,6 +19,8 @@ from broadcast.programs import Program, Segment
 from broadcast.render import Renderer, RenderResult
 from broadcast.script_input import Script, load_script
 from broadcast.settings import Settings
+from broadcast.station import relay_files
+from broadcast.station.relay_files import fallback_program
 from broadcast.store.renders import RenderRecord
 from broadcast.store.store import Store
 from broadcast.voices.recordings import RecordingPlan, plan_recordings
@@ -204,6 +206,12 @@ class ProgramFiles:
             s.true_peak_max_dbtp, s.sample_rate, s.bed_duck_db, _stamp(s.local_lexicon),
             station_lexicon.fingerprint, _voice_settings(s),
         ]
+        if program.relay is not None:  # what is rendered is the relay's fallback
+            fallback = fallback_program(self.settings, self.store.programs.get)
+            parts.append(relay_files.identity(program, [
+                self._segment_identity(s, require_approved, loader) for s in fallback.segments
+            ] + [fallback.bed and ("bed", _stamp(self.audio(fallback.bed)))]))
+            program = fallback
         for segment in program.segments:
             parts.append(self._segment_identity(segment, require_approved, loader))
         if program.bed:
@@ -226,6 +234,8 @@ class ProgramFiles:
     def _segment_identity(
         self, segment: Segment, require_approved: bool, loader: Callable[..., Script]
     ) -> Any:
+        if segment.kind == "script" and segment.path == relay_files.NOTICE_REF:
+            return ("notice", relay_files.NOTICE)
         if segment.kind in ("script", "bulletin"):
             script = loader(segment, require_approved=require_approved)
             recording = [_stamp(p) for p in script.recording]
@@ -261,13 +271,20 @@ class ProgramFiles:
                 if found is not None and found.wav_path and Path(found.wav_path).is_file():
                     return found
                 out = self.folder / f"{_safe(program_id)}-{digest[:16]}.wav"
-                result = self.renderer.render_program(
-                    program,
-                    out,
-                    load_script=loader,
-                    resolve_audio=self.audio,
-                    lexicon=lexicon.lexicon,
-                )
+                if program.relay is not None:
+                    result = relay_files.render_relay(
+                        self.renderer, program,
+                        fallback_program(self.settings, self.store.programs.get), out,
+                        load_script=loader, resolve_audio=self.audio,
+                    )
+                else:
+                    result = self.renderer.render_program(
+                        program,
+                        out,
+                        load_script=loader,
+                        resolve_audio=self.audio,
+                        lexicon=lexicon.lexicon,
+                    )
             except BroadcastError as exc:
                 log.error("render of program %s failed: %s", program_id, exc)
                 self.store.renders.record(

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import TypeGuard
+from typing import Any, TypeGuard
 from zoneinfo import ZoneInfo
 
 from broadcast.clock import Clock
@@ -45,8 +45,10 @@ from broadcast.station.control import (
     TimetableEntry,
 )
 from broadcast.station.hooks import run_hook
+from broadcast.station.live_desk import LiveDesk
 from broadcast.station.planner import Airing, Job, JobKind, down_window, jobs_for, recovery
 from broadcast.station.program_files import ProgramFiles
+from broadcast.station.relay_desk import RelayDesk
 from broadcast.station.timetable_query import TimetableQuery
 from broadcast.station.timetable_service import TimetableService
 from broadcast.store.db import check_connection
@@ -114,6 +116,12 @@ class Station:
 
             timer = APTimer(self.tz)
         self.timer: Timer = timer
+        self.relays = RelayDesk(
+            settings, timer, find_program=store.programs.find, resolve=self._resolve,
+            render=self.files.render, rate=lambda: player.sink.rate, now=self.clock.now,
+        )
+        self.live = LiveDesk(settings, store, player, self.clock)
+        self.stream_out: Any = None  # the output published for the clusters (cli serve)
         self._started = False
         self._lock = store.station_lock()
         self._keeper: LockKeeper | None = None
@@ -160,6 +168,7 @@ class Station:
         self._started = False
         self.timer.shutdown()
         self.player.close()
+        self.relays.close()
         if self._keeper is not None:
             self._keeper.stop(release=True)
 
@@ -256,6 +265,7 @@ class Station:
                 if job.kind is JobKind.RENDER and job.airing.key in self._rendered:
                     continue
                 self.timer.at(job.key, job.at, partial(self._run_job, job))
+            self.relays.plan(upcoming, now)
             for key in self.timer.pending():
                 # Jobs of airings already due stay: they apply the misfire rule.
                 if _is_job_key(key) and key not in wanted and key[1].start > now:
@@ -383,7 +393,8 @@ class Station:
             )
             try:
                 self.player.play(
-                    record.wav_path, when, current.priority, tag=tag, ref=_ref(entry.id)
+                    record.wav_path, when, current.priority, tag=tag, ref=_ref(entry.id),
+                    source=self.relays.source_for(current, record.wav_path),
                 )
             except PlayoutError as exc:  # the air was taken in the meantime
                 self.store.as_run.finish(
@@ -426,6 +437,7 @@ class Station:
                 outcome = Outcome.LATE
         elif outcome is Outcome.INTERRUPTED:  # stopped before a sample was heard
             outcome, error = Outcome.SKIPPED, "Đã dừng trước giờ phát."
+        details, note = self.relays.finished(tag.airing.key, report.actual_start, report.end)
         try:
             self.store.as_run.finish(
                 tag.entry_id,
@@ -434,6 +446,8 @@ class Station:
                 actual_start=report.actual_start,
                 lateness=lateness,
                 error=report.error.message if report.error is not None else error,
+                details=details,
+                note=note,
             )
         except BroadcastError:
             log.exception("could not close as-run entry %d", tag.entry_id)

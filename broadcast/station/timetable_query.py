@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from broadcast.errors import BroadcastError
-from broadcast.programs import Program
+from broadcast.programs import Program, relay_durations
 from broadcast.station.control import TimetableEntry
 from broadcast.station.planner import Airing, airings
 from broadcast.station.program_files import ProgramFiles
@@ -28,12 +28,14 @@ class TimetableQuery:
         self.grace = grace
 
     def durations(self) -> dict[str, timedelta]:
-        """Known program durations (from their last good render), for planning and clashes."""
-        return {
+        """Known program durations (from their last good render; a relay's from its
+        segment), for planning and clashes."""
+        found = {
             program_id: timedelta(seconds=record.duration_seconds)
             for program_id, record in self.store.renders.newest_good().items()
             if record.duration_seconds
         }
+        return {**found, **relay_durations(self.store.programs.list())}
 
     def airings(self, start: datetime, end: datetime) -> list[Airing]:
         """Everything that airs in ``[start, end)``: slots' occurrences and announcements."""

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from broadcast.clock import Clock
 from broadcast.errors import ScheduleError, StoreError
-from broadcast.programs import Program, Segment
+from broadcast.programs import Program, Segment, relay_durations
 from broadcast.scheduling.conflicts import SlotClash, check_slot
 from broadcast.scheduling.model import Adjustment, AdjustmentKind, Announcement, Priority, Slot
 from broadcast.scheduling.recurrence import expand
@@ -106,14 +106,16 @@ class TimetableService:
         return program
 
     def durations(self, program_ids: Sequence[str] | None = None) -> dict[str, timedelta]:
-        """Known program lengths (from the newest good render of each)."""
+        """Known program lengths (from the newest good render of each; a relay's from its
+        segment)."""
         records = self.store.renders.newest_good()
         wanted = set(records) if program_ids is None else set(program_ids)
-        return {
+        found = {
             program_id: timedelta(seconds=record.duration_seconds)
             for program_id, record in records.items()
             if program_id in wanted and record.duration_seconds
         }
+        return {**found, **relay_durations(self.store.programs.list(), program_ids)}
 
     def _check_clashes(self, slot: Slot, now: datetime, extra: Adjustment | None = None) -> None:
         existing = self.store.slots.list()

@@ -68,6 +68,7 @@ class AirtimeRow:
     topic: str
     minutes: float
     broadcasts: int
+    source: str = "station"  # "station" (its own programs), "relay" or "live"
 
 
 def _entry(row: AsRunRow) -> AsRunEntry:
@@ -91,6 +92,17 @@ def _entry(row: AsRunRow) -> AsRunEntry:
         note=row.note,
         details=dict(row.details or {}),
     )
+
+
+def _source_of(details: dict[str, Any]) -> tuple[str, float | None]:
+    """Where an entry's airtime came from, and the seconds that count if not all of it."""
+    relay = details.get("relay")
+    if isinstance(relay, dict):
+        heard = relay.get("relayed_seconds")
+        return "relay", float(heard) if isinstance(heard, int | float) else None
+    if isinstance(details.get("live"), dict):
+        return "live", None
+    return "station", None
 
 
 def _already_logged(key: AiringKey, cluster: str) -> StoreError:
@@ -312,11 +324,13 @@ class AsRunRepo(Repository):
     ) -> list[AirtimeRow]:
         """Minutes and broadcasts per topic per local calendar month, from the entries that
         went out (``outcomes``) and started in [since, until). A broadcast belongs to the
-        month in which it started, in the station's time zone."""
+        month in which it started, in the station's time zone. Relayed radio and live speech
+        are counted apart from the station's own programs (``source``); a relay counts the
+        time the upstream was heard, not its fallback."""
         tz = timezone if isinstance(timezone, ZoneInfo) else ZoneInfo(timezone)
         query = (
             select(AsRunRow.topic, AsRunRow.actual_start, AsRunRow.end, AsRunRow.outcome,
-                   AnnouncementRow.cancelled_at)
+                   AnnouncementRow.cancelled_at, AsRunRow.details)
             .outerjoin(AnnouncementRow, AnnouncementRow.id == AsRunRow.announcement_id)
             .where(AsRunRow.outcome.in_([Outcome(o).value for o in outcomes]))
             .where(AsRunRow.actual_start.is_not(None), AsRunRow.end.is_not(None))
@@ -327,20 +341,23 @@ class AsRunRepo(Repository):
             query = query.where(AsRunRow.actual_start < until)
         if topic is not None:
             query = query.where(AsRunRow.topic == topic)
-        seconds: dict[tuple[str, str], float] = defaultdict(float)
-        counts: dict[tuple[str, str], int] = defaultdict(int)
+        seconds: dict[tuple[str, str, str], float] = defaultdict(float)
+        counts: dict[tuple[str, str, str], int] = defaultdict(int)
         with self._session() as session:
-            for row_topic, start, end, outcome, cancelled_at in session.execute(query):
+            for row_topic, start, end, outcome, cancelled_at, details in session.execute(query):
                 assert start is not None and end is not None  # filtered in the query
                 if (outcome == Outcome.INTERRUPTED.value and cancelled_at is not None
                         and cancelled_at <= end + CANCEL_MARGIN):
                     continue  # an announcement cut short by its cancellation: called off
-                key = (start.astimezone(tz).strftime("%Y-%m"), row_topic)
-                seconds[key] += max((end - start).total_seconds(), 0.0)
+                source, heard = _source_of(details or {})
+                key = (start.astimezone(tz).strftime("%Y-%m"), row_topic, source)
+                length = max((end - start).total_seconds(), 0.0)
+                seconds[key] += length if heard is None else min(heard, length)
                 counts[key] += 1
         return [
-            AirtimeRow(month=m, topic=t, minutes=round(seconds[(m, t)] / 60.0, 3), broadcasts=n)
-            for (m, t), n in sorted(counts.items())
+            AirtimeRow(month=m, topic=t, minutes=round(seconds[(m, t, s)] / 60.0, 3),
+                       broadcasts=n, source=s)
+            for (m, t, s), n in sorted(counts.items())
         ]
 
     @staticmethod

@@ -108,7 +108,7 @@ def test_alerts_reach_mail_and_webhook_once_then_the_recovery(
     body = mail.get_content()
     assert "CẢNH BÁO: Mất thiết bị âm thanh đầu ra" in body
     assert "Buổi phát 'Bản tin buổi sáng' lúc 06:59 ngày 21/11/2025 không phát được" in body
-    assert "lỗi giọng" in body and "https://loa.tanlap.gov.vn/" in body
+    assert "lỗi giọng" in body and "https://loa.tanlap.gov.vn" in body
     assert body == unicodedata.normalize("NFC", body)
     [hook] = webhook.bodies
     assert webhook.content_types == ["application/json; charset=utf-8"]

@@ -11,13 +11,41 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from broadcast.clock import Clock, SystemClock
+from broadcast.errors import PlayoutError
 from broadcast.scheduling.model import Priority
 from broadcast.station.control import AnnouncementView, Health, OnAir, TimetableEntry
+from broadcast.station.live_desk import LiveView
 from broadcast.station.timetable_service import TimetableService
 from broadcast.store.store import Store
 
 # A tiny file that starts like an MP3 (ID3 tag); enough for the API to serve.
 FAKE_MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" + b"\x00" * 400
+
+
+@dataclass
+class FakeLive:
+    """Live speech without a microphone: the state an operator sees, in memory."""
+
+    clock: Clock
+    view: LiveView | None = None
+
+    def start(self, priority: Priority, ordered_by: str) -> LiveView:
+        if self.view is not None and self.view.ended_at is None:
+            raise PlayoutError("Đang phát trực tiếp.", code="live_already")
+        now = self.clock.now()
+        self.view = LiveView(len(ordered_by) + 1, priority, ordered_by, "loa_mic", now, now)
+        return self.view
+
+    def stop(self) -> LiveView | None:
+        if self.view is None or self.view.ended_at is not None:
+            return None
+        view = self.view
+        self.view = LiveView(view.entry_id, view.priority, view.ordered_by, view.device,
+                             view.ordered_at, view.started_at, self.clock.now())
+        return self.view
+
+    def current(self) -> LiveView | None:
+        return self.view
 
 
 @dataclass
@@ -41,9 +69,11 @@ class FakeStation:
     calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     timetable: TimetableService = field(init=False)
+    live: FakeLive = field(init=False)
 
     def __post_init__(self) -> None:
         self.timetable = TimetableService(self.store, self.clock, self.tz)
+        self.live = FakeLive(self.clock)
         self.timetable.add_listener(lambda: self._record("timetable_changed"))
 
     def _record(self, name: str, *args: Any, **kwargs: Any) -> None:

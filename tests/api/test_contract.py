@@ -150,6 +150,7 @@ def test_get_log_has_the_fields_of_broadcast_log_json(api: Api) -> None:
         "announcement",  # added in version 2 (announcements have their own ids)
         "cluster",  # added in version 2: where it aired ("local": the station's output)
         "note",  # added in version 2: why what aired differs from the plan
+        "details",  # added for relay and live: a relay's gaps, a live broadcast's device
         "program",
         "program_title",
         "topic",

@@ -161,9 +161,9 @@ def test_airtime_report_json_and_csv(api: Api) -> None:
     rows = api.client.get("/api/reports/airtime?from=2031-03&to=2031-04", headers=headers).json()
     assert rows == [
         {"month": "2031-03", "topic": "Chuyển đổi số", "minutes": 15.0, "broadcasts": 2,
-         "topic_name": "Chuyển đổi số"},
+         "topic_name": "Chuyển đổi số", "source": "station"},
         {"month": "2031-04", "topic": "Y tế", "minutes": 4.0, "broadcasts": 1,
-         "topic_name": "Y tế"},
+         "topic_name": "Y tế", "source": "station"},
     ]
     response = api.client.get("/api/reports/airtime.csv?from=2031-03&to=2031-04", headers=headers)
     assert response.status_code == 200
@@ -173,10 +173,10 @@ def test_airtime_report_json_and_csv(api: Api) -> None:
     text = response.content.decode("utf-8-sig")
     parsed = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert parsed == [
-        ["Tháng", "Chuyên mục", "Số phút", "Số buổi phát"],
-        ["03/2031", "Chuyển đổi số", "15,0", "2"],
-        ["04/2031", "Y tế", "4,0", "1"],
-        ["Tổng cộng", "", "19,0", "3"],
+        ["Tháng", "Chuyên mục", "Nguồn", "Số phút", "Số buổi phát"],
+        ["03/2031", "Chuyển đổi số", "Chương trình của đài", "15,0", "2"],
+        ["04/2031", "Y tế", "Chương trình của đài", "4,0", "1"],
+        ["Tổng cộng", "", "", "19,0", "3"],
     ]
     march = api.client.get("/api/reports/airtime?from=2031-03&to=2031-03", headers=headers)
     assert [r["month"] for r in march.json()] == ["2031-03"]

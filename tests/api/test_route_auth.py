@@ -17,6 +17,7 @@ ALL = frozenset(ROLES)
 EDIT = frozenset({"admin", "approver", "editor"})
 APPROVE = frozenset({"admin", "approver"})
 ADMIN = frozenset({"admin"})
+LIVE = frozenset({"admin", "approver", "operator"})  # the microphone: not the editor
 PUBLIC = None  # no credentials needed
 
 EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
@@ -103,6 +104,11 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/scripts/{script_id}/recordings/audio"): ALL,
     ("DELETE", "/api/scripts/{script_id}/recordings"): EDIT,
     ("GET", "/api/reports/airtime.xlsx"): ALL,
+    ("GET", "/api/live"): ALL,
+    ("POST", "/api/live"): LIVE,
+    ("DELETE", "/api/live"): LIVE,
+    ("POST", "/api/relay/check"): EDIT,
+    ("GET", "/api/stream"): ALL,
     ("GET", "/api/publications"): ALL,
     ("GET", "/api/publications/{publication_id}"): ALL,
     ("POST", "/api/publications/{publication_id}/withdraw"): EDIT,

@@ -1,0 +1,5 @@
+import sys
+
+from broadcast.relay.feeder import main
+
+sys.exit(main())
