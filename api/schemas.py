@@ -19,6 +19,14 @@ TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
 # Ids and media names are used in file names and URLs: a conservative alphabet.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+# A speaker cluster's id is also its MQTT user name and part of its topics.
+CLUSTER_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+ClusterId = Annotated[str, Field(pattern=CLUSTER_ID_PATTERN)]
+ClusterChoice = Annotated[
+    list[ClusterId],
+    Field(min_length=1, max_length=1000,
+          description='speaker clusters ("local": the station\'s own output); absent: all'),
+]
 
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 Topic = Annotated[str, Field(max_length=100)]
@@ -230,6 +238,7 @@ class SlotIn(Strict):
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None
     id: Annotated[str, Field(pattern=ID_PATTERN)] | None = None
+    clusters: ClusterChoice | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> SlotIn:
@@ -253,6 +262,7 @@ class SlotPatch(Strict):
     max_duration_seconds: MaxDuration | None = None
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None
+    clusters: ClusterChoice | None = None  # null: every cluster
 
     @model_validator(mode="after")
     def _one_kind(self) -> SlotPatch:
@@ -272,6 +282,7 @@ class SlotOut(BaseModel):
     valid_from: dt.date | None
     valid_until: dt.date | None
     paused: bool
+    clusters: list[str] | None = None  # null: every cluster
 
 
 class SkipIn(Strict):
@@ -342,11 +353,15 @@ class AnnouncementIn(Strict):
     priority: Literal["emergency", "priority"] = "emergency"
     repeat: Annotated[int, Field(ge=1, le=50)] = 1
     every_minutes: Annotated[float, Field(ge=0, le=1440)] = 0.0
+    clusters: ClusterChoice | None = None
+    zone: Annotated[str, Field(min_length=1, max_length=100)] | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> AnnouncementIn:
         if (self.script_id is None) == (self.text is None):
             raise ValueError("give either script_id or text")
+        if self.clusters is not None and self.zone is not None:
+            raise ValueError("give either clusters or zone (or neither: every cluster)")
         if self.repeat > 1 and self.every_minutes <= 0:
             raise ValueError("a repeated announcement needs every_minutes > 0")
         return self
@@ -358,6 +373,7 @@ class AnnouncementOut(BaseModel):
     script_id: int
     priority: PriorityName
     starts: list[datetime]
+    clusters: list[str] | None = None  # where it airs; null: everywhere
 
 
 class ActiveAnnouncementOut(BaseModel):
@@ -401,6 +417,7 @@ class LogEntryOut(BaseModel):
 class AirtimeRowOut(BaseModel):
     month: str
     topic: str
+    cluster: str  # where it aired ("local": the station's own output)
     minutes: float
     broadcasts: int
 

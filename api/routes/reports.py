@@ -23,7 +23,9 @@ MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 MAX_MONTHS = 120
 
 
-def _report(ctx: AppContext, first: str | None, last: str | None) -> list[AirtimeRow]:
+def _report(
+    ctx: AppContext, first: str | None, last: str | None, cluster: str | None = None
+) -> list[AirtimeRow]:
     today = ctx.now().astimezone(ctx.tz)
     end = parse_month(last) if last else (today.year, today.month)
     start = parse_month(first) if first else (end[0], 1)
@@ -37,11 +39,15 @@ def _report(ctx: AppContext, first: str | None, last: str | None) -> list[Airtim
         timezone=ctx.tz,
         since=month_start(*start, ctx.tz),
         until=month_start(*next_month(*end), ctx.tz),
+        cluster=cluster,
     )
 
 
 FromMonth = Annotated[str | None, Query(alias="from", pattern=MONTH_PATTERN, description="YYYY-MM")]
 ToMonth = Annotated[str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM (inclusive)")]
+ClusterFilter = Annotated[
+    str | None, Query(max_length=64, description='only this cluster ("local": the station)')
+]
 
 
 @router.get("/airtime", response_model=list[schemas.AirtimeRowOut])
@@ -50,13 +56,16 @@ def airtime(
     who: Annotated[Principal, requires(READERS)],
     from_: FromMonth = None,
     to: ToMonth = None,
+    cluster: ClusterFilter = None,
 ) -> list[schemas.AirtimeRowOut]:
-    """Minutes on air and number of broadcasts per topic per month (default: this year)."""
+    """Minutes on air and number of broadcasts per topic per month (default: this year),
+    for each speaker cluster on its own ("local": the station's own output)."""
     return [
         schemas.AirtimeRowOut(
-            month=r.month, topic=r.topic, minutes=r.minutes, broadcasts=r.broadcasts
+            month=r.month, topic=r.topic, cluster=r.cluster, minutes=r.minutes,
+            broadcasts=r.broadcasts,
         )
-        for r in _report(ctx, from_, to)
+        for r in _report(ctx, from_, to, cluster)
     ]
 
 
@@ -70,13 +79,14 @@ def airtime_csv(
     who: Annotated[Principal, requires(READERS)],
     from_: FromMonth = None,
     to: ToMonth = None,
+    cluster: ClusterFilter = None,
 ) -> Response:
     """The same report as CSV, UTF-8 with a BOM so that Excel shows Vietnamese correctly."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["month", "topic", "minutes", "broadcasts"])
-    for row in _report(ctx, from_, to):
-        writer.writerow([row.month, row.topic, row.minutes, row.broadcasts])
+    writer.writerow(["month", "topic", "cluster", "minutes", "broadcasts"])
+    for row in _report(ctx, from_, to, cluster):
+        writer.writerow([row.month, row.topic, row.cluster, row.minutes, row.broadcasts])
     return Response(
         content="\ufeff" + out.getvalue(),
         media_type="text/csv; charset=utf-8",

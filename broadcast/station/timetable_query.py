@@ -30,18 +30,24 @@ class TimetableQuery:
             if record.duration_seconds
         }
 
-    def airings(self, start: datetime, end: datetime) -> list[Airing]:
-        """Everything that airs in ``[start, end)``: slots' occurrences and announcements."""
-        return airings(
+    def airings(
+        self, start: datetime, end: datetime, cluster: str | None = LOCAL
+    ) -> list[Airing]:
+        """What airs in ``[start, end)`` on ``cluster`` (default: the station's own output;
+        None: anywhere): slots' occurrences and announcements."""
+        found = airings(
             self.store.slots.list(),
             self.store.adjustments.list(),
             self.store.announcements.list(airing_since=start),
             start, end, self.tz, self.durations(),
         )
+        if cluster is None:
+            return found
+        return [a for a in found if a.airs_on(cluster)]
 
     def timetable(self, start: datetime, end: datetime) -> list[TimetableEntry]:
         programs = {p.id: p for p in self.store.programs.list()}
-        planned = self.airings(start, end)
+        planned = self.airings(start, end, cluster=None)
         logged = self.store.as_run.query(since=start, until=end, cluster=LOCAL)
         rendered = self.rendered_programs({a.program_id for a in planned}, programs)
         return timetable_entries(planned, logged, programs, rendered)

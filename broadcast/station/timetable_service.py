@@ -28,6 +28,7 @@ from broadcast.scheduling.timetable_yaml import Timetable, load_timetable
 from broadcast.scheduling.validation import validate_adjustment, validate_slot
 from broadcast.script_input import load_script
 from broadcast.station.timetable_io import absolute_paths
+from broadcast.store.asrun import LOCAL
 from broadcast.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -36,9 +37,10 @@ Listener = Callable[[], None]
 
 # Adjustments of occurrences that ended long ago cannot clash any more.
 _ADJUSTMENT_LOOKBACK = timedelta(days=2)
-# The first airing of an announcement: soon enough to be "at once", late enough for the air
-# job to open the output and arm the start on the second.
-ANNOUNCE_LEAD = timedelta(seconds=2)
+# The first airing of an announcement: soon enough to be "at once" (heard on every speaker
+# cluster within 3 s of the order), late enough for the air job to open the output and arm the
+# start on the second, and for the clusters to fetch the audio.
+ANNOUNCE_LEAD = timedelta(seconds=1)
 
 
 class TimetableService:
@@ -133,8 +135,25 @@ class TimetableService:
                     code="start_in_past",
                 )
         self.require_approved(self._program(slot.program_id))
+        self.require_clusters(slot.clusters)
         if not slot.paused:
             self._check_clashes(slot, now)
+
+    def require_clusters(self, clusters: frozenset[str] | None) -> None:
+        """A choice of clusters names the station's own output ("local") or known clusters."""
+        if clusters is None:
+            return
+        if not clusters:
+            raise ScheduleError(
+                "Danh sách cụm loa trống; bỏ trống để phát trên mọi cụm loa.", code="no_clusters"
+            )
+        known = {c.id for c in self.store.clusters.list()} | {LOCAL}
+        unknown = sorted(clusters - known)
+        if unknown:
+            raise ScheduleError(
+                f"Không có cụm loa {', '.join(unknown)}.", code="unknown_cluster",
+                clusters=unknown,
+            )
 
     # --- programs -------------------------------------------------------------------------
 
@@ -254,9 +273,11 @@ class TimetableService:
         every: timedelta = timedelta(0),
         ordered_by: str = "",
         duration: timedelta | None = None,
+        clusters: frozenset[str] | None = None,
     ) -> Announcement:
         """Order a program to air at once, ``repeat`` times ``every`` apart. Each repeat
-        must come after the previous one has ended (``duration``: the program's length)."""
+        must come after the previous one has ended (``duration``: the program's length).
+        ``clusters``: where it airs (None: every cluster, the station's own output too)."""
         if repeat < 1:
             raise ScheduleError("Số lần phát phải từ 1 trở lên.", code="bad_repeat")
         if repeat > 1 and every <= timedelta(0):
@@ -273,11 +294,12 @@ class TimetableService:
         with self._writing():
             program = self._program(program_id)
             self.require_approved(program)
+            self.require_clusters(clusters)
             now = self.clock.now()
             first = (now + ANNOUNCE_LEAD).replace(microsecond=0) + timedelta(seconds=1)
             announcement = self.store.announcements.create(
                 program_id=program_id, priority=priority, first_start=first, repeat=repeat,
-                every=every, ordered_by=ordered_by, now=now,
+                every=every, ordered_by=ordered_by, now=now, clusters=clusters,
             )
         log.warning(
             "announcement %d ordered by %s: %s x%d, priority %s",

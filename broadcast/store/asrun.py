@@ -60,12 +60,14 @@ class AsRunEntry:
 
 @dataclass(frozen=True)
 class AirtimeRow:
-    """Airtime of one topic in one local calendar month."""
+    """Airtime of one topic in one local calendar month, on one cluster (each speaker
+    cluster counts its own airtime; "local" is the station's own output)."""
 
     month: str  # "YYYY-MM", local time of the station
     topic: str
     minutes: float
     broadcasts: int
+    cluster: str = LOCAL
 
 
 def _entry(row: AsRunRow) -> AsRunEntry:
@@ -294,13 +296,15 @@ class AsRunRepo(Repository):
         until: datetime | None = None,
         topic: str | None = None,
         outcomes: Iterable[Outcome] = AIRED_OUTCOMES,
+        cluster: str | None = None,
     ) -> list[AirtimeRow]:
-        """Minutes and broadcasts per topic per local calendar month, from the entries that
-        went out (``outcomes``) and started in [since, until). A broadcast belongs to the
-        month in which it started, in the station's time zone."""
+        """Minutes and broadcasts per topic per local calendar month and per cluster, from
+        the entries that went out (``outcomes``) and started in [since, until) (``cluster``:
+        only there). A broadcast belongs to the month in which it started, in the station's
+        time zone."""
         tz = timezone if isinstance(timezone, ZoneInfo) else ZoneInfo(timezone)
         query = (
-            select(AsRunRow.topic, AsRunRow.actual_start, AsRunRow.end)
+            select(AsRunRow.topic, AsRunRow.actual_start, AsRunRow.end, AsRunRow.cluster)
             .where(AsRunRow.outcome.in_([Outcome(o).value for o in outcomes]))
             .where(AsRunRow.actual_start.is_not(None), AsRunRow.end.is_not(None))
         )
@@ -310,17 +314,22 @@ class AsRunRepo(Repository):
             query = query.where(AsRunRow.actual_start < until)
         if topic is not None:
             query = query.where(AsRunRow.topic == topic)
-        seconds: dict[tuple[str, str], float] = defaultdict(float)
-        counts: dict[tuple[str, str], int] = defaultdict(int)
+        if cluster is not None:
+            query = query.where(AsRunRow.cluster == cluster)
+        seconds: dict[tuple[str, str, str], float] = defaultdict(float)
+        counts: dict[tuple[str, str, str], int] = defaultdict(int)
         with self._session() as session:
-            for row_topic, start, end in session.execute(query):
+            for row_topic, start, end, where in session.execute(query):
                 assert start is not None and end is not None  # filtered in the query
-                key = (start.astimezone(tz).strftime("%Y-%m"), row_topic)
+                # The station's own output first, then the clusters by id.
+                key = (start.astimezone(tz).strftime("%Y-%m"), row_topic,
+                       "" if where == LOCAL else where)
                 seconds[key] += max((end - start).total_seconds(), 0.0)
                 counts[key] += 1
         return [
-            AirtimeRow(month=m, topic=t, minutes=round(seconds[(m, t)] / 60.0, 3), broadcasts=n)
-            for (m, t), n in sorted(counts.items())
+            AirtimeRow(month=m, topic=t, minutes=round(seconds[(m, t, c)] / 60.0, 3),
+                       broadcasts=n, cluster=c or LOCAL)
+            for (m, t, c), n in sorted(counts.items())
         ]
 
     @staticmethod

@@ -14,6 +14,7 @@ from broadcast.programs import Program
 from broadcast.scheduling.model import Adjustment, Slot
 from broadcast.store.announcements import AnnouncementRepo
 from broadcast.store.asrun import AsRunRepo
+from broadcast.store.clusters import ClusterRepo
 from broadcast.store.db import check_connection, create_engine_for, make_session_factory, migrate
 from broadcast.store.lock import StationLock
 from broadcast.store.renders import RenderRepo
@@ -35,6 +36,7 @@ class Store:
     users: UserRepo
     announcements: AnnouncementRepo
     clock: Clock
+    clusters: ClusterRepo
 
     @classmethod
     def from_engine(cls, engine: Engine, clock: Clock | None = None) -> Store:
@@ -52,6 +54,7 @@ class Store:
             users=UserRepo(sessions, clock),
             announcements=AnnouncementRepo(sessions, clock),
             clock=clock,
+            clusters=ClusterRepo(sessions, clock),
         )
 
     def replace_timetable(

@@ -78,6 +78,7 @@ class FakeStation:
         repeat: int = 1,
         every_minutes: float = 0.0,
         ordered_by: str = "",
+        clusters: frozenset[str] | None = None,
     ) -> AnnouncementView:
         self._record(
             "announce",

@@ -160,8 +160,10 @@ def test_airtime_report_json_and_csv(api: Api) -> None:
     headers = api.auth("operator")
     rows = api.client.get("/api/reports/airtime?from=2031-03&to=2031-04", headers=headers).json()
     assert rows == [
-        {"month": "2031-03", "topic": "Chuyển đổi số", "minutes": 15.0, "broadcasts": 2},
-        {"month": "2031-04", "topic": "Y tế", "minutes": 4.0, "broadcasts": 1},
+        {"month": "2031-03", "topic": "Chuyển đổi số", "cluster": "local", "minutes": 15.0,
+         "broadcasts": 2},
+        {"month": "2031-04", "topic": "Y tế", "cluster": "local", "minutes": 4.0,
+         "broadcasts": 1},
     ]
     response = api.client.get("/api/reports/airtime.csv?from=2031-03&to=2031-04", headers=headers)
     assert response.status_code == 200
@@ -169,9 +171,9 @@ def test_airtime_report_json_and_csv(api: Api) -> None:
     assert response.content.startswith(b"\xef\xbb\xbf")
     parsed = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert parsed == [
-        ["month", "topic", "minutes", "broadcasts"],
-        ["2031-03", "Chuyển đổi số", "15.0", "2"],
-        ["2031-04", "Y tế", "4.0", "1"],
+        ["month", "topic", "cluster", "minutes", "broadcasts"],
+        ["2031-03", "Chuyển đổi số", "local", "15.0", "2"],
+        ["2031-04", "Y tế", "local", "4.0", "1"],
     ]
     march = api.client.get("/api/reports/airtime?from=2031-03&to=2031-03", headers=headers)
     assert [r["month"] for r in march.json()] == ["2031-03"]
