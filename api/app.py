@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
@@ -9,7 +10,19 @@ from fastapi import FastAPI
 from api import web
 from api.context import AppContext, DeviceLister
 from api.errors import install_error_handlers
-from api.routes import health, log, media, onair, programs, reports, scripts, session, slots
+from api.routes import (
+    agent,
+    clusters,
+    health,
+    log,
+    media,
+    onair,
+    programs,
+    reports,
+    scripts,
+    session,
+    slots,
+)
 from api.routes import timetable as timetable_routes
 from api.sessions import LoginThrottle, SessionStore
 from broadcast.settings import Settings
@@ -27,6 +40,8 @@ ROUTERS = (
     onair.router,
     log.router,
     reports.router,
+    clusters.router,
+    agent.router,
 )
 
 
@@ -42,10 +57,11 @@ def create_app(
     station: StationControl,
     *,
     list_devices: DeviceLister | None = None,
+    clusters: Any = None,
 ) -> FastAPI:
     """Build the app around a store and a running station (no import-time singletons).
     The time is the station's clock; ``list_devices`` defaults to PortAudio's output
-    devices."""
+    devices; ``clusters``: the speaker clusters' hub, if any."""
     app = FastAPI(
         title="Loa — đài truyền thanh xã",
         version="1",
@@ -64,6 +80,7 @@ def create_app(
         throttle=LoginThrottle(),
         list_devices=list_devices or _real_devices,
         tz=ZoneInfo(settings.timezone),
+        clusters=clusters,
     )
     # Cached timetable pages are dropped whenever the timetable changes.
     station.timetable.add_listener(app.state.loa.timetable_cache.clear)

@@ -422,6 +422,46 @@ class AirtimeRowOut(BaseModel):
     broadcasts: int
 
 
+# --- speaker clusters ----------------------------------------------------------------------
+
+
+class ClusterIn(Strict):
+    id: ClusterId
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    zone: Annotated[str, Field(max_length=100)] = ""
+
+
+class ClusterCreated(BaseModel):
+    id: str
+    name: str
+    zone: str
+    token: str  # shown once: the agent's HTTP token and MQTT password
+
+
+class ClusterOut(BaseModel):
+    """A cluster's state; ``local`` is the station's own output."""
+
+    id: str
+    name: str
+    zone: str
+    online: bool
+    last_seen: datetime | None
+    in_sync: bool  # holds the current plan and all audio for the next 24 h
+    clock_offset_ms: float | None
+    last_aired: dict[str, Any] | None
+    plan_version: str | None = None
+    device: str | None = None
+    device_ok: bool | None = None
+    disk_free_mb: float | None = None
+    errors: list[str] = []
+
+
+class ClockOut(BaseModel):
+    cluster: str
+    received: float  # epoch seconds, station clock
+    sent: float
+
+
 # --- health --------------------------------------------------------------------------------
 
 

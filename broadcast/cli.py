@@ -32,6 +32,7 @@ EXIT_CODES: list[tuple[type[errors.BroadcastError], int]] = [
     (errors.PlayoutError, 7),
     (errors.StoreError, 8),
     (errors.ConfigError, 9),
+    (errors.ClusterError, 10),
 ]
 
 app = typer.Typer(
@@ -266,6 +267,7 @@ def serve(
 
     from api.app import create_app
     from api.bootstrap import ensure_admin
+    from broadcast.cluster.hub import ClusterHub
     from broadcast.engine.client import engine_sink_from_settings
     from broadcast.playout.player import Player
     from broadcast.station.runtime import Station
@@ -284,7 +286,10 @@ def serve(
     except BaseException:
         sink.close()
         raise
+    # The speaker clusters: plans, commands and reports over MQTT (BROADCAST_MQTT_URL).
+    clusters = ClusterHub.for_station(station)
     try:
+        clusters.start()
         token = ensure_admin(store, cfg)
         if token is not None:
             typer.echo(
@@ -292,11 +297,55 @@ def serve(
                 f"  {token}\n"
                 "Đặt mật khẩu để đăng nhập trang web: broadcast users password admin"
             )
-        web = create_app(cfg, store, station)
+        web = create_app(cfg, store, station, clusters=clusters)
         uvicorn.run(web, host=host or cfg.host, port=port or cfg.port, log_level="info")
     finally:
+        clusters.stop()
         station.shutdown()
         store.close()
+
+
+@app.command()
+@reports_errors
+def agent(
+    station: Annotated[str, typer.Option(help="The station's web address, e.g. http://10.0.0.1:8000")],
+    cluster: Annotated[str, typer.Option(help="This cluster's id (as added on the station)")],
+    token: Annotated[str, typer.Option(help="This cluster's token (shown once when added)")],
+) -> None:
+    """Run a speaker cluster (cụm loa): air the station's timetable here, in step.
+
+    Uses BROADCAST_DATA_DIR (its own store and audio cache), BROADCAST_AUDIO_DEVICE and
+    BROADCAST_MQTT_URL (default: the station's host, port 1883)."""
+    import signal
+    import threading
+    from urllib.parse import urlsplit
+
+    from broadcast.cluster.agent import Agent
+    from broadcast.engine.client import engine_sink_from_settings
+
+    setup_logging()
+    cfg = settings()
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    mqtt_url = cfg.mqtt_url or f"mqtt://{urlsplit(station).hostname or '127.0.0.1'}:1883"
+    sink = engine_sink_from_settings(cfg)
+    worker = Agent(
+        cfg, cluster_id=cluster, station_url=station, token=token, sink=sink, mqtt_url=mqtt_url
+    )
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        worker.start()
+        typer.echo(f"Cụm loa '{cluster}' đang chạy, nhận lịch phát từ {station}.")
+        while not stop.wait(0.5):
+            if worker.stopped.is_set():
+                break
+    except BaseException:
+        sink.close()
+        raise
+    worker.stop()
+    if worker.refused is not None:
+        raise worker.refused
 
 
 @app.command()

@@ -61,3 +61,9 @@ class PlayoutError(BroadcastError):
 
 class StoreError(BroadcastError):
     code = "store_error"
+
+
+class ClusterError(BroadcastError):
+    """Speaker clusters: the broker, the agents, their messages and credentials."""
+
+    code = "cluster_error"
