@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := espeak-ng ffmpeg libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins \
-	postgresql chromium
+	postgresql chromium mosquitto
 STAMP := $(VENV)/.installed
 
 .PHONY: run test deps venv lint typecheck pytest bench clean-cache
