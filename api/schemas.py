@@ -449,7 +449,8 @@ class ClusterOut(BaseModel):
     in_sync: bool  # holds the current plan and all audio for the next 24 h
     clock_offset_ms: float | None
     last_aired: dict[str, Any] | None
-    plan_version: str | None = None
+    plan_version: str | None = None  # the plan it holds
+    plan_current: str | None = None  # the plan the station publishes for it
     device: str | None = None
     device_ok: bool | None = None
     disk_free_mb: float | None = None

@@ -49,8 +49,8 @@ def list_clusters(
         schemas.ClusterOut(
             id=v.id, name=v.name, zone=v.zone, online=v.online, last_seen=v.last_seen,
             in_sync=v.in_sync, clock_offset_ms=v.clock_offset_ms, last_aired=v.last_aired,
-            plan_version=v.plan_version, device=v.device, device_ok=v.device_ok,
-            disk_free_mb=v.disk_free_mb, errors=list(v.errors),
+            plan_version=v.plan_version, plan_current=v.plan_current, device=v.device,
+            device_ok=v.device_ok, disk_free_mb=v.disk_free_mb, errors=list(v.errors),
         )
         for v in hub_of(ctx).views()
     ]

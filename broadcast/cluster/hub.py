@@ -73,6 +73,7 @@ class ClusterView:
     clock_offset_ms: float | None
     last_aired: dict[str, Any] | None
     plan_version: str | None = None  # what the cluster holds
+    plan_current: str | None = None  # what the station publishes for it
     device: str | None = None
     device_ok: bool | None = None
     disk_free_mb: float | None = None
@@ -508,6 +509,7 @@ class ClusterHub:
             return ClusterView(
                 record.id, record.name, record.zone, online=False, last_seen=None,
                 in_sync=False, clock_offset_ms=None, last_aired=None,
+                plan_current=self.current_version(record.id),
                 errors=("Cụm loa chưa từng kết nối.",),
             )
         status = seen.status
@@ -532,7 +534,7 @@ class ClusterHub:
             record.id, record.name, record.zone, online=online,
             last_seen=last_seen.astimezone(self.tz), in_sync=bool(in_sync),
             clock_offset_ms=None if offset is None else float(offset),
-            last_aired=status.get("last_aired"), plan_version=held,
+            last_aired=status.get("last_aired"), plan_version=held, plan_current=current,
             device=status.get("device"), device_ok=status.get("device_ok"),
             disk_free_mb=None if disk is None else float(disk), errors=tuple(errors),
         )
