@@ -16,7 +16,7 @@ from api.errors import ApiError
 from api.routes.clusters import hub_of
 from api.routes.common import errors
 
-router = APIRouter(prefix="/api/agent", tags=["agents"], responses=errors(401, 503))
+router = APIRouter(prefix="/api/agent", tags=["agents"], responses=errors(401, 422, 503))
 
 _bearer = HTTPBearer(auto_error=False, description="Mã truy cập của cụm loa")
 

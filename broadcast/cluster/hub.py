@@ -140,6 +140,10 @@ class ClusterHub:
     def configured(self) -> bool:
         return bool(self.settings.mqtt_url)
 
+    def load(self) -> None:
+        """Read the registry (done by ``start``; alone, for a hub that plans nothing)."""
+        self._load_registry()
+
     def start(self) -> None:
         self._load_registry()
         self.timetable.add_listener(self._dirty.set)

@@ -87,6 +87,7 @@ class FakeStation:
             repeat=repeat,
             every_minutes=every_minutes,
             ordered_by=ordered_by,
+            clusters=clusters,
         )
         now = datetime.now(UTC)
         starts = [now + timedelta(minutes=every_minutes * i) for i in range(repeat)]

@@ -94,7 +94,9 @@ def test_operator_may_announce_an_approved_script(api: Api) -> None:
     assert len(body["starts"]) == 3
     [(args, kwargs)] = api.station.called("announce")
     assert args == (body["program_id"], Priority.EMERGENCY)
-    assert kwargs == {"repeat": 3, "every_minutes": 30.0, "ordered_by": "operator"}
+    assert kwargs == {
+        "repeat": 3, "every_minutes": 30.0, "ordered_by": "operator", "clusters": None
+    }
     program = api.store.programs.get(body["program_id"])
     assert program.segments == (Segment.stored_script(script["id"]),)
     cancel = api.client.delete(f"/api/announcements/{body['id']}", headers=api.auth("operator"))
