@@ -389,3 +389,24 @@ def test_fall_back_lengthens_the_night(recurring: bool) -> None:
     assert find_conflicts([a, b], [], BERLIN, now=now) == []
     # without `now` (no horizon to look for offset changes in) the wall clock decides
     assert [c.slot_id for c in find_conflicts([a, b], [], BERLIN)] == ["b"]
+
+
+# --- speaker clusters ---------------------------------------------------------------------
+
+
+def test_slots_on_different_clusters_do_not_clash_and_no_choice_meets_every_cluster() -> None:
+    from broadcast.scheduling.conflicts import check_slot, find_conflicts
+    from broadcast.scheduling.model import Slot
+
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    now = datetime(2031, 1, 1, tzinfo=tz)
+    north = Slot("north", "p", time(6), frozenset({0}), clusters=frozenset({"thon-1"}))
+    south = Slot("south", "p", time(6), frozenset({0}), clusters=frozenset({"thon-2", "local"}))
+    check_slot(south, [north], [], tz, None, now)  # no clash
+    assert find_conflicts([north, south], [], tz, None, now) == []
+    everywhere = Slot("all", "p", time(6), frozenset({0}))
+    with pytest.raises(ScheduleConflict):
+        check_slot(everywhere, [north], [], tz, None, now)
+    both = Slot("both", "p", time(6), frozenset({0}), clusters=frozenset({"thon-2", "thon-3"}))
+    clashes = find_conflicts([north, south, both], [], tz, None, now)
+    assert [(c.slot_id, c.other_slot_id) for c in clashes] == [("both", "south")]
