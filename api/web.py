@@ -60,6 +60,7 @@ PAGES: tuple[Page, ...] = (
     Page("programs", "/chuong-trinh", "Chương trình", "Chương trình"),
     Page("log", "/nhat-ky", "Nhật ký phát sóng", "Nhật ký"),
     Page("report", "/bao-cao", "Báo cáo thời lượng", "Báo cáo"),
+    Page("clusters", "/cum-loa", "Cụm loa", "Cụm loa"),
     Page("emergency", "/khan-cap", "Thông báo khẩn", "Thông báo khẩn"),
 )
 
