@@ -328,6 +328,8 @@ class TimetableService:
             validate_timetable(
                 programs, slots, adjustments, self.tz, durations=durations, now=now
             )
+            for slot in slots:
+                self.require_clusters(slot.clusters)
             self.store.replace_timetable(programs, slots, adjustments, now=now)
 
     def import_file(self, path: Path, *, max_script_bytes: int) -> Timetable:
