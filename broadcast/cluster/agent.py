@@ -537,8 +537,26 @@ class Agent:
                 )
             if time.time() - last_prune > 3600:
                 last_prune = time.time()
-                self.store.prune((self.clock.now() - timedelta(days=2)).timestamp())
+                self.prune()
             time.sleep(0.3)  # at most a few reports a second
+
+    def prune(self, keep: timedelta = timedelta(days=2)) -> None:
+        """Forget airings and commands older than ``keep``, and cached audio that no airing
+        held refers to any more (and that was not fetched within ``keep``)."""
+        self.store.prune((self.clock.now() - keep).timestamp())
+        with self._lock:
+            wanted = {i.audio.sha256 for i in self._items.values() if i.audio is not None}
+        current = self.player.current
+        if current is not None and not current.done:
+            wanted.add(current.path.stem)
+        for path in self.audio_dir.glob("*.wav"):
+            try:
+                old = time.time() - path.stat().st_mtime > keep.total_seconds()
+            except OSError:
+                continue
+            if path.stem not in wanted and old:
+                path.unlink(missing_ok=True)
+                self.store.forget_audio(path.stem)
 
     def status(self) -> dict[str, Any]:
         now = self.clock.now()
