@@ -116,6 +116,8 @@ class ClusterHub:
         self._stopped: set[int] = set()
         self._lock = threading.Lock()
         self._dirty = threading.Event()
+        self._urgent = threading.Event()  # announcements: commands go out before any render
+        self._command_lock = threading.Lock()
         self._force = threading.Event()  # re-publish every plan (a new connection)
         self._stop = threading.Event()
         self._incoming: queue.SimpleQueue[tuple[str, list[p.AsRunReport]] | None] = (
@@ -147,10 +149,12 @@ class ClusterHub:
     def start(self) -> None:
         self._load_registry()
         self.timetable.add_listener(self._dirty.set)
+        self.timetable.add_listener(self._urgent.set)
         if self.configured:
             self._write_broker_files()
             self._start_bus()
         for target, name in ((self._plan_loop, "cluster-plans"),
+                             (self._command_loop, "cluster-commands"),
                              (self._ingest_loop, "cluster-asrun")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
@@ -160,6 +164,7 @@ class ClusterHub:
     def stop(self) -> None:
         self._stop.set()
         self._dirty.set()
+        self._urgent.set()
         self._incoming.put(None)
         if self.bus is not None:
             self.bus.stop(
@@ -289,6 +294,25 @@ class ClusterHub:
             except Exception:  # the next change or refresh tries again
                 log.exception("planning the clusters failed")
 
+    def _command_loop(self) -> None:
+        """Announcements go out as soon as they are ordered, even while the plans are being
+        rendered on the other thread."""
+        while not self._stop.is_set():
+            self._urgent.wait()
+            self._urgent.clear()
+            if self._stop.is_set():
+                return
+            try:
+                now = self.clock.now()
+                airings = self.query.airings(
+                    now - ANNOUNCEMENT_LOOKBACK, now + COMMAND_WINDOW, cluster=None
+                )
+                if any(a.key.announcement_id is not None for a in airings):
+                    programs = {pr.id: pr for pr in self.store.programs.list()}
+                    self._command_announcements(airings, self.ids(), programs, now)
+            except Exception:
+                log.exception("sending announcements to the clusters failed")
+
     def replan(self) -> None:
         """Commands for announcements about to air, then each cluster's plan."""
         now = self.clock.now()
@@ -363,6 +387,17 @@ class ClusterHub:
     ) -> None:
         if self.bus is None:
             return
+        with self._command_lock:
+            self._command_locked(airings, clusters, programs, now)
+
+    def _command_locked(
+        self,
+        airings: list[Airing],
+        clusters: list[str],
+        programs: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        assert self.bus is not None
         soon = [
             a for a in airings
             if a.key.announcement_id is not None and a.start > now - ANNOUNCEMENT_LOOKBACK
