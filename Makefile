@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := espeak-ng ffmpeg libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins \
-	postgresql chromium python3-venv systemd systemd-container openssl icecast2
+	postgresql chromium python3-venv systemd systemd-container openssl icecast2 mosquitto
 STAMP := $(VENV)/.installed
 
 .PHONY: run test deps venv lint typecheck pytest bench mutation clean-cache install \

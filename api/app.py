@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
@@ -12,6 +13,8 @@ from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.request_guards import RequestGuards, with_url_rule
 from api.routes import (
+    agent,
+    clusters,
     columns,
     health,
     lexicon,
@@ -54,6 +57,8 @@ ROUTERS = (
     recordings.router,
     publication_routes.router,
     live.router,
+    clusters.router,
+    agent.router,
 )
 
 
@@ -70,10 +75,11 @@ def create_app(
     *,
     list_devices: DeviceLister | None = None,
     publisher: Publisher | None = None,
+    clusters: Any = None,
 ) -> FastAPI:
     """Build the app around a store and a running station (no import-time singletons).
     The time is the station's clock; ``list_devices`` defaults to PortAudio's output
-    devices."""
+    devices; ``clusters``: the speaker clusters' hub, if any."""
     app = FastAPI(
         title="Loa — đài truyền thanh xã",
         version="1",
@@ -94,6 +100,7 @@ def create_app(
         throttle=LoginThrottle(),
         list_devices=list_devices or _real_devices,
         tz=ZoneInfo(settings.timezone),
+        clusters=clusters,
     )
     # Cached timetable pages are dropped whenever the timetable changes.
     station.timetable.add_listener(app.state.loa.timetable_cache.clear)

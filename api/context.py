@@ -29,6 +29,8 @@ class AppContext:
     list_devices: DeviceLister
     tz: ZoneInfo
     users: UserCache = field(default_factory=UserCache)
+    # The speaker clusters' hub (broadcast.cluster.hub.ClusterHub), when the station runs one.
+    clusters: Any = None
     timetable_cache: ResponseCache = field(default_factory=lambda: ResponseCache(ttl=1.0))
 
     @property

@@ -156,6 +156,7 @@ def slot_out(slot: Slot) -> schemas.SlotOut:
         valid_from=slot.valid_from,
         valid_until=slot.valid_until,
         paused=slot.paused,
+        clusters=None if slot.clusters is None else sorted(slot.clusters),
     )
 
 

@@ -20,6 +20,7 @@ from api.control_chars import CONTROL_CHARACTER
 from api.date_bounds import OUT_OF_RANGE, RANGE_TEXT
 from broadcast.errors import (
     BroadcastError,
+    ClusterError,
     ConfigError,
     PlayoutError,
     RenderError,
@@ -67,6 +68,8 @@ _STORE_STATUS = {
     "db_unreachable": 503,
 }
 _SCRIPT_INPUT_STATUS = {"script_too_large": 413, "upload_too_large": 413}
+_CLUSTER_STATUS = {"cluster_token_refused": 401, "not_found": 404, "cluster_in_use": 409,
+                   "duplicate_id": 409, "broker_unavailable": 503}
 
 
 def status_for(exc: BroadcastError) -> int:
@@ -85,6 +88,8 @@ def status_for(exc: BroadcastError) -> int:
         return 502
     if isinstance(exc, PlayoutError):
         return 503
+    if isinstance(exc, ClusterError):
+        return _CLUSTER_STATUS.get(exc.code, 422)
     if isinstance(exc, ConfigError):
         return 500
     return 500

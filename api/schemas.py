@@ -21,6 +21,14 @@ TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
 # Ids and media names are used in file names and URLs: a conservative alphabet.
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+# A speaker cluster's id is also its MQTT user name and part of its topics.
+CLUSTER_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+ClusterId = Annotated[str, Field(pattern=CLUSTER_ID_PATTERN)]
+ClusterChoice = Annotated[
+    list[ClusterId],
+    Field(min_length=1, max_length=1000,
+          description='speaker clusters ("local": the station\'s own output); absent: all'),
+]
 
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 Topic = Annotated[str, Field(max_length=100)]
@@ -346,6 +354,7 @@ class SlotIn(Strict):
     valid_from: StationDate | None = None
     valid_until: StationDate | None = None
     id: Annotated[str, Field(pattern=ID_PATTERN)] | None = None
+    clusters: ClusterChoice | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> SlotIn:
@@ -369,6 +378,7 @@ class SlotPatch(Strict):
     max_duration_seconds: MaxDuration | None = None
     valid_from: StationDate | None = None
     valid_until: StationDate | None = None
+    clusters: ClusterChoice | None = None  # null: every cluster
 
     @model_validator(mode="after")
     def _one_kind(self) -> SlotPatch:
@@ -388,6 +398,7 @@ class SlotOut(BaseModel):
     valid_from: dt.date | None
     valid_until: dt.date | None
     paused: bool
+    clusters: list[str] | None = None  # null: every cluster
 
 
 class SkipIn(Strict):
@@ -475,11 +486,15 @@ class AnnouncementIn(Strict):
     priority: Literal["emergency", "priority"] = "emergency"
     repeat: Annotated[int, Field(ge=1, le=50)] = 1
     every_minutes: Annotated[float, Field(ge=0, le=1440)] = 0.0
+    clusters: ClusterChoice | None = None
+    zone: Annotated[str, Field(min_length=1, max_length=100)] | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> AnnouncementIn:
         if (self.script_id is None) == (self.text is None):
             raise ValueError("give either script_id or text")
+        if self.clusters is not None and self.zone is not None:
+            raise ValueError("give either clusters or zone (or neither: every cluster)")
         if self.repeat > 1 and self.every_minutes <= 0:
             raise ValueError("a repeated announcement needs every_minutes > 0")
         return self
@@ -491,6 +506,7 @@ class AnnouncementOut(BaseModel):
     script_id: int
     priority: PriorityName
     starts: list[datetime]
+    clusters: list[str] | None = None  # where it airs; null: everywhere
 
 
 class ActiveAnnouncementOut(BaseModel):
@@ -542,12 +558,54 @@ class LogEntryOut(BaseModel):
 class AirtimeRowOut(BaseModel):
     month: str
     topic: str
+    cluster: str  # where it aired ("local": the station's own output)
     minutes: float
     broadcasts: int
     topic_name: str = ""
     source: Literal["station", "relay", "live"] = Field(
         "station", description="the station's own programs, relayed radio, or live speech"
     )
+
+
+# --- speaker clusters ----------------------------------------------------------------------
+
+
+class ClusterIn(Strict):
+    id: ClusterId
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    zone: Annotated[str, Field(max_length=100)] = ""
+
+
+class ClusterCreated(BaseModel):
+    id: str
+    name: str
+    zone: str
+    token: str  # shown once: the agent's HTTP token and MQTT password
+
+
+class ClusterOut(BaseModel):
+    """A cluster's state; ``local`` is the station's own output."""
+
+    id: str
+    name: str
+    zone: str
+    online: bool
+    last_seen: datetime | None
+    in_sync: bool  # holds the current plan and all audio for the next 24 h
+    clock_offset_ms: float | None
+    last_aired: dict[str, Any] | None
+    plan_version: str | None = None  # the plan it holds
+    plan_current: str | None = None  # the plan the station publishes for it
+    device: str | None = None
+    device_ok: bool | None = None
+    disk_free_mb: float | None = None
+    errors: list[str] = []
+
+
+class ClockOut(BaseModel):
+    cluster: str
+    received: float  # epoch seconds, station clock
+    sent: float
 
 
 # --- health --------------------------------------------------------------------------------

@@ -8,9 +8,10 @@ import csv
 import io
 from collections.abc import Mapping, Sequence
 
-from broadcast.store.asrun import AirtimeRow
+from broadcast.store.asrun import LOCAL, AirtimeRow
 
-HEADERS = ("Tháng", "Chuyên mục", "Nguồn", "Số phút", "Số buổi phát")
+HEADERS = ("Tháng", "Chuyên mục", "Nơi phát", "Nguồn", "Số phút", "Số buổi phát")
+LOCAL_PLACE = "Loa của đài"
 SOURCES = {"station": "Chương trình của đài", "relay": "Tiếp sóng", "live": "Phát trực tiếp"}
 TOTAL = "Tổng cộng"
 UNSORTED = "(chưa phân loại)"
@@ -21,7 +22,7 @@ def _month(month: str) -> str:
     return f"{number}/{year}"
 
 
-Row = tuple[str, str, str, float, int]
+Row = tuple[str, str, str, str, float, int]
 
 # A cell starting with one of these is a formula to Excel or LibreOffice ("=HYPERLINK(...)"
 # in a column name would run when the report is opened); tab and CR can hide such a start.
@@ -34,30 +35,41 @@ def spreadsheet_safe(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def _rows(rows: Sequence[AirtimeRow], names: Mapping[str, str]) -> list[Row]:
+def _place(cluster: str, clusters: Mapping[str, str]) -> str:
+    return LOCAL_PLACE if cluster == LOCAL else f"Cụm loa {clusters.get(cluster, cluster)}"
+
+
+def _rows(
+    rows: Sequence[AirtimeRow], names: Mapping[str, str], clusters: Mapping[str, str]
+) -> list[Row]:
     return [
-        (_month(r.month), names.get(r.topic, r.topic) or UNSORTED,
+        (_month(r.month), names.get(r.topic, r.topic) or UNSORTED, _place(r.cluster, clusters),
          SOURCES.get(r.source, r.source), round(r.minutes, 1), r.broadcasts)
         for r in rows
     ]
 
 
-def airtime_csv(rows: Sequence[AirtimeRow], names: Mapping[str, str]) -> bytes:
+def airtime_csv(
+    rows: Sequence[AirtimeRow], names: Mapping[str, str], clusters: Mapping[str, str]
+) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(HEADERS)
-    table = _rows(rows, names)
-    for month, column, source, minutes, count in table:
-        writer.writerow(
-            [month, spreadsheet_safe(column), source, f"{minutes:.1f}".replace(".", ","), count]
-        )
-    writer.writerow([TOTAL, "", "", f"{sum(r[3] for r in table):.1f}".replace(".", ","),
-                     sum(r[4] for r in table)])
+    table = _rows(rows, names, clusters)
+    for month, column, place, source, minutes, count in table:
+        writer.writerow([month, spreadsheet_safe(column), spreadsheet_safe(place), source,
+                         f"{minutes:.1f}".replace(".", ","), count])  # fmt: skip
+    writer.writerow([TOTAL, "", "", "", f"{sum(r[4] for r in table):.1f}".replace(".", ","),
+                     sum(r[5] for r in table)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def airtime_xlsx(
-    rows: Sequence[AirtimeRow], names: Mapping[str, str], *, title: str
+    rows: Sequence[AirtimeRow],
+    names: Mapping[str, str],
+    clusters: Mapping[str, str],
+    *,
+    title: str,
 ) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -73,18 +85,19 @@ def airtime_xlsx(
     for cell in sheet[3]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
-    table = _rows(rows, names)
-    for month, column, source, minutes, count in table:
-        sheet.append([month, column, source, minutes, count])
-        sheet.cell(row=sheet.max_row, column=2).data_type = "s"  # text, never a formula
-        sheet.cell(row=sheet.max_row, column=4).number_format = "0.0"
+    table = _rows(rows, names, clusters)
+    for month, column, place, source, minutes, count in table:
+        sheet.append([month, column, place, source, minutes, count])
+        for text_column in (2, 3):  # text, never a formula
+            sheet.cell(row=sheet.max_row, column=text_column).data_type = "s"
+        sheet.cell(row=sheet.max_row, column=5).number_format = "0.0"
     last = sheet.max_row
-    sheet.append([TOTAL, "", "", f"=SUM(D4:D{last})" if table else 0,
-                  f"=SUM(E4:E{last})" if table else 0])
+    sheet.append([TOTAL, "", "", "", f"=SUM(E4:E{last})" if table else 0,
+                  f"=SUM(F4:F{last})" if table else 0])
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
-    sheet.cell(row=sheet.max_row, column=4).number_format = "0.0"
-    for letter, width in zip("ABCDE", (12, 36, 22, 12, 14), strict=True):
+    sheet.cell(row=sheet.max_row, column=5).number_format = "0.0"
+    for letter, width in zip("ABCDEF", (12, 36, 22, 22, 12, 14), strict=True):
         sheet.column_dimensions[letter].width = width
     out = io.BytesIO()
     book.save(out)

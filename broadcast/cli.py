@@ -33,6 +33,7 @@ EXIT_CODES: list[tuple[type[errors.BroadcastError], int]] = [
     (errors.StoreError, 8),
     (errors.ConfigError, 9),
     (errors.OpsError, 10),
+    (errors.ClusterError, 11),
 ]
 
 app = typer.Typer(
@@ -375,6 +376,7 @@ def serve(
     from api.app import create_app
     from api.bootstrap import ensure_admin
     from broadcast.backup import recover_interrupted_restore
+    from broadcast.cluster.hub import ClusterHub
     from broadcast.engine.client import engine_sink_from_settings
     from broadcast.playout.player import Player
     from broadcast.publishing import Publisher
@@ -412,7 +414,10 @@ def serve(
 
         station.stream_out = IcecastOutput(sink.engine, cfg.icecast_url, cfg.icecast_mount)
         station.stream_out.start()
+    # The speaker clusters: plans, commands and reports over MQTT (BROADCAST_MQTT_URL).
+    clusters = ClusterHub.for_station(station)
     try:
+        clusters.start()
         token = ensure_admin(store, cfg)
         if token is not None:
             typer.echo(
@@ -420,14 +425,58 @@ def serve(
                 f"  {token}\n"
                 "Đặt mật khẩu để đăng nhập trang web: broadcast users password admin"
             )
-        web = create_app(cfg, store, station, publisher=publisher)
+        web = create_app(cfg, store, station, publisher=publisher, clusters=clusters)
         uvicorn.run(web, host=host or cfg.host, port=port or cfg.port, log_level="info")
     finally:
+        clusters.stop()
         upkeep.stop()
         station.shutdown()
         if station.stream_out is not None:
             station.stream_out.close()
         store.close()
+
+
+@app.command()
+@reports_errors
+def agent(
+    station: Annotated[str, typer.Option(help="The station's web address, e.g. http://10.0.0.1:8000")],
+    cluster: Annotated[str, typer.Option(help="This cluster's id (as added on the station)")],
+    token: Annotated[str, typer.Option(help="This cluster's token (shown once when added)")],
+) -> None:
+    """Run a speaker cluster (cụm loa): air the station's timetable here, in step.
+
+    Uses BROADCAST_DATA_DIR (its own store and audio cache), BROADCAST_AUDIO_DEVICE and
+    BROADCAST_MQTT_URL (default: the station's host, port 1883)."""
+    import signal
+    import threading
+    from urllib.parse import urlsplit
+
+    from broadcast.cluster.agent import Agent
+    from broadcast.engine.client import engine_sink_from_settings
+
+    setup_logging()
+    cfg = settings()
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    mqtt_url = cfg.mqtt_url or f"mqtt://{urlsplit(station).hostname or '127.0.0.1'}:1883"
+    sink = engine_sink_from_settings(cfg)
+    worker = Agent(
+        cfg, cluster_id=cluster, station_url=station, token=token, sink=sink, mqtt_url=mqtt_url
+    )
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        worker.start()
+        typer.echo(f"Cụm loa '{cluster}' đang chạy, nhận lịch phát từ {station}.")
+        while not stop.wait(0.5):
+            if worker.stopped.is_set():
+                break
+    except BaseException:
+        sink.close()
+        raise
+    worker.stop()
+    if worker.refused is not None:
+        raise worker.refused
 
 
 @app.command()

@@ -87,3 +87,9 @@ class PublishError(BroadcastError):
     """Publishing what aired (MP3, feeds, the public page) could not be done."""
 
     code = "publish_failed"
+
+
+class ClusterError(BroadcastError):
+    """Speaker clusters: the broker, the agents, their messages and credentials."""
+
+    code = "cluster_error"

@@ -119,6 +119,17 @@ class Settings(BaseSettings):
     icecast_mount: str = "/loa.ogg"
     cluster_delay_seconds: float = 3.0  # agents play the published stream this much later
 
+    # Speaker clusters (see README, "Speaker clusters"): the MQTT broker, the files Loa writes
+    # for it (default <data dir>/mosquitto/passwd and acl) and the command that makes it
+    # read them again; how far ahead each cluster holds its plan; its heartbeat.
+    mqtt_url: str | None = None  # e.g. mqtt://127.0.0.1:1883
+    mqtt_password_file: Path | None = None
+    mqtt_acl_file: Path | None = None
+    mqtt_reload_command: str | None = None  # e.g. "systemctl reload mosquitto"
+    mqtt_station_password: str | None = None  # default: <data dir>/mqtt-station.secret
+    cluster_plan_hours: float = 26.0
+    cluster_heartbeat_seconds: float = 30.0
+
     # HTTP server.
     host: str = "127.0.0.1"
     port: int = 8000

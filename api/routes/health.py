@@ -17,12 +17,16 @@ router = APIRouter(prefix="/api", tags=["health"])
 
 @router.get("/health", response_model=schemas.HealthOut)
 def health(ctx: Ctx) -> schemas.HealthOut:
-    """Scheduler, sound output, speech engines, database and disk, each as its part reports
-    it; ``degraded`` if any of them cannot do its job. No login needed, so monitoring can
-    poll it."""
+    """Scheduler, sound output, speech engines, database, disk and speaker clusters, each as
+    its part reports it; ``degraded`` if any of them cannot do its job. No login needed, so
+    monitoring can poll it."""
     report = ctx.station.health()
+    components = list(report.components)
+    if ctx.clusters is not None:
+        components.append(ctx.clusters.health())
+    ok = report.ok and all(c.ok for c in components)
     return schemas.HealthOut(
-        status="ok" if report.ok else "degraded",
+        status="ok" if ok else "degraded",
         scheduler_running=report.scheduler_running,
         sound_device=report.sound_device,
         sound_device_error=report.sound_device_error,
@@ -30,7 +34,7 @@ def health(ctx: Ctx) -> schemas.HealthOut:
         engines=dict(report.engines),
         components=[
             schemas.ComponentHealthOut(name=c.name, ok=c.ok, detail=c.detail)
-            for c in report.components
+            for c in components
         ],
     )
 

@@ -33,6 +33,9 @@ def as_run_log(
     program: Annotated[str | None, Query(max_length=64)] = None,
     outcome: Annotated[Outcome | None, Query()] = None,
     topic: Annotated[str | None, Query(max_length=100)] = None,
+    cluster: Annotated[
+        str | None, Query(max_length=64, description='where it aired; "local": the station')
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[dict[str, Any]]:
     """Newest first."""
@@ -43,6 +46,7 @@ def as_run_log(
         program_id=program,
         outcome=outcome,
         topic=topic,
+        cluster=cluster,
         limit=limit,
         newest_first=True,
     )

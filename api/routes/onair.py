@@ -90,8 +90,11 @@ def _program_for(ctx: AppContext, script: ScriptRecord) -> Program:
 def announce(
     body: schemas.AnnouncementIn, ctx: Ctx, who: Annotated[Principal, requires(ON_AIR)]
 ) -> schemas.AnnouncementOut:
-    """Play now (interrupting lower priorities), ``repeat`` times ``every_minutes`` apart.
-    Everybody may announce an approved script; typed text needs an approver."""
+    """Play now (interrupting lower priorities), ``repeat`` times ``every_minutes`` apart,
+    on every speaker cluster, or on ``clusters`` (``"local"``: the station's own output), or
+    on the clusters of a ``zone``. Everybody may announce an approved script; typed text
+    needs an approver."""
+    clusters = _targets(ctx, body)
     script = _script_for(ctx, body, who)
     program = _program_for(ctx, script)
     announcement = ctx.station.announce(
@@ -100,6 +103,7 @@ def announce(
         repeat=body.repeat,
         every_minutes=body.every_minutes,
         ordered_by=who.name,
+        clusters=clusters,
     )
     return schemas.AnnouncementOut(
         id=announcement.id,
@@ -107,7 +111,23 @@ def announce(
         script_id=script.id,
         priority=priority_name(announcement.priority),
         starts=[s.astimezone(ctx.tz) for s in announcement.starts],
+        clusters=None if clusters is None else sorted(clusters),
     )
+
+
+def _targets(ctx: AppContext, body: schemas.AnnouncementIn) -> frozenset[str] | None:
+    """Where an announcement airs: the clusters listed, those of a zone, or everywhere."""
+    if body.clusters is not None:
+        return frozenset(body.clusters)
+    if body.zone is None:
+        return None
+    zone = nfc(body.zone)
+    found = frozenset(c.id for c in ctx.store.clusters.list() if c.zone == zone)
+    if not found:
+        raise ApiError(
+            422, f"Không có cụm loa nào thuộc khu vực «{zone}».", code="unknown_zone", zone=zone
+        )
+    return found
 
 
 @router.get("/announcements", response_model=list[schemas.ActiveAnnouncementOut])

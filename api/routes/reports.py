@@ -21,7 +21,9 @@ router = APIRouter(prefix="/api/reports", tags=["reports"], responses=AUTH_ERROR
 MAX_MONTHS = 120
 
 
-def _report(ctx: AppContext, first: str | None, last: str | None) -> list[AirtimeRow]:
+def _report(
+    ctx: AppContext, first: str | None, last: str | None, cluster: str | None = None
+) -> list[AirtimeRow]:
     today = ctx.now().astimezone(ctx.tz)
     end = parse_month(last) if last else (today.year, today.month)
     start = parse_month(first) if first else (end[0], 1)
@@ -33,11 +35,15 @@ def _report(ctx: AppContext, first: str | None, last: str | None) -> list[Airtim
         timezone=ctx.tz,
         since=month_start(*start, ctx.tz),
         until=month_start(*next_month(*end), ctx.tz),
+        cluster=cluster,
     )
 
 
 FromMonth = Annotated[StationMonth | None, Query(alias="from", description="YYYY-MM")]
 ToMonth = Annotated[StationMonth | None, Query(description="YYYY-MM (inclusive)")]
+ClusterFilter = Annotated[
+    str | None, Query(max_length=64, description='only this cluster ("local": the station)')
+]
 
 
 @router.get("/airtime", response_model=list[schemas.AirtimeRowOut])
@@ -46,16 +52,18 @@ def airtime(
     who: Annotated[Principal, requires(READERS)],
     from_: FromMonth = None,
     to: ToMonth = None,
+    cluster: ClusterFilter = None,
 ) -> list[schemas.AirtimeRowOut]:
-    """Minutes on air and number of broadcasts per topic per month (default: this year)."""
+    """Minutes on air and number of broadcasts per topic per month (default: this year),
+    for each speaker cluster on its own ("local": the station's own output)."""
     names = ctx.store.columns.names()
     return [
         schemas.AirtimeRowOut(
-            month=r.month, topic=r.topic, minutes=r.minutes, broadcasts=r.broadcasts,
-            topic_name=names.get(r.topic, r.topic),
+            month=r.month, topic=r.topic, cluster=r.cluster, minutes=r.minutes,
+            broadcasts=r.broadcasts, topic_name=names.get(r.topic, r.topic),
             source=r.source,  # type: ignore[arg-type]
         )
-        for r in _report(ctx, from_, to)
+        for r in _report(ctx, from_, to, cluster)
     ]
 
 
@@ -69,10 +77,13 @@ def airtime_csv(
     who: Annotated[Principal, requires(READERS)],
     from_: FromMonth = None,
     to: ToMonth = None,
+    cluster: ClusterFilter = None,
 ) -> Response:
     """The same report as CSV for Excel in Vietnamese: UTF-8 with a BOM, ";" between fields,
     decimal comma, Vietnamese headers and column names."""
-    body = spreadsheet.airtime_csv(_report(ctx, from_, to), ctx.store.columns.names())
+    body = spreadsheet.airtime_csv(
+        _report(ctx, from_, to, cluster), ctx.store.columns.names(), _cluster_names(ctx)
+    )
     return Response(
         content=body,
         media_type="text/csv; charset=utf-8",
@@ -93,18 +104,24 @@ def airtime_xlsx(
     who: Annotated[Principal, requires(READERS)],
     from_: FromMonth = None,
     to: ToMonth = None,
+    cluster: ClusterFilter = None,
 ) -> Response:
     """The same report as an Excel workbook (.xlsx)."""
-    rows = _report(ctx, from_, to)
+    rows = _report(ctx, from_, to, cluster)
     span = _span_text(ctx, from_, to)
     body = spreadsheet.airtime_xlsx(
-        rows, ctx.store.columns.names(), title=f"Thời lượng phát sóng theo chuyên mục, {span}"
+        rows, ctx.store.columns.names(), _cluster_names(ctx),
+        title=f"Thời lượng phát sóng theo chuyên mục, {span}",
     )
     return Response(
         content=body,
         media_type=XLSX,
         headers={"Content-Disposition": 'attachment; filename="thoi-luong-phat-song.xlsx"'},
     )
+
+
+def _cluster_names(ctx: AppContext) -> dict[str, str]:
+    return {c.id: c.name for c in ctx.store.clusters.list()}
 
 
 def _span_text(ctx: AppContext, first: str | None, last: str | None) -> str:

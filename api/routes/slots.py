@@ -40,6 +40,7 @@ def _slot(slot_id: str, body: schemas.SlotIn) -> Slot:
         max_duration=seconds_to_delta(body.max_duration_seconds),
         valid_from=body.valid_from,
         valid_until=body.valid_until,
+        clusters=None if body.clusters is None else frozenset(body.clusters),
     )
 
 
@@ -91,7 +92,7 @@ def adjust_slot(
     slot_id: SlotId, body: schemas.SlotPatch, ctx: Ctx, who: Annotated[Principal, requires(EDITORS)]
 ) -> schemas.SlotOut:
     """Adjust airtime: move the time, change the days (or the date), the maximum duration,
-    the validity; only the fields given change."""
+    the validity, the speaker clusters; only the fields given change."""
     given = body.model_fields_set
     changes: dict[str, object] = {}
     if body.program_id is not None:
@@ -109,6 +110,8 @@ def adjust_slot(
     for name in ("valid_from", "valid_until"):
         if name in given:
             changes[name] = getattr(body, name)
+    if "clusters" in given:
+        changes["clusters"] = None if body.clusters is None else frozenset(body.clusters)
 
     def change(slot: Slot) -> Slot:
         return dataclasses.replace(slot, **changes)  # type: ignore[arg-type]

@@ -2,7 +2,9 @@
 
 Two slots of the same priority clash when an occurrence of one overlaps an occurrence of the
 other (half-open intervals: one ending at 06:10 and one starting at 06:10 do not clash).
-Different priorities never clash: the higher one interrupts (see ``interruption``). Paused
+Different priorities never clash: the higher one interrupts (see ``interruption``). Slots
+that air on different speaker clusters never clash either (``Slot.clusters``; a slot without
+a choice airs on every cluster, so it meets any other). Paused
 slots do not clash (re-check a slot with ``check_slot`` before un-pausing it); skipped
 occurrences and occurrences moved away do not clash; moved occurrences clash at their new time.
 
@@ -33,7 +35,7 @@ from zoneinfo import ZoneInfo
 
 from broadcast.errors import ScheduleConflict
 from broadcast.scheduling.localtime import local_instant, offset_change_days, require_aware
-from broadcast.scheduling.model import Adjustment, AdjustmentKind, Slot
+from broadcast.scheduling.model import Adjustment, AdjustmentKind, Slot, share_a_cluster
 from broadcast.scheduling.recurrence import AdjustmentIndex, index_adjustments
 from broadcast.scheduling.validation import validate_slot
 from broadcast.scheduling.wording import local_moment_text
@@ -323,7 +325,8 @@ def check_slot(
     if new.paused:
         return
     others = [s for s in existing
-              if s.id != new.id and s.priority == new.priority and not s.paused]
+              if s.id != new.id and s.priority == new.priority and not s.paused
+              and share_a_cluster(s.clusters, new.clusters)]
     index = index_adjustments([new, *others], adjustments, tz)
     by_slot = _by_slot(adjustments)
     mine = _patterns(new, index, by_slot, tz, durations)
@@ -363,6 +366,7 @@ def find_conflicts(
     """
     order = {slot.id: i for i, slot in enumerate(slots)}
     active = [s for s in slots if not s.paused]
+    clusters = {s.id: s.clusters for s in active}
     index = index_adjustments(active, adjustments, tz)
     by_slot = _by_slot(adjustments)
     groups: dict[int, list[_Pattern]] = {}
@@ -377,6 +381,8 @@ def find_conflicts(
         for a, b in _candidate_pairs(patterns, ctx):
             if a.slot_id == b.slot_id and not (a.moved or b.moved):
                 continue  # a guard: a slot has one regular pattern, the others are moved
+            if not share_a_cluster(clusters[a.slot_id], clusters[b.slot_id]):
+                continue
             at = _pair_clash(a, b, ctx)
             if at is None:
                 continue

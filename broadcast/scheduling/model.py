@@ -58,10 +58,20 @@ class Slot:
     valid_from: date | None = None
     valid_until: date | None = None
     paused: bool = False
+    # Where it airs: these speaker clusters ("local" = the station's own output); None: all.
+    clusters: frozenset[str] | None = None
 
     @property
     def recurring(self) -> bool:
         return self.on_date is None
+
+    def airs_on(self, cluster: str) -> bool:
+        return self.clusters is None or cluster in self.clusters
+
+
+def share_a_cluster(a: frozenset[str] | None, b: frozenset[str] | None) -> bool:
+    """Whether two cluster choices (None: every cluster) have a cluster in common."""
+    return a is None or b is None or not a.isdisjoint(b)
 
 
 class AdjustmentKind(enum.StrEnum):
@@ -121,6 +131,7 @@ class Announcement:
     every: timedelta = timedelta(0)
     ordered_by: str = ""
     cancelled_at: datetime | None = None
+    clusters: frozenset[str] | None = None  # where it airs; None: every cluster
 
     def planned_starts(self) -> list[datetime]:
         return [self.first_start + n * self.every for n in range(self.repeat)]

@@ -27,6 +27,7 @@ for byte)::
         from: 2026-08-01                    # optional validity range, inclusive
         until: 2026-12-31
         paused: true                        # only when paused
+        clusters: [local, thon-1]           # optional: speaker clusters ("local": the station)
         skips: [2026-09-02]                 # occurrences not aired (by date)
         moves:                              # occurrences aired at another time
           - date: 2026-09-07
@@ -70,7 +71,7 @@ Estimate = Callable[[Program], timedelta | None]
 _TOP_KEYS = ("version", "timezone", "programs", "slots")
 _PROGRAM_KEYS = ("id", "title", "topic", "bed", "segments")
 _SLOT_KEYS = ("id", "program", "time", "days", "daily", "date", "priority", "max_duration",
-              "from", "until", "paused", "skips", "moves")
+              "from", "until", "paused", "clusters", "skips", "moves")
 _MOVE_KEYS = ("date", "to")
 _SEGMENT_KEYS = ("jingle", "script", "script_id", "silence", "audio", "bulletin", "relay")
 
@@ -405,8 +406,18 @@ def _slot(item: Any, n: int, tz: ZoneInfo) -> tuple[Slot, list[Adjustment]]:
     if not isinstance(paused, bool):
         raise TimetableError(f"{where}: 'paused' phải là true hoặc false.", code="bad_value",
                              where=ident)
+    clusters = item.get("clusters")
+    if clusters is not None and (
+        not isinstance(clusters, list) or not clusters
+        or not all(isinstance(c, str) and c.strip() for c in clusters)
+    ):
+        raise TimetableError(
+            f"{where}: 'clusters' phải là danh sách mã cụm loa (bỏ trống: mọi cụm loa).",
+            code="bad_value", where=ident,
+        )
     slot = Slot(ident, program, at, days, on_date, priority, max_duration, valid_from,
-                valid_until, paused)
+                valid_until, paused,
+                None if clusters is None else frozenset(c.strip() for c in clusters))
     return slot, _adjustments(item, slot, tz, where)
 
 
@@ -620,6 +631,8 @@ def _slot_lines(slot: Slot, adjustments: list[Adjustment], tz: ZoneInfo) -> list
         lines.append(f"    until: {slot.valid_until.isoformat()}")
     if slot.paused:
         lines.append("    paused: true")
+    if slot.clusters is not None:
+        lines.append(f"    clusters: [{', '.join(_scalar(c) for c in sorted(slot.clusters))}]")
     skips = [a for a in adjustments if a.kind is AdjustmentKind.SKIP]
     moves = [a for a in adjustments if a.kind is AdjustmentKind.MOVE]
     if skips:

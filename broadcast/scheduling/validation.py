@@ -63,6 +63,11 @@ def validate_slot(slot: Slot) -> None:
             f"{where}: thời lượng tối đa phải từ 1 giây đến 24 giờ, tính bằng giây nguyên.",
             code="bad_duration",
         )
+    if slot.clusters is not None and not slot.clusters:
+        raise ScheduleError(
+            f"{where}: danh sách cụm loa trống; bỏ trống trường này để phát trên mọi cụm loa.",
+            code="no_clusters",
+        )
 
 
 def validate_adjustment(adjustment: Adjustment, slot: Slot, tz: ZoneInfo) -> None:

@@ -138,9 +138,11 @@ class StationControl(Protocol):
         repeat: int = 1,
         every_minutes: float = 0.0,
         ordered_by: str = "",
+        clusters: frozenset[str] | None = None,
     ) -> AnnouncementView:
         """Play a program now (interrupting lower priorities), repeated ``repeat`` times
-        ``every_minutes`` apart; the airings go through the as-run log like any other."""
+        ``every_minutes`` apart, on ``clusters`` (None: every speaker cluster and the
+        station's own output); the airings go through the as-run log like any other."""
         ...
 
     def announcements(self) -> list[AnnouncementView]:

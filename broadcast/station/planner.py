@@ -45,6 +45,10 @@ class Airing:
     duration: timedelta | None = None  # how long it holds the air, if known
     max_duration: timedelta | None = None  # cut it there (the slot's maximum)
     skipped: bool = False
+    clusters: frozenset[str] | None = None  # where it airs ("local": the station); None: all
+
+    def airs_on(self, cluster: str) -> bool:
+        return self.clusters is None or cluster in self.clusters
 
     @property
     def moved(self) -> bool:
@@ -75,6 +79,7 @@ def airings(
                 duration=occ.duration,
                 max_duration=by_id[occ.slot_id].max_duration,
                 skipped=occ.skipped,
+                clusters=by_id[occ.slot_id].clusters,
             )
         )
     for announcement in announcements:
@@ -90,6 +95,7 @@ def airings(
                         start=local,
                         original_start=local,
                         duration=known,
+                        clusters=announcement.clusters,
                     )
                 )
     out.sort(key=lambda a: (a.start.astimezone(UTC), a.key.announcement_id is not None))

@@ -554,9 +554,10 @@ class Station:
         repeat: int = 1,
         every_minutes: float = 0.0,
         ordered_by: str = "",
+        clusters: frozenset[str] | None = None,
     ) -> AnnouncementView:
         """Airs at once (after a render), repeated; each airing is planned, logged and
-        reported like any other."""
+        reported like any other. ``clusters``: where (None: everywhere)."""
         record = self.files.render(program_id)  # errors reach the caller before any plan
         duration = (
             None if record.duration_seconds is None
@@ -564,7 +565,7 @@ class Station:
         )
         announcement = self.timetable.add_announcement(
             program_id, priority, repeat=repeat, every=timedelta(minutes=every_minutes),
-            ordered_by=ordered_by, duration=duration,
+            ordered_by=ordered_by, duration=duration, clusters=clusters,
         )
         return AnnouncementView(
             announcement.id, program_id, priority, announcement.starts()

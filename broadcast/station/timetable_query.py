@@ -37,14 +37,20 @@ class TimetableQuery:
         }
         return {**found, **relay_durations(self.store.programs.list())}
 
-    def airings(self, start: datetime, end: datetime) -> list[Airing]:
-        """Everything that airs in ``[start, end)``: slots' occurrences and announcements."""
-        return airings(
+    def airings(
+        self, start: datetime, end: datetime, cluster: str | None = LOCAL
+    ) -> list[Airing]:
+        """What airs in ``[start, end)`` on ``cluster`` (default: the station's own output;
+        None: anywhere): slots' occurrences and announcements."""
+        found = airings(
             self.store.slots.list(),
             self.store.adjustments.list(),
             self.store.announcements.list(airing_since=start),
             start, end, self.tz, self.durations(),
         )
+        if cluster is None:
+            return found
+        return [a for a in found if a.airs_on(cluster)]
 
     def timetable(
         self, start: datetime, end: datetime, *, now: datetime | None = None
@@ -54,7 +60,7 @@ class TimetableQuery:
         to come carry a warning when they will not air as planned."""
         now = now or self.store.clock.now()
         programs = {p.id: p for p in self.store.programs.list()}
-        planned = self.airings(start, end)
+        planned = self.airings(start, end, cluster=None)
         logged = self.store.as_run.query(since=start, until=end, cluster=LOCAL)
         days = {(a.program_id, a.start.astimezone(self.tz).date()) for a in planned}
         rendered = self.rendered_programs(days, programs)

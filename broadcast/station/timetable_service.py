@@ -22,7 +22,14 @@ from broadcast.clock import Clock
 from broadcast.errors import ScheduleError, StoreError
 from broadcast.programs import Program, Segment, relay_durations
 from broadcast.scheduling.conflicts import SlotClash, check_slot
-from broadcast.scheduling.model import Adjustment, AdjustmentKind, Announcement, Priority, Slot
+from broadcast.scheduling.model import (
+    Adjustment,
+    AdjustmentKind,
+    Announcement,
+    Priority,
+    Slot,
+    share_a_cluster,
+)
 from broadcast.scheduling.recurrence import expand
 from broadcast.scheduling.timetable_check import validate_timetable
 from broadcast.scheduling.timetable_yaml import Timetable, load_timetable
@@ -30,6 +37,7 @@ from broadcast.scheduling.validation import validate_adjustment, validate_slot
 from broadcast.scheduling.wording import WEEKDAY_NAMES_VI, clock_text, local_moment_text
 from broadcast.script_input import load_script
 from broadcast.station.timetable_io import absolute_paths
+from broadcast.store.asrun import LOCAL
 from broadcast.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -40,9 +48,10 @@ Listener = Callable[[], None]
 _ADJUSTMENT_LOOKBACK = timedelta(days=2)
 # Who approved the scripts read from files (they aired without a separate approval).
 IMPORTER = "Loa (nhập từ tệp)"
-# The first airing of an announcement: soon enough to be "at once", late enough for the air
-# job to open the output and arm the start on the second.
-ANNOUNCE_LEAD = timedelta(seconds=2)
+# The first airing of an announcement: soon enough to be "at once" (heard on every speaker
+# cluster within 3 s of the order), late enough for the air job to open the output and arm the
+# start on the second, and for the clusters to fetch the audio.
+ANNOUNCE_LEAD = timedelta(seconds=1)
 
 
 class TimetableService:
@@ -167,13 +176,16 @@ class TimetableService:
         )
 
     def _same_start(self, slot: Slot, now: datetime) -> None:
-        """A one-off that starts when another airing starts (whatever its priority) would
-        leave two programs at one instant: refused, naming the other (which the operator
-        may replace instead)."""
+        """A one-off that starts when another airing starts on the same loudspeakers (whatever
+        its priority) would leave two programs at one instant: refused, naming the other
+        (which the operator may replace instead)."""
         if slot.on_date is None or slot.paused:
             return
         start = datetime.combine(slot.on_date, slot.time, tzinfo=self.tz)
-        others = [s for s in self.store.slots.list(include_paused=False) if s.id != slot.id]
+        others = [
+            s for s in self.store.slots.list(include_paused=False)
+            if s.id != slot.id and share_a_cluster(s.clusters, slot.clusters)
+        ]
         adjustments = self.store.adjustments.list(since=now - _ADJUSTMENT_LOOKBACK)
         for occ in expand(others, adjustments, start, start + timedelta(seconds=1), self.tz):
             if occ.skipped or occ.start != start:
@@ -199,9 +211,26 @@ class TimetableService:
                     code="start_in_past",
                 )
         self.require_approved(self._program(slot.program_id))
+        self.require_clusters(slot.clusters)
         if not slot.paused:
             self._same_start(slot, now)
             self._check_clashes(slot, now)
+
+    def require_clusters(self, clusters: frozenset[str] | None) -> None:
+        """A choice of clusters names the station's own output ("local") or known clusters."""
+        if clusters is None:
+            return
+        if not clusters:
+            raise ScheduleError(
+                "Danh sách cụm loa trống; bỏ trống để phát trên mọi cụm loa.", code="no_clusters"
+            )
+        known = {c.id for c in self.store.clusters.list()} | {LOCAL}
+        unknown = sorted(clusters - known)
+        if unknown:
+            raise ScheduleError(
+                f"Không có cụm loa {', '.join(unknown)}.", code="unknown_cluster",
+                clusters=unknown,
+            )
 
     # --- programs -------------------------------------------------------------------------
 
@@ -391,9 +420,11 @@ class TimetableService:
         every: timedelta = timedelta(0),
         ordered_by: str = "",
         duration: timedelta | None = None,
+        clusters: frozenset[str] | None = None,
     ) -> Announcement:
         """Order a program to air at once, ``repeat`` times ``every`` apart. Each repeat
-        must come after the previous one has ended (``duration``: the program's length)."""
+        must come after the previous one has ended (``duration``: the program's length).
+        ``clusters``: where it airs (None: every cluster, the station's own output too)."""
         if repeat < 1:
             raise ScheduleError("Số lần phát phải từ 1 trở lên.", code="bad_repeat")
         if repeat > 1 and every <= timedelta(0):
@@ -410,11 +441,12 @@ class TimetableService:
         with self._writing():
             program = self._program(program_id)
             self.require_approved(program)
+            self.require_clusters(clusters)
             now = self.clock.now()
             first = (now + ANNOUNCE_LEAD).replace(microsecond=0) + timedelta(seconds=1)
             announcement = self.store.announcements.create(
                 program_id=program_id, priority=priority, first_start=first, repeat=repeat,
-                every=every, ordered_by=ordered_by, now=now,
+                every=every, ordered_by=ordered_by, now=now, clusters=clusters,
             )
         log.warning(
             "announcement %d ordered by %s: %s x%d, priority %s",
@@ -443,6 +475,8 @@ class TimetableService:
             validate_timetable(
                 programs, slots, adjustments, self.tz, durations=durations, now=now
             )
+            for slot in slots:
+                self.require_clusters(slot.clusters)
             self.store.replace_timetable(programs, slots, adjustments, now=now)
 
     def import_file(

@@ -10,7 +10,7 @@ from broadcast.errors import StoreError
 from broadcast.scheduling.model import Announcement, Priority
 from broadcast.store.base import Repository
 from broadcast.store.models import AnnouncementRow
-from broadcast.store.timetable import mark_changed
+from broadcast.store.timetable import clusters_from_json, clusters_to_json, mark_changed
 
 
 def _announcement(row: AnnouncementRow) -> Announcement:
@@ -23,6 +23,7 @@ def _announcement(row: AnnouncementRow) -> Announcement:
         every=timedelta(seconds=row.every_seconds),
         ordered_by=row.ordered_by,
         cancelled_at=row.cancelled_at,
+        clusters=clusters_from_json(row.clusters),
     )
 
 
@@ -41,7 +42,9 @@ class AnnouncementRepo(Repository):
         every: timedelta = timedelta(0),
         ordered_by: str = "",
         now: datetime | None = None,
+        clusters: frozenset[str] | None = None,
     ) -> Announcement:
+        """``clusters``: where it airs (None: every cluster)."""
         with self._session() as session:
             row = AnnouncementRow(
                 program_id=program_id,
@@ -51,6 +54,7 @@ class AnnouncementRepo(Repository):
                 every_seconds=every.total_seconds(),
                 ordered_by=ordered_by,
                 created_at=self._now(now),
+                clusters=clusters_to_json(clusters),
             )
             session.add(row)
             session.flush()

@@ -62,13 +62,15 @@ class AsRunEntry:
 
 @dataclass(frozen=True)
 class AirtimeRow:
-    """Airtime of one topic in one local calendar month."""
+    """Airtime of one topic in one local calendar month, on one cluster (each speaker
+    cluster counts its own airtime; "local" is the station's own output)."""
 
     month: str  # "YYYY-MM", local time of the station
     topic: str
     minutes: float
     broadcasts: int
     source: str = "station"  # "station" (its own programs), "relay" or "live"
+    cluster: str = LOCAL
 
 
 def _entry(row: AsRunRow) -> AsRunEntry:
@@ -321,16 +323,18 @@ class AsRunRepo(Repository):
         until: datetime | None = None,
         topic: str | None = None,
         outcomes: Iterable[Outcome] = AIRED_OUTCOMES,
+        cluster: str | None = None,
     ) -> list[AirtimeRow]:
-        """Minutes and broadcasts per topic per local calendar month, from the entries that
-        went out (``outcomes``) and started in [since, until). A broadcast belongs to the
-        month in which it started, in the station's time zone. Relayed radio and live speech
-        are counted apart from the station's own programs (``source``); a relay counts the
-        time the upstream was heard, not its fallback."""
+        """Minutes and broadcasts per topic per local calendar month, per cluster and per
+        source, from the entries that went out (``outcomes``) and started in [since, until)
+        (``cluster``: only there). A broadcast belongs to the month in which it started, in
+        the station's time zone. Relayed radio and live speech are counted apart from the
+        station's own programs (``source``); a relay counts the time the upstream was heard,
+        not its fallback."""
         tz = timezone if isinstance(timezone, ZoneInfo) else ZoneInfo(timezone)
         query = (
             select(AsRunRow.topic, AsRunRow.actual_start, AsRunRow.end, AsRunRow.outcome,
-                   AnnouncementRow.cancelled_at, AsRunRow.details)
+                   AnnouncementRow.cancelled_at, AsRunRow.details, AsRunRow.cluster)
             .outerjoin(AnnouncementRow, AnnouncementRow.id == AsRunRow.announcement_id)
             .where(AsRunRow.outcome.in_([Outcome(o).value for o in outcomes]))
             .where(AsRunRow.actual_start.is_not(None), AsRunRow.end.is_not(None))
@@ -341,23 +345,29 @@ class AsRunRepo(Repository):
             query = query.where(AsRunRow.actual_start < until)
         if topic is not None:
             query = query.where(AsRunRow.topic == topic)
-        seconds: dict[tuple[str, str, str], float] = defaultdict(float)
-        counts: dict[tuple[str, str, str], int] = defaultdict(int)
+        if cluster is not None:
+            query = query.where(AsRunRow.cluster == cluster)
+        seconds: dict[tuple[str, str, str, str], float] = defaultdict(float)
+        counts: dict[tuple[str, str, str, str], int] = defaultdict(int)
         with self._session() as session:
-            for row_topic, start, end, outcome, cancelled_at, details in session.execute(query):
+            for row_topic, start, end, outcome, cancelled_at, details, where in session.execute(
+                query
+            ):
                 assert start is not None and end is not None  # filtered in the query
                 if (outcome == Outcome.INTERRUPTED.value and cancelled_at is not None
                         and cancelled_at <= end + CANCEL_MARGIN):
                     continue  # an announcement cut short by its cancellation: called off
                 source, heard = _source_of(details or {})
-                key = (start.astimezone(tz).strftime("%Y-%m"), row_topic, source)
+                # The station's own output first, then the clusters by id.
+                key = (start.astimezone(tz).strftime("%Y-%m"), row_topic,
+                       "" if where == LOCAL else where, source)
                 length = max((end - start).total_seconds(), 0.0)
                 seconds[key] += length if heard is None else min(heard, length)
                 counts[key] += 1
         return [
-            AirtimeRow(month=m, topic=t, minutes=round(seconds[(m, t, s)] / 60.0, 3),
-                       broadcasts=n, source=s)
-            for (m, t, s), n in sorted(counts.items())
+            AirtimeRow(month=m, topic=t, minutes=round(seconds[(m, t, c, s)] / 60.0, 3),
+                       broadcasts=n, source=s, cluster=c or LOCAL)
+            for (m, t, c, s), n in sorted(counts.items())
         ]
 
     @staticmethod

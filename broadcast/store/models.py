@@ -126,6 +126,8 @@ class SlotRow(Base):
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The speaker clusters it airs on (sorted ids); NULL: every cluster.
+    clusters: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class AdjustmentRow(Base):
@@ -179,6 +181,7 @@ class AnnouncementRow(Base):
     ordered_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    clusters: Mapped[list[str] | None] = mapped_column(JSON)  # NULL: every cluster
 
     __table_args__ = (
         CheckConstraint("repeat >= 1", name="repeat"),
@@ -219,6 +222,21 @@ class AsRunRow(Base):
             "cluster", "announcement_id", "scheduled_start", name="uq_as_run_announcement"
         ),
     )
+
+
+class ClusterRow(Base):
+    """A speaker cluster (cụm loa): a village's receiver and amplifier, reached over IP. Its
+    token is kept only as hashes: sha256 (the station's HTTP check) and Mosquitto's PBKDF2
+    form (written to the broker's password file)."""
+
+    __tablename__ = "clusters"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    zone: Mapped[str] = mapped_column(String(100), default="", index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    broker_hash: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class UserRow(Base):

@@ -14,6 +14,7 @@ from broadcast.programs import Program
 from broadcast.scheduling.model import Adjustment, Slot
 from broadcast.store.announcements import AnnouncementRepo
 from broadcast.store.asrun import AsRunRepo
+from broadcast.store.clusters import ClusterRepo
 from broadcast.store.columns import ColumnRepo
 from broadcast.store.db import check_connection, create_engine_for, make_session_factory, migrate
 from broadcast.store.lexicon import LexiconRepo
@@ -46,6 +47,7 @@ class Store:
     topic_voices: TopicVoiceRepo
     voice_keys: VoiceKeyRepo
     publications: PublicationRepo
+    clusters: ClusterRepo
 
     @classmethod
     def from_engine(cls, engine: Engine, clock: Clock | None = None) -> Store:
@@ -69,6 +71,7 @@ class Store:
             topic_voices=TopicVoiceRepo(sessions, clock),
             voice_keys=VoiceKeyRepo(sessions, clock),
             publications=PublicationRepo(sessions, clock),
+            clusters=ClusterRepo(sessions, clock),
         )
 
     def replace_timetable(

@@ -82,7 +82,17 @@ def _slot(row: Any) -> Slot:
         valid_from=row.valid_from,
         valid_until=row.valid_until,
         paused=bool(row.paused),
+        clusters=clusters_from_json(row.clusters),
     )
+
+
+def clusters_from_json(value: Any) -> frozenset[str] | None:
+    """The stored choice of clusters: a JSON list of ids, or NULL for every cluster."""
+    return None if value is None else frozenset(str(c) for c in value)
+
+
+def clusters_to_json(clusters: frozenset[str] | None) -> list[str] | None:
+    return None if clusters is None else sorted(clusters)
 
 
 def _slot_values(slot: Slot, now: datetime) -> dict[str, Any]:
@@ -100,6 +110,7 @@ def _slot_values(slot: Slot, now: datetime) -> dict[str, Any]:
         "valid_until": slot.valid_until,
         "paused": slot.paused,
         "updated_at": now,
+        "clusters": clusters_to_json(slot.clusters),
     }
 
 

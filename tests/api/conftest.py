@@ -11,6 +11,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from broadcast.cluster.hub import ClusterHub
+from broadcast.errors import RenderError
 from broadcast.playout.sink import DeviceInfo
 from broadcast.settings import Settings
 from broadcast.store.store import Store, open_store
@@ -32,6 +34,7 @@ class Api:
     station: FakeStation
     settings: Settings
     tokens: dict[str, str]
+    clusters: ClusterHub
 
     def auth(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
@@ -49,12 +52,31 @@ def build_api(tmp_path: Path, **overrides: object) -> Api:
     settings = make_settings(tmp_path, **overrides)
     store = open_store(settings.db_url)
     station = FakeStation(tmp_path / "previews", store)
-    app = create_app(settings, store, station, list_devices=fake_devices)
+    clusters = cluster_hub(settings, store, station)
+    app = create_app(settings, store, station, list_devices=fake_devices, clusters=clusters)
     tokens = {}
     for role in ROLES:
         store.users.create(role, role)  # passwords (scrypt, slow on purpose) set where needed
         tokens[role] = store.users.issue_token(role)
-    return Api(app, TestClient(app), store, station, settings, tokens)
+    return Api(app, TestClient(app), store, station, settings, tokens, clusters)
+
+
+def _no_render(program_id: str) -> object:
+    raise RenderError("Không dựng trong thử nghiệm API.", code="render_failed")
+
+
+def cluster_hub(settings: Settings, store: Store, station: FakeStation) -> ClusterHub:
+    """The real hub, without a broker (no BROADCAST_MQTT_URL) and not started: the registry,
+    the tokens and the views work; nothing is planned."""
+    from broadcast.station.timetable_query import TimetableQuery
+
+    hub = ClusterHub(
+        settings, store, clock=station.clock, tz=station.tz, timetable=station.timetable,
+        query=TimetableQuery(store, None, station.tz),  # type: ignore[arg-type]
+        render=_no_render,  # type: ignore[arg-type]
+    )
+    hub.load()
+    return hub
 
 
 @pytest.fixture

@@ -108,6 +108,7 @@ class FakeStation:
         repeat: int = 1,
         every_minutes: float = 0.0,
         ordered_by: str = "",
+        clusters: frozenset[str] | None = None,
     ) -> AnnouncementView:
         self._record(
             "announce",
@@ -116,6 +117,7 @@ class FakeStation:
             repeat=repeat,
             every_minutes=every_minutes,
             ordered_by=ordered_by,
+            clusters=clusters,
         )
         now = datetime.now(UTC)
         starts = [now + timedelta(minutes=every_minutes * i) for i in range(repeat)]

@@ -94,7 +94,9 @@ def test_operator_may_announce_an_approved_script(api: Api) -> None:
     assert len(body["starts"]) == 3
     [(args, kwargs)] = api.station.called("announce")
     assert args == (body["program_id"], Priority.EMERGENCY)
-    assert kwargs == {"repeat": 3, "every_minutes": 30.0, "ordered_by": "operator"}
+    assert kwargs == {
+        "repeat": 3, "every_minutes": 30.0, "ordered_by": "operator", "clusters": None
+    }
     program = api.store.programs.get(body["program_id"])
     assert program.segments == (Segment.stored_script(script["id"]),)
     cancel = api.client.delete(f"/api/announcements/{body['id']}", headers=api.auth("operator"))
@@ -160,10 +162,10 @@ def test_airtime_report_json_and_csv(api: Api) -> None:
     headers = api.auth("operator")
     rows = api.client.get("/api/reports/airtime?from=2031-03&to=2031-04", headers=headers).json()
     assert rows == [
-        {"month": "2031-03", "topic": "Chuyển đổi số", "minutes": 15.0, "broadcasts": 2,
-         "topic_name": "Chuyển đổi số", "source": "station"},
-        {"month": "2031-04", "topic": "Y tế", "minutes": 4.0, "broadcasts": 1,
-         "topic_name": "Y tế", "source": "station"},
+        {"month": "2031-03", "topic": "Chuyển đổi số", "cluster": "local", "minutes": 15.0,
+         "broadcasts": 2, "topic_name": "Chuyển đổi số", "source": "station"},
+        {"month": "2031-04", "topic": "Y tế", "cluster": "local", "minutes": 4.0,
+         "broadcasts": 1, "topic_name": "Y tế", "source": "station"},
     ]
     response = api.client.get("/api/reports/airtime.csv?from=2031-03&to=2031-04", headers=headers)
     assert response.status_code == 200
@@ -173,10 +175,10 @@ def test_airtime_report_json_and_csv(api: Api) -> None:
     text = response.content.decode("utf-8-sig")
     parsed = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert parsed == [
-        ["Tháng", "Chuyên mục", "Nguồn", "Số phút", "Số buổi phát"],
-        ["03/2031", "Chuyển đổi số", "Chương trình của đài", "15,0", "2"],
-        ["04/2031", "Y tế", "Chương trình của đài", "4,0", "1"],
-        ["Tổng cộng", "", "", "19,0", "3"],
+        ["Tháng", "Chuyên mục", "Nơi phát", "Nguồn", "Số phút", "Số buổi phát"],
+        ["03/2031", "Chuyển đổi số", "Loa của đài", "Chương trình của đài", "15,0", "2"],
+        ["04/2031", "Y tế", "Loa của đài", "Chương trình của đài", "4,0", "1"],
+        ["Tổng cộng", "", "", "", "19,0", "3"],
     ]
     march = api.client.get("/api/reports/airtime?from=2031-03&to=2031-03", headers=headers)
     assert [r["month"] for r in march.json()] == ["2031-03"]

@@ -19,6 +19,7 @@ APPROVE = frozenset({"admin", "approver"})
 ADMIN = frozenset({"admin"})
 LIVE = frozenset({"admin", "approver", "operator"})  # the microphone: not the editor
 PUBLIC = None  # no credentials needed
+CLUSTER = frozenset({"cluster"})  # a speaker cluster's token, not a user's
 
 EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/health"): PUBLIC,
@@ -112,6 +113,11 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/api/publications"): ALL,
     ("GET", "/api/publications/{publication_id}"): ALL,
     ("POST", "/api/publications/{publication_id}/withdraw"): EDIT,
+    ("GET", "/api/clusters"): ALL,
+    ("POST", "/api/clusters"): ADMIN,
+    ("DELETE", "/api/clusters/{cluster_id}"): ADMIN,
+    ("GET", "/api/agent/time"): CLUSTER,
+    ("GET", "/api/agent/audio/{sha256}"): CLUSTER,
 }
 
 # Outside /api, a route either needs a login (a page: it sends the browser to the login page)
@@ -159,6 +165,8 @@ def fill(path: str, role: str) -> str:
         .replace("{topic}", "chuyen-doi-so")
         .replace("{entry_id}", "999")
         .replace("{publication_id}", "999")
+        .replace("{cluster_id}", "khong-co")
+        .replace("{sha256}", "0" * 64)
     )
 
 
@@ -202,7 +210,12 @@ def test_each_route_declares_exactly_its_roles(shared_api: Api) -> None:
             if dep.call is not None and allowed_roles_of(dep.call) is not None
         ]
         expected = EXPECTED[key]
-        if expected is PUBLIC:
+        if expected is CLUSTER:
+            assert declared == [], key
+            assert any(
+                getattr(dep.call, "cluster_token", False) for dep in route.dependant.dependencies
+            ), key
+        elif expected is PUBLIC:
             assert declared == [], key
         else:
             assert len(declared) == 1, key
@@ -216,14 +229,28 @@ def test_no_credentials_is_401_unless_public(shared_api: Api, method: str, path:
         assert response.status_code != 401
     else:
         assert response.status_code == 401, response.text
-        assert response.json()["code"] == "unauthenticated"
+        code = "cluster_token_refused" if EXPECTED[(method, path)] is CLUSTER else "unauthenticated"
+        assert response.json()["code"] == code
         bad = shared_api.client.request(
             method, fill(path, "admin"), headers={"Authorization": "Bearer loa_not-a-token-xyz"}
         )
         assert bad.status_code == 401
 
 
-@pytest.mark.parametrize("method,path", sorted(k for k, v in EXPECTED.items() if v is not PUBLIC))
+@pytest.mark.parametrize("method,path", sorted(k for k, v in EXPECTED.items() if v is CLUSTER))
+def test_cluster_routes_refuse_every_user_token(shared_api: Api, method: str, path: str) -> None:
+    """Agents' routes take a cluster's token only: no user, not even an admin, gets in."""
+    for role in ROLES:
+        response = shared_api.client.request(
+            method, fill(path, role), headers=shared_api.auth(role)
+        )
+        assert response.status_code == 401, (role, response.text)
+        assert response.json()["code"] == "cluster_token_refused"
+
+
+@pytest.mark.parametrize(
+    "method,path", sorted(k for k, v in EXPECTED.items() if v not in (PUBLIC, CLUSTER))
+)
 def test_roles(shared_api: Api, method: str, path: str) -> None:
     allowed = EXPECTED[(method, path)]
     assert allowed is not None

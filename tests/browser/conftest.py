@@ -94,7 +94,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         store.users.create(name, role, password=PASSWORD)
         tokens[name] = store.users.issue_token(name, label="browser tests")
     station = FakeStation(store, ZoneInfo(settings.timezone), data_dir)
-    app = create_app(settings, store, station)
+    from tests.api.conftest import cluster_hub
+
+    app = create_app(settings, store, station,
+                     clusters=cluster_hub(settings, store, station))  # type: ignore[arg-type]
 
     port = _free_port()
     server = uvicorn.Server(

@@ -81,6 +81,7 @@ class FakeStation:
         repeat: int = 1,
         every_minutes: float = 0.0,
         ordered_by: str = "",
+        clusters: frozenset[str] | None = None,
     ) -> AnnouncementView:
         now = datetime.now(UTC)
         program = self.store.programs.get(program_id)

@@ -348,9 +348,10 @@ def test_columns_report_accounts_and_media(person: Any, live_server: LiveServer)
         person.click("#report-xlsx")
     book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
     rows = [list(r) for r in book.active.iter_rows(values_only=True)]
-    assert rows[2] == ["Tháng", "Chuyên mục", "Nguồn", "Số phút", "Số buổi phát"]
+    assert rows[2] == ["Tháng", "Chuyên mục", "Nơi phát", "Nguồn", "Số phút", "Số buổi phát"]
     assert rows[3] == [
-        f"{month.month:02d}/{year}", f"Y tế cộng đồng {tag}", "Chương trình của đài", 6.0, 1
+        f"{month.month:02d}/{year}", f"Y tế cộng đồng {tag}", "Loa của đài",
+        "Chương trình của đài", 6.0, 1,
     ]
     assert len(rows) == 5  # one row and the total: the cancelled emergency is not counted
 

@@ -732,3 +732,24 @@ def test_after_a_slot_of_over_a_week_the_others_are_still_compared() -> None:
     b = weekly("b", 12, 5, days=(SAT,), valid_from=MONDAY + timedelta(days=14))
     assert [(c.slot_id, c.other_slot_id) for c in
             find_conflicts([marathon, a, b], [], VN, now=NOW)] == [("b", "a")]
+
+
+# --- speaker clusters ---------------------------------------------------------------------
+
+
+def test_slots_on_different_clusters_do_not_clash_and_no_choice_meets_every_cluster() -> None:
+    from broadcast.scheduling.conflicts import check_slot, find_conflicts
+    from broadcast.scheduling.model import Slot
+
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    now = datetime(2031, 1, 1, tzinfo=tz)
+    north = Slot("north", "p", time(6), frozenset({0}), clusters=frozenset({"thon-1"}))
+    south = Slot("south", "p", time(6), frozenset({0}), clusters=frozenset({"thon-2", "local"}))
+    check_slot(south, [north], [], tz, None, now)  # no clash
+    assert find_conflicts([north, south], [], tz, None, now) == []
+    everywhere = Slot("all", "p", time(6), frozenset({0}))
+    with pytest.raises(ScheduleConflict):
+        check_slot(everywhere, [north], [], tz, None, now)
+    both = Slot("both", "p", time(6), frozenset({0}), clusters=frozenset({"thon-2", "thon-3"}))
+    clashes = find_conflicts([north, south, both], [], tz, None, now)
+    assert [(c.slot_id, c.other_slot_id) for c in clashes] == [("both", "south")]

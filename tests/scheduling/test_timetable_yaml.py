@@ -488,3 +488,20 @@ def test_dump_is_plain_yaml_readable_by_any_loader() -> None:
     assert data["slots"][0] == {"id": "sang-hang-ngay", "program": "ban-tin-sang",
                                 "time": "06:00", "days": "daily", "priority": "normal",
                                 "max_duration": "10:00"}
+
+
+def test_slot_clusters_round_trip_and_bad_ones_are_refused() -> None:
+    text = (
+        "version: 1\ntimezone: Asia/Ho_Chi_Minh\nprograms:\n  - id: p\n    title: P\n"
+        "    segments:\n      - silence: 1.0\nslots:\n  - id: s\n    program: p\n"
+        '    time: "06:00:00"\n    days: [mon]\n    priority: normal\n'
+        "    clusters: [local, thon-1]\n"
+    )
+    timetable = load_timetable(text)
+    assert timetable.slots[0].clusters == frozenset({"local", "thon-1"})
+    assert "clusters: [local, thon-1]" in dump_timetable(timetable)
+    assert load_timetable(dump_timetable(timetable)) == timetable
+    with pytest.raises(TimetableError):
+        load_timetable(text.replace("[local, thon-1]", "[]"))
+    with pytest.raises(TimetableError):
+        load_timetable(text.replace("[local, thon-1]", "thon-1"))
