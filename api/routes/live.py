@@ -137,8 +137,8 @@ async def relay_check(
 @router.get("/stream", response_model=StreamOut)
 def published_stream(ctx: Ctx, who: Annotated[Principal, requires(READERS)]) -> StreamOut:
     """The station's output as published for the speaker clusters (see README)."""
-    publisher = getattr(ctx.station, "publisher", None)
-    info = None if publisher is None else publisher.info()
+    output = getattr(ctx.station, "stream_out", None)
+    info = None if output is None else output.info()
     delay = ctx.settings.cluster_delay_seconds
     if info is None:
         return StreamOut(published=False, epoch_of_sample_zero=None, delay_seconds=delay)

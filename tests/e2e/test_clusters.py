@@ -288,7 +288,7 @@ def test_a_wrong_token_is_refused_by_the_station_and_the_broker(rig: Rig) -> Non
                             rig.agents["thon-1"].speaker, rig.station, rig.broker).start()
     assert impostor.process is not None
     code = impostor.process.wait(timeout=60)
-    assert code == 10, impostor.log()
+    assert code == 11, impostor.log()
     assert "cluster_token_refused" in impostor.log()
 
 
