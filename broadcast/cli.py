@@ -1,7 +1,9 @@
 """The `broadcast` command line: render, listen, run and inspect the station.
 
 Errors from the core are shown as one Vietnamese line with their stable code, and the
-process exits with the code of their layer.
+process exits with the code of their layer. The commands' docstrings and help texts are what
+an operator reads in ``--help``: they are in Vietnamese (``cli_words`` translates the
+framework's own words).
 """
 
 from __future__ import annotations
@@ -38,23 +40,27 @@ EXIT_CODES: list[tuple[type[errors.BroadcastError], int]] = [
 
 app = typer.Typer(
     name="broadcast",
-    help="Loa — phát thanh tự động cho đài truyền thanh xã. "
-    "Renders Vietnamese scripts to broadcast audio and runs the station's timetable.",
+    help="Loa — phát thanh tự động cho đài truyền thanh xã: đọc bài viết thành âm thanh "
+    "phát sóng và phát theo lịch của đài.",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-cache_app = typer.Typer(help="The audio cache of synthesized sentences.", no_args_is_help=True)
-text_app = typer.Typer(help="Vietnamese text normalization for speech.", no_args_is_help=True)
-schedule_app = typer.Typer(help="Import and export the timetable (YAML).", no_args_is_help=True)
-users_app = typer.Typer(help="Accounts of the web page and the API.", no_args_is_help=True)
+cache_app = typer.Typer(help="Bộ nhớ đệm các câu đã tổng hợp giọng đọc.", no_args_is_help=True)
+text_app = typer.Typer(
+    help="Chuẩn hoá văn bản tiếng Việt để đọc (số, ngày tháng, chữ viết tắt).",
+    no_args_is_help=True,
+)
+schedule_app = typer.Typer(help="Nhập và xuất lịch phát sóng (tệp YAML).", no_args_is_help=True)
+users_app = typer.Typer(help="Tài khoản đăng nhập trang web và API.", no_args_is_help=True)
 voices_app = typer.Typer(
-    help="The station's voices: list them (no command), or hear one (sample).",
+    help="Giọng đọc của đài: xem danh sách (không kèm lệnh) hoặc nghe thử một giọng (sample).",
     invoke_without_command=True,
 )
 alerts_app = typer.Typer(
-    help="Alerts sent by e-mail and webhook: list them, test the channels.", no_args_is_help=True
+    help="Cảnh báo gửi qua thư điện tử và webhook: xem danh sách, thử các kênh gửi.",
+    no_args_is_help=True,
 )
 app.add_typer(cache_app, name="cache")
 app.add_typer(text_app, name="text")
@@ -63,10 +69,12 @@ app.add_typer(users_app, name="users")
 app.add_typer(voices_app, name="voices")
 app.add_typer(alerts_app, name="alerts")
 live_app = typer.Typer(
-    help="Live speech from the station's microphone or line-in, through the running station.",
+    help="Phát trực tiếp từ micrô hoặc đường line-in của máy trạm, qua trạm phát đang chạy.",
     no_args_is_help=True,
 )
 app.add_typer(live_app, name="live")
+
+SCRIPT_FILE_HELP = "Tệp bài viết: .txt, .md hoặc .docx"
 
 # The example station loaded on first start with an empty database.
 EXAMPLE_TIMETABLE = Path(__file__).resolve().parent.parent / "schedules" / "example.yaml"
@@ -95,7 +103,7 @@ def _main(
         bool,
         typer.Option(
             "--version", callback=_print_version, is_eager=True,
-            help="Print the version of Loa and exit.",
+            help="In phiên bản của Loa rồi thoát.",
         ),
     ] = False,
 ) -> None:
@@ -148,16 +156,19 @@ def parse_age(text: str) -> timedelta:
 @app.command()
 @reports_errors
 def render(
-    script: Annotated[Path, typer.Argument(help="Script file: .txt, .md or .docx")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="OUT.wav (playout) or OUT.mp3")],
+    script: Annotated[Path, typer.Argument(help=SCRIPT_FILE_HELP, metavar="BÀI")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Tệp kết quả: .wav (để phát) hoặc .mp3")
+    ],
     engine: Annotated[
-        str | None, typer.Option(help="Engine to try first: gtts, espeak (default: settings)")
+        str | None,
+        typer.Option(help="Giọng đọc thử trước: gtts, espeak, fpt… (mặc định: theo cài đặt)"),
     ] = None,
-    intro: Annotated[str | None, typer.Option(help="Intro jingle name (e.g. intro)")] = None,
-    outro: Annotated[str | None, typer.Option(help="Outro jingle name (e.g. outro)")] = None,
-    bed: Annotated[Path | None, typer.Option(help="Music bed under the speech (WAV/MP3)")] = None,
+    intro: Annotated[str | None, typer.Option(help="Nhạc hiệu mở đầu (ví dụ: intro)")] = None,
+    outro: Annotated[str | None, typer.Option(help="Nhạc hiệu kết thúc (ví dụ: outro)")] = None,
+    bed: Annotated[Path | None, typer.Option(help="Nhạc nền dưới lời đọc (WAV/MP3)")] = None,
 ) -> None:
-    """Render a script to a broadcast-ready program file and print its measurements."""
+    """Dựng một bài thành tệp âm thanh sẵn sàng phát sóng và in các số đo."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
@@ -202,7 +213,7 @@ def render(
 @cache_app.command("stats")
 @reports_errors
 def cache_stats() -> None:
-    """How many synthesized sentences the cache holds, and how much space they take."""
+    """Số câu đã tổng hợp trong bộ nhớ đệm và dung lượng chúng chiếm."""
     from broadcast.tts.cache import SentenceCache
 
     stats = SentenceCache(settings().cache_dir).stats(datetime.now(UTC).astimezone())
@@ -217,9 +228,11 @@ def cache_stats() -> None:
 @cache_app.command("prune")
 @reports_errors
 def cache_prune(
-    older_than: Annotated[str, typer.Option(help="Remove entries unused for this long: 30d, 12h")],
+    older_than: Annotated[
+        str, typer.Option(help="Xoá các câu không dùng trong khoảng này: 30d (ngày), 12h (giờ)")
+    ],
 ) -> None:
-    """Remove cached sentences not used for a while (they are re-synthesized when needed)."""
+    """Xoá các câu lâu không dùng khỏi bộ nhớ đệm (khi cần sẽ tổng hợp lại)."""
     from broadcast.tts.cache import SentenceCache
 
     result = SentenceCache(settings().cache_dir).prune(parse_age(older_than), datetime.now(UTC))
@@ -239,7 +252,7 @@ def _size(n: int) -> str:
 @text_app.command("normalize")
 @reports_errors
 def text_normalize() -> None:
-    """Read lines on stdin; write exactly one normalized line per input line on stdout."""
+    """Đọc các dòng từ đầu vào chuẩn; in ra đúng một dòng đã chuẩn hoá cho mỗi dòng."""
     from broadcast.text.lexicon import station_lexicon
     from broadcast.text.normalize import normalize_lines
 
@@ -257,9 +270,9 @@ def text_normalize() -> None:
 @text_app.command("preview")
 @reports_errors
 def text_preview(
-    script: Annotated[Path, typer.Argument(help="Script file: .txt, .md or .docx")],
+    script: Annotated[Path, typer.Argument(help=SCRIPT_FILE_HELP, metavar="BÀI")],
 ) -> None:
-    """Show each sentence beside its reading, with warnings to fix before it airs."""
+    """Hiện từng câu bên cạnh cách đọc, kèm các cảnh báo cần sửa trước khi phát."""
     from rich.console import Console
     from rich.table import Table
 
@@ -301,7 +314,7 @@ def _voice_sources(cfg: Settings) -> tuple[Any, dict[str, str], str | None]:
 @voices_app.callback()
 @reports_errors
 def voices(ctx: typer.Context) -> None:
-    """Each configured voice: engine, voice, whether it can speak now (or why not)."""
+    """Từng giọng đọc đã cấu hình: dùng được ngay không (nếu không thì vì sao), thứ tự dự phòng."""
     if ctx.invoked_subcommand is not None:
         return
     from rich.console import Console
@@ -333,11 +346,13 @@ def voices(ctx: typer.Context) -> None:
 @voices_app.command("sample")
 @reports_errors
 def voices_sample(
-    voice: Annotated[str, typer.Argument(help="Voice id, e.g. espeak, piper, fpt:leminh")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="OUT.mp3 or OUT.wav")],
-    text: Annotated[str | None, typer.Option(help="Sentence to read (default: settings)")] = None,
+    voice: Annotated[
+        str, typer.Argument(help="Mã giọng, ví dụ espeak, piper, fpt:leminh", metavar="GIỌNG")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Tệp kết quả .mp3 hoặc .wav")],
+    text: Annotated[str | None, typer.Option(help="Câu đọc thử (mặc định: theo cài đặt)")] = None,
 ) -> None:
-    """Read a sample sentence with one voice only (no fallback) into a file."""
+    """Đọc thử một câu bằng đúng một giọng (không dự phòng) ra tệp."""
     from broadcast.render import Renderer
 
     cfg = settings()
@@ -367,10 +382,12 @@ def open_configured_store(cfg: Settings) -> Store:
 @app.command()
 @reports_errors
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Địa chỉ nhận kết nối (mặc định: theo cài đặt)")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Cổng (mặc định: theo cài đặt, 8000)")] = None,
 ) -> None:
-    """Run the station: the scheduler that airs the timetable, and the web page + API."""
+    """Chạy trạm phát: phát theo lịch, trang web và API."""
     import uvicorn
 
     from api.app import create_app
@@ -439,14 +456,18 @@ def serve(
 @app.command()
 @reports_errors
 def agent(
-    station: Annotated[str, typer.Option(help="The station's web address, e.g. http://10.0.0.1:8000")],
-    cluster: Annotated[str, typer.Option(help="This cluster's id (as added on the station)")],
-    token: Annotated[str, typer.Option(help="This cluster's token (shown once when added)")],
+    station: Annotated[
+        str, typer.Option(help="Địa chỉ web của trạm phát, ví dụ http://10.0.0.1:8000")
+    ],
+    cluster: Annotated[str, typer.Option(help="Mã cụm loa này (như đã thêm trên trạm phát)")],
+    token: Annotated[
+        str, typer.Option(help="Mã truy cập của cụm loa (chỉ hiện một lần khi thêm)")
+    ],
 ) -> None:
-    """Run a speaker cluster (cụm loa): air the station's timetable here, in step.
+    """Chạy một cụm loa: phát lịch của trạm phát tại đây, cùng lúc với trạm.
 
-    Uses BROADCAST_DATA_DIR (its own store and audio cache), BROADCAST_AUDIO_DEVICE and
-    BROADCAST_MQTT_URL (default: the station's host, port 1883)."""
+    Dùng BROADCAST_DATA_DIR (dữ liệu và bộ nhớ đệm riêng của cụm), BROADCAST_AUDIO_DEVICE và
+    BROADCAST_MQTT_URL (mặc định: máy của trạm phát, cổng 1883)."""
     import signal
     import threading
     from urllib.parse import urlsplit
@@ -482,9 +503,11 @@ def agent(
 @app.command()
 @reports_errors
 def timetable(
-    day: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: today)")] = None,
+    day: Annotated[
+        str | None, typer.Option(help="Ngày, dạng YYYY-MM-DD (mặc định: hôm nay)")
+    ] = None,
 ) -> None:
-    """What airs on a day, with the outcomes of what already aired."""
+    """Lịch phát của một ngày, kèm kết quả các buổi đã phát."""
     from zoneinfo import ZoneInfo
 
     from broadcast.render import Renderer
@@ -539,11 +562,11 @@ def parse_day(text: str) -> date:
 @app.command("log")
 @reports_errors
 def as_run_log(
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line")] = False,
-    day: Annotated[str | None, typer.Option(help="Only this day, YYYY-MM-DD")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many entries (newest)")] = 200,
+    as_json: Annotated[bool, typer.Option("--json", help="Mỗi dòng một đối tượng JSON")] = False,
+    day: Annotated[str | None, typer.Option(help="Chỉ ngày này, dạng YYYY-MM-DD")] = None,
+    limit: Annotated[int, typer.Option(help="Tối đa bấy nhiêu mục (mới nhất)")] = 200,
 ) -> None:
-    """The as-run log: every occurrence with its outcome."""
+    """Nhật ký phát sóng: từng buổi phát và kết quả."""
     import json
     from zoneinfo import ZoneInfo
 
@@ -576,9 +599,9 @@ def as_run_log(
 @schedule_app.command("import")
 @reports_errors
 def schedule_import(
-    file: Annotated[Path, typer.Argument(help="Timetable YAML (version: 1)")],
+    file: Annotated[Path, typer.Argument(help="Tệp lịch YAML (version: 1)", metavar="TỆP")],
 ) -> None:
-    """Replace the timetable with FILE; a file with clashing slots is refused whole."""
+    """Thay lịch phát bằng lịch trong TỆP; tệp có khung giờ trùng nhau bị từ chối cả tệp."""
     from zoneinfo import ZoneInfo
 
     from broadcast.station.timetable_service import TimetableService
@@ -595,9 +618,9 @@ def schedule_import(
 @schedule_app.command("export")
 @reports_errors
 def schedule_export(
-    file: Annotated[Path, typer.Argument(help="Where to write the timetable YAML")],
+    file: Annotated[Path, typer.Argument(help="Tệp YAML để ghi lịch ra", metavar="TỆP")],
 ) -> None:
-    """Write the timetable to FILE (paths relative to FILE's folder)."""
+    """Ghi lịch phát ra TỆP (đường dẫn tính từ thư mục của tệp)."""
     from broadcast.station.timetable_io import export_timetable
 
     cfg = settings()
@@ -608,8 +631,8 @@ def schedule_export(
 @app.command()
 @reports_errors
 def devices() -> None:
-    """List the sound devices: outputs (BROADCAST_AUDIO_DEVICE picks one) and inputs for
-    live speech (BROADCAST_INPUT_DEVICE)."""
+    """Liệt kê thiết bị âm thanh: đầu ra (chọn bằng BROADCAST_AUDIO_DEVICE) và đầu vào để
+    phát trực tiếp (BROADCAST_INPUT_DEVICE)."""
     from broadcast.playout.sounddevice_sink import list_devices, list_input_devices
 
     for title, found in (("Đầu ra (loa):", list_devices()),
@@ -629,17 +652,21 @@ def devices() -> None:
 @reports_errors
 def engine(
     device: Annotated[
-        str | None, typer.Option(help="Output device, by index or name (default: settings)")
+        str | None,
+        typer.Option(help="Thiết bị đầu ra, theo số hoặc tên (mặc định: theo cài đặt)"),
     ] = None,
     sink: Annotated[
-        str, typer.Option(help="'sound' (the sound card) or 'file:DIR' (WAV files, no card)")
+        str,
+        typer.Option(
+            help="'sound' (card âm thanh) hoặc 'file:THƯ_MỤC' (ghi tệp WAV, không cần card)"
+        ),
     ] = "sound",
-    state: Annotated[Path | None, typer.Option(help="State file to keep")] = None,
+    state: Annotated[Path | None, typer.Option(help="Tệp lưu trạng thái")] = None,
 ) -> None:
-    """Run the audio engine in this terminal: JSON-line commands on stdin, reports on stdout.
+    """Chạy bộ máy âm thanh trong cửa sổ này: lệnh JSON từng dòng vào, báo cáo ra.
 
-    The station starts its own engine; this is for trying the sound card or the protocol
-    by hand (see README, "The audio engine and its protocol").
+    Trạm phát tự chạy bộ máy của nó; lệnh này để thử card âm thanh hoặc giao thức bằng tay
+    (xem README, "The audio engine and its protocol").
     """
     from broadcast.engine.client import engine_args_from_settings
     from broadcast.engine.server import main as engine_main
@@ -656,9 +683,14 @@ def engine(
 @app.command()
 @reports_errors
 def play(
-    file: Annotated[Path, typer.Argument(help="Audio (.wav/.mp3) or script (.txt/.md/.docx)")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="Tệp âm thanh (.wav/.mp3) hoặc bài viết (.txt/.md/.docx)", metavar="TỆP"
+        ),
+    ],
 ) -> None:
-    """Play a file or a script now, to test the line to the amplifier."""
+    """Phát ngay một tệp hoặc một bài, để thử đường tiếng tới ampli."""
     import tempfile
 
     from broadcast.playout.player import Player
@@ -692,17 +724,32 @@ def play(
 @users_app.command("create")
 @reports_errors
 def users_create(
-    name: Annotated[str, typer.Argument(help="Login name")],
-    role: Annotated[str, typer.Option(help="admin, approver, editor or operator")],
+    name: Annotated[str, typer.Argument(help="Tên đăng nhập", metavar="TÊN")],
+    role: Annotated[
+        str,
+        typer.Option(help="Vai trò: admin (quản trị), approver (lãnh đạo duyệt), editor (biên "
+                     "tập viên) hoặc operator (nhân viên vận hành)"),
+    ],
     password: Annotated[
-        bool, typer.Option("--password", help="Also set a password for the web page (asked)")
+        bool, typer.Option("--password", help="Đặt luôn mật khẩu đăng nhập trang web (sẽ hỏi)")
     ] = False,
 ) -> None:
-    """Create an account and print its API token (shown only once)."""
-    store = open_configured_store(settings())
+    """Tạo tài khoản và in mã truy cập API của nó (chỉ hiện một lần)."""
+    from broadcast.cli_words import ask_new_password
+    from broadcast.store.users import MIN_PASSWORD_LENGTH, Role
+
+    if role not in {r.value for r in Role}:
+        raise errors.ConfigError(
+            f"Không có vai trò '{role}'; chọn admin, approver, editor hoặc operator.",
+            code="invalid_role",
+        )
+    cfg = settings()
     secret = None
     if password:
-        secret = typer.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
+        secret = ask_new_password(
+            "Mật khẩu", MIN_PASSWORD_LENGTH, not_done="Tài khoản chưa được tạo."
+        )
+    store = open_configured_store(cfg)
     store.users.create(name, role, password=secret)
     token = store.users.issue_token(name)
     typer.echo(f"Đã tạo tài khoản '{name}' ({role}). Mã truy cập (chỉ hiện một lần):")
@@ -712,20 +759,26 @@ def users_create(
 @users_app.command("password")
 @reports_errors
 def users_password(
-    name: Annotated[str, typer.Argument(help="Login name")],
+    name: Annotated[str, typer.Argument(help="Tên đăng nhập", metavar="TÊN")],
     revoke_tokens: Annotated[
         bool,
         typer.Option(
-            "--revoke-tokens", help="Also revoke every API token of the account (after a leak)"
+            "--revoke-tokens", help="Thu hồi luôn mọi mã truy cập API của tài khoản (khi bị lộ)"
         ),
     ] = False,
 ) -> None:
-    """Set the web page password of an account (asked twice, at least 8 characters).
+    """Đặt mật khẩu đăng nhập trang web cho một tài khoản (hỏi hai lần, ít nhất 8 ký tự).
 
-    API tokens stay valid unless --revoke-tokens is given (a change through the API or the
-    web page revokes them unless asked not to)."""
+    Các mã truy cập API vẫn dùng được, trừ khi có --revoke-tokens (đổi mật khẩu qua API hoặc
+    trang web thì thu hồi chúng, trừ khi chọn giữ lại)."""
+    from broadcast.cli_words import ask_new_password
+    from broadcast.store.users import MIN_PASSWORD_LENGTH
+
     store = open_configured_store(settings())
-    secret = typer.prompt("Mật khẩu mới", hide_input=True, confirmation_prompt=True)
+    store.users.get(name)  # an unknown account is said before the password is asked
+    secret = ask_new_password(
+        "Mật khẩu mới", MIN_PASSWORD_LENGTH, not_done="Mật khẩu chưa được đổi."
+    )
     revoked = store.users.set_password(name, secret, revoke_tokens=revoke_tokens)
     typer.echo(f"Đã đặt mật khẩu cho '{name}'.")
     if revoke_tokens:
@@ -740,11 +793,11 @@ def users_password(
 def backup(
     output: Annotated[
         Path | None,
-        typer.Option("-o", "--output", help="Archive to write (default: the backup folder)"),
+        typer.Option("-o", "--output", help="Tệp sao lưu sẽ ghi (mặc định: thư mục sao lưu)"),
     ] = None,
 ) -> None:
-    """Back up the station (database, scripts, media, jingles, lexicon, settings); safe while
-    it serves."""
+    """Sao lưu trạm phát (cơ sở dữ liệu, bài viết, âm thanh, nhạc hiệu, từ điển, cài đặt);
+    làm được khi trạm đang chạy."""
     from broadcast.backup import create_backup
 
     cfg = settings()
@@ -759,14 +812,16 @@ def backup(
 @app.command()
 @reports_errors
 def restore(
-    archive: Annotated[Path, typer.Argument(help="A backup archive (loa-backup-....tar.gz)")],
+    archive: Annotated[
+        Path, typer.Argument(help="Tệp sao lưu (loa-backup-....tar.gz)", metavar="TỆP")
+    ],
     data_dir: Annotated[
-        Path | None, typer.Option("--data-dir", help="Restore into this data folder")
+        Path | None, typer.Option("--data-dir", help="Khôi phục vào thư mục dữ liệu này")
     ] = None,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Không hỏi xác nhận")] = False,
 ) -> None:
-    """Bring a station back from a backup. The current data is kept aside, never deleted;
-    a foreign or damaged archive changes nothing."""
+    """Khôi phục trạm phát từ bản sao lưu. Dữ liệu hiện có được cất sang bên, không bị xoá;
+    tệp sao lưu lạ hoặc hỏng thì không thay đổi gì."""
     from broadcast.backup import read_manifest, restore_backup
     from broadcast.settings import load_settings
 
@@ -775,10 +830,12 @@ def restore(
     typer.echo(f"Bản sao lưu tạo lúc {manifest.created_at} trên máy {manifest.host} "
                f"(Loa {manifest.loa_version}).")
     if not yes and sys.stdin.isatty():
-        typer.confirm(
-            f"Thay dữ liệu trạm phát ở {cfg.data_dir.resolve()} bằng bản sao lưu này?",
-            abort=True,
-        )
+        from broadcast.cli_words import ask_yes_no
+
+        if not ask_yes_no(
+            f"Thay dữ liệu trạm phát ở {cfg.data_dir.resolve()} bằng bản sao lưu này?"
+        ):
+            raise typer.Abort()
     result = restore_backup(archive, cfg, datetime.now(UTC))
     typer.echo(f"Đã khôi phục vào {result.data_dir}.")
     for folder in result.kept_aside:
@@ -795,9 +852,9 @@ def restore(
 @alerts_app.command("list")
 @reports_errors
 def alerts_list(
-    limit: Annotated[int, typer.Option(help="At most this many (newest first)")] = 30,
+    limit: Annotated[int, typer.Option(help="Tối đa bấy nhiêu cảnh báo (mới nhất trước)")] = 30,
 ) -> None:
-    """Alerts the station raised: open ones first."""
+    """Các cảnh báo trạm phát đã đưa ra, cảnh báo đang mở trước."""
     from zoneinfo import ZoneInfo
 
     from broadcast.store.upkeep import AlertRepo
@@ -819,7 +876,7 @@ def alerts_list(
 @alerts_app.command("test")
 @reports_errors
 def alerts_test() -> None:
-    """Send a test message through every configured channel (e-mail, webhooks)."""
+    """Gửi thư thử qua mọi kênh cảnh báo đã cấu hình (thư điện tử, webhook)."""
     from broadcast.alerts.monitor import AlertMonitor
 
     cfg = settings()
@@ -843,27 +900,29 @@ def alerts_test() -> None:
 @app.command("install")
 @reports_errors
 def install_service(
-    user: Annotated[str, typer.Option(help="System user the service runs as")] = "loa",
-    name: Annotated[str, typer.Option(help="Service name (loa.service) and command")] = "loa",
-    data_dir: Annotated[Path, typer.Option(help="The station's data")] = Path("/var/lib/loa"),
-    config_dir: Annotated[Path, typer.Option(help="loa.toml and loa.env")] = Path("/etc/loa"),
-    unit_dir: Annotated[Path, typer.Option(help="Where the unit goes")] = Path(
+    user: Annotated[str, typer.Option(help="Người dùng hệ thống chạy dịch vụ")] = "loa",
+    name: Annotated[str, typer.Option(help="Tên dịch vụ (loa.service) và tên lệnh")] = "loa",
+    data_dir: Annotated[Path, typer.Option(help="Thư mục dữ liệu của trạm")] = Path("/var/lib/loa"),
+    config_dir: Annotated[Path, typer.Option(help="Thư mục chứa loa.toml và loa.env")] = Path(
+        "/etc/loa"
+    ),
+    unit_dir: Annotated[Path, typer.Option(help="Thư mục đặt tệp dịch vụ systemd")] = Path(
         "/etc/systemd/system"
     ),
-    bin_dir: Annotated[Path, typer.Option(help="Where the `loa` command goes")] = Path(
+    bin_dir: Annotated[Path, typer.Option(help="Thư mục đặt lệnh `loa`")] = Path(
         "/usr/local/bin"
     ),
-    host: Annotated[str, typer.Option(help="Address of the web page (new config only)")] = (
+    host: Annotated[str, typer.Option(help="Địa chỉ trang web (chỉ khi tạo cài đặt mới)")] = (
         "127.0.0.1"
     ),
-    port: Annotated[int, typer.Option(help="Port of the web page (new config only)")] = 8000,
-    start: Annotated[bool, typer.Option(help="Start (or restart) the service now")] = True,
+    port: Annotated[int, typer.Option(help="Cổng trang web (chỉ khi tạo cài đặt mới)")] = 8000,
+    start: Annotated[bool, typer.Option(help="Khởi động (hoặc khởi động lại) dịch vụ ngay")] = True,
     remove: Annotated[
-        bool, typer.Option("--remove", help="Stop and remove the service (data stays)")
+        bool, typer.Option("--remove", help="Dừng và gỡ dịch vụ (dữ liệu vẫn giữ)")
     ] = False,
 ) -> None:
-    """Install (or update) the station as a systemd service: its own user, data in
-    /var/lib/loa, settings in /etc/loa, restart on failure, start at boot."""
+    """Cài (hoặc cập nhật) trạm phát thành dịch vụ systemd: người dùng riêng, dữ liệu ở
+    /var/lib/loa, cài đặt ở /etc/loa, tự chạy lại khi lỗi, tự khởi động cùng máy."""
     from broadcast.install import InstallPlan, install, uninstall
 
     plan = InstallPlan(
@@ -924,20 +983,24 @@ def _station_api(
         ) from None
 
 
-LiveUrl = Annotated[str | None, typer.Option("--url", help="The station (default: settings)")]
+LiveUrl = Annotated[
+    str | None, typer.Option("--url", help="Địa chỉ trạm phát (mặc định: theo cài đặt)")
+]
 LiveToken = Annotated[
-    str | None, typer.Option("--token", help="API token (default: BROADCAST_API_TOKEN)")
+    str | None, typer.Option("--token", help="Mã truy cập API (mặc định: BROADCAST_API_TOKEN)")
 ]
 
 
 @live_app.command("start")
 @reports_errors
 def live_start(
-    priority: Annotated[str, typer.Option(help="priority or emergency")] = "emergency",
+    priority: Annotated[
+        str, typer.Option(help="Mức: priority (ưu tiên) hoặc emergency (khẩn cấp)")
+    ] = "emergency",
     url: LiveUrl = None,
     token: LiveToken = None,
 ) -> None:
-    """Put the microphone / line-in on air now (interrupts what plays)."""
+    """Phát micrô / line-in lên loa ngay (ngắt chương trình đang phát)."""
     if priority not in ("priority", "emergency"):
         raise errors.ConfigError("Mức phải là priority hoặc emergency.", code="bad_priority")
     state = _station_api("POST", "/api/live", url, token, {"priority": priority})
@@ -947,7 +1010,7 @@ def live_start(
 @live_app.command("stop")
 @reports_errors
 def live_stop(url: LiveUrl = None, token: LiveToken = None) -> None:
-    """End the live broadcast and print its duration."""
+    """Kết thúc phát trực tiếp và in thời lượng."""
     state = _station_api("DELETE", "/api/live", url, token)
     seconds = state.get("seconds")
     length = "" if seconds is None else f" sau {seconds:.1f} giây"
@@ -957,7 +1020,7 @@ def live_stop(url: LiveUrl = None, token: LiveToken = None) -> None:
 @live_app.command("status")
 @reports_errors
 def live_status(url: LiveUrl = None, token: LiveToken = None) -> None:
-    """Whether the station is live now."""
+    """Trạm có đang phát trực tiếp không."""
     state = _station_api("GET", "/api/live", url, token)
     if state["on_air"]:
         typer.echo(f"Đang phát trực tiếp từ {state['started_at'] or state['ordered_at']} "
@@ -967,7 +1030,9 @@ def live_status(url: LiveUrl = None, token: LiveToken = None) -> None:
 
 
 def main() -> None:
-    app()
+    from broadcast.cli_words import run
+
+    run(app)
 
 
 if __name__ == "__main__":

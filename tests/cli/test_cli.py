@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -37,6 +38,94 @@ def test_help_reads_well(tmp_path: Path) -> None:
     assert result.returncode == 0
     for command in ("render", "serve", "timetable", "log", "schedule", "cache", "text", "play"):
         assert command in result.stdout
+
+
+ENGLISH_OF_THE_FRAMEWORK = ("Usage:", "Options", "Arguments", "Commands", "Show this message",
+                            "[required]", "default:", "[OPTIONS]", "COMMAND [ARGS]")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [(), ("users", "create"), ("users", "password"), ("log",), ("render",), ("live", "start"),
+     ("install",), ("voices", "sample"), ("restore",), ("alerts", "list")],
+    ids=lambda c: " ".join(c) or "broadcast",
+)
+def test_help_is_in_vietnamese(tmp_path: Path, command: tuple[str, ...]) -> None:
+    result = broadcast(tmp_path, *command, "--help")
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert text.startswith("Cách dùng: broadcast") and "Hiện hướng dẫn này rồi thoát." in text
+    assert not [w for w in ENGLISH_OF_THE_FRAMEWORK if w in text], text
+    # Every line with words of its own reads as Vietnamese (one letter with a diacritic at
+    # least), except the option names, ids and paths that stay as they are typed.
+    described = [line for line in text.splitlines() if re.search(r"[a-z]{4,} [a-z]{3,}", line)]
+    english = [line for line in described if not re.search(r"[à-ỹđ]", line.lower())]
+    assert not english, english
+
+
+def test_help_imports_nothing_heavy(tmp_path: Path) -> None:
+    """`broadcast --help` answers at once: no audio, database, web or numeric library (typer
+    itself brings pydantic, for its option values)."""
+    probe = (
+        "import sys\n"
+        "from broadcast import cli\n"
+        "for args in (['--help'], ['users', 'create', '--help'], ['render', '--help']):\n"
+        "    sys.argv = ['broadcast', *args]\n"
+        "    try:\n"
+        "        cli.main()\n"
+        "    except SystemExit as exc:\n"
+        "        assert exc.code == 0, exc.code\n"
+        "heavy = ('numpy', 'scipy', 'pydub', 'sqlalchemy', 'fastapi', 'uvicorn', 'gtts',\n"
+        "         'sounddevice', 'apscheduler', 'onnxruntime', 'paho', 'pydantic_settings',\n"
+        "         'rich', 'httpx', 'soundfile', 'yaml', 'broadcast.store', 'broadcast.tts')\n"
+        "found = {m for m in sys.modules if m.split('.')[0] in heavy or m in heavy}\n"
+        "print(sorted({m for m in heavy if m in found}), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "COLUMNS": "100"}, cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_a_mistyped_command_line_is_explained_in_vietnamese(tmp_path: Path) -> None:
+    missing = broadcast(tmp_path, "users", "create", "lan")
+    assert missing.returncode == 2
+    assert "Lỗi: Thiếu tuỳ chọn '--role'." in missing.stderr
+    assert "Xem “broadcast users create --help” để biết cách dùng." in missing.stderr
+    bad = broadcast(tmp_path, "log", "--limit", "nhieu")
+    assert bad.returncode == 2
+    assert "Lỗi: Giá trị không hợp lệ cho '--limit': phải là số nguyên." in bad.stderr
+    unknown = broadcast(tmp_path, "--vesion")
+    assert unknown.returncode == 2 and "Không có tuỳ chọn --vesion." in unknown.stderr
+    assert "Error" not in missing.stderr + bad.stderr + unknown.stderr
+
+
+def test_a_too_short_password_is_refused_and_no_account_is_made(tmp_path: Path) -> None:
+    short = broadcast(tmp_path, "users", "create", "lan", "--role", "editor", "--password",
+                      stdin="ngan\n")
+    assert short.returncode == 9  # the settings/validation family, not the store's 8
+    assert short.stderr.strip().splitlines()[-1] == (
+        "Lỗi: Mật khẩu quá ngắn: cần ít nhất 8 ký tự, mới có 4. Tài khoản chưa được tạo. "
+        "[password_too_short]"
+    )
+    assert "ít nhất 8 ký tự" in short.stdout  # the prompt says so before the error does
+    # Two different entries are asked again, in Vietnamese; then the account is made.
+    made = broadcast(tmp_path, "users", "create", "lan", "--role", "editor", "--password",
+                     stdin="mat-khau-dai\nmat-khau-dia\nmat-khau-dai\nmat-khau-dai\n")
+    assert made.returncode == 0, made.stderr
+    assert "Hai lần nhập không giống nhau, hãy nhập lại." in made.stderr
+    assert "Nhập lại mật khẩu để xác nhận" in made.stdout and "Repeat" not in made.stdout
+    from broadcast.store.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'data' / 'loa.db'}")
+    try:
+        assert store.users.verify_password("lan", "mat-khau-dai") is not None
+    finally:
+        store.close()
+    too_short = broadcast(tmp_path, "users", "password", "lan", stdin="1234567\n")
+    assert too_short.returncode == 9 and "Mật khẩu chưa được đổi." in too_short.stderr
 
 
 def test_render_prints_the_measurements_and_writes_broadcast_audio(tmp_path: Path) -> None:
@@ -182,8 +271,11 @@ def test_users_get_a_token_once_and_a_password_for_the_web_page(tmp_path: Path) 
         assert user is not None and user.role.value == "editor"
     finally:
         store.close()
-    refused = broadcast(tmp_path, "users", "create", "x", "--role", "boss")
-    assert refused.returncode == 8 and "[invalid_role]" in refused.stderr
+    # A role that does not exist is refused before any password is asked, with the exit code
+    # of the settings family (9), like every value an operator mistyped.
+    refused = broadcast(tmp_path, "users", "create", "x", "--role", "boss", "--password")
+    assert refused.returncode == 9 and "[invalid_role]" in refused.stderr
+    assert "Mật khẩu" not in refused.stdout
     revoked = broadcast(
         tmp_path, "users", "password", "lan", "--revoke-tokens", stdin="mat-khau-ba\nmat-khau-ba\n"
     )
