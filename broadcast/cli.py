@@ -364,12 +364,11 @@ def voices_sample(
 # --- the station ----------------------------------------------------------------------------
 
 
-def setup_logging() -> None:
-    import logging
+def setup_logging(cfg: Settings) -> None:
+    """Log lines in the station's time zone (settings.timezone), whatever the PC's clock."""
+    from broadcast.logging_setup import configure_logging
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(cfg.timezone)
 
 
 def open_configured_store(cfg: Settings) -> Store:
@@ -402,8 +401,8 @@ def serve(
     from broadcast.upkeep import Upkeep
     from broadcast.voices.station import StoredKeys
 
-    setup_logging()
     cfg = settings()
+    setup_logging(cfg)
     if recover_interrupted_restore(cfg):  # never start on half-swapped data
         typer.echo("Đã hoàn tác một lần khôi phục bị ngắt giữa chừng.", err=True)
     store = open_configured_store(cfg)
@@ -443,7 +442,10 @@ def serve(
                 "Đặt mật khẩu để đăng nhập trang web: broadcast users password admin"
             )
         web = create_app(cfg, store, station, publisher=publisher, clusters=clusters)
-        uvicorn.run(web, host=host or cfg.host, port=port or cfg.port, log_level="info")
+        # log_config=None: uvicorn's lines go through the station's handler (station time).
+        uvicorn.run(
+            web, host=host or cfg.host, port=port or cfg.port, log_level="info", log_config=None
+        )
     finally:
         clusters.stop()
         upkeep.stop()
@@ -475,8 +477,8 @@ def agent(
     from broadcast.cluster.agent import Agent
     from broadcast.engine.client import engine_sink_from_settings
 
-    setup_logging()
     cfg = settings()
+    setup_logging(cfg)
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
     mqtt_url = cfg.mqtt_url or f"mqtt://{urlsplit(station).hostname or '127.0.0.1'}:1883"
     sink = engine_sink_from_settings(cfg)
