@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from api import schemas
+from broadcast.text.findings import CORRECTABLE
 from broadcast.text.lexicon import Lexicon
 from broadcast.text.preview import preview_script
 
@@ -14,7 +15,10 @@ def preview_text(text: str, lexicon: Lexicon) -> schemas.PreviewOut:
                 original=row.original,
                 reading=row.reading,
                 warnings=[
-                    schemas.WarningOut(code=w.code, token=w.token, message=w.message)
+                    schemas.WarningOut(
+                        code=w.code, token=w.token, message=w.message,
+                        correctable=w.code in CORRECTABLE,
+                    )
                     for w in row.warnings
                 ],
             )

@@ -225,6 +225,8 @@ class WarningOut(BaseModel):
     code: str
     token: str
     message: str
+    # The token is a word the editor may give a reading for ("Sửa cách đọc", POST /api/lexicon).
+    correctable: bool = False
 
 
 class SentenceOut(BaseModel):

@@ -172,6 +172,7 @@ def test_propose_approve_and_every_later_reading_uses_it(voices_api: Api) -> Non
     preview = api.client.get(f"/api/scripts/{script['id']}/preview", headers=api.auth("editor"))
     warning = preview.json()["sentences"][0]["warnings"][0]
     assert (warning["code"], warning["token"]) == ("latin_word", "SmartCA")
+    assert warning["correctable"] is True  # the page offers "Sửa cách đọc" for it
 
     proposed = api.client.post(
         "/api/lexicon",
@@ -363,3 +364,12 @@ def test_everything_is_in_the_schema(voices_api: Api) -> None:
     paths = json.loads(voices_api.client.get("/openapi.json").text)["paths"]
     for path in ("/api/voices", "/api/lexicon", "/api/scripts/{script_id}/recordings"):
         assert path in paths
+
+
+def test_only_words_a_reading_can_fix_are_offered_for_correction(voices_api: Api) -> None:
+    api = voices_api
+    script = create_script(api, text="Cài SmartCA để ký số. Ký hiệu ⊕ lạ.")
+    preview = api.client.get(f"/api/scripts/{script['id']}/preview", headers=api.auth("editor"))
+    flags = {(w["token"], w["correctable"])
+             for s in preview.json()["sentences"] for w in s["warnings"]}
+    assert flags == {("SmartCA", True), ("⊕", False)}  # a symbol is not a word to read
