@@ -63,6 +63,7 @@ PAGES: tuple[Page, ...] = (
     Page("log", "/nhat-ky", "Nhật ký phát sóng", "Nhật ký"),
     Page("report", "/bao-cao", "Báo cáo thời lượng", "Báo cáo"),
     Page("manage", "/quan-ly", "Chuyên mục và tài khoản", "Quản lý"),
+    Page("voices", "/giong-doc", "Giọng đọc và cách đọc", "Giọng đọc"),
     Page("clusters", "/cum-loa", "Cụm loa", "Cụm loa"),
     Page("emergency", "/khan-cap", "Thông báo khẩn", "Thông báo khẩn"),
     Page("published", "/xuat-ban", "Đã đăng để nghe lại", "Nghe lại"),

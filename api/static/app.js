@@ -294,6 +294,90 @@ const Loa = (() => {
     select.value = keep || "";
   }
 
+  /* An audio answer of the API (a sample, a recording) as a Blob; errors as for api(). */
+  async function audioBlob(method, path, body) {
+    const headers = {};
+    const init = { method, headers, credentials: "same-origin" };
+    if (method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = csrfToken();
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(path, init);
+    } catch (err) {
+      throw new ApiError(0, "network_error", "Không kết nối được với máy chủ của đài. Kiểm tra mạng rồi thử lại.");
+    }
+    if (response.status === 401) {
+      window.location.assign(loginUrl());
+      throw new ApiError(401, "unauthenticated", "Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.");
+    }
+    if (!response.ok) {
+      const data = await response.json().catch(() => null);
+      throw new ApiError(response.status, (data && data.code) || "http_error",
+        (data && data.message) || `Máy chủ báo lỗi (mã ${response.status}). Vui lòng thử lại.`, data);
+    }
+    return response.blob();
+  }
+
+  /* The speaker clusters (cụm loa), "local" (the station's own loudspeakers) first; an empty
+     list when the station has no cluster service, or none but its own loudspeakers. */
+  let clustersCache = null;
+  async function clusters() {
+    if (!clustersCache) {
+      try {
+        clustersCache = (await api("GET", "/api/clusters")) || [];
+      } catch (err) {
+        if (err.status !== 503) throw err;
+        clustersCache = [];
+      }
+    }
+    return clustersCache.some((c) => c.id !== "local") ? clustersCache : [];
+  }
+  const clusterText = (ids, list) => (ids && ids.length
+    ? ids.map((id) => (list.find((c) => c.id === id) || { name: id }).name).join(", ")
+    : "mọi cụm loa");
+
+  /* "Phát ở": every cluster, chosen clusters, or (``zones``) the clusters of a zone. Returns
+     {node, value()}: value() is {} (everywhere), {clusters: [...]} or {zone}; it throws a
+     Vietnamese Error when "chosen" has nothing ticked. */
+  function clusterPicker(list, { prefix, zones = false }) {
+    const zoneNames = [...new Set(list.map((c) => c.zone).filter(Boolean))];
+    const radio = (value, label, checked) => el("label", { class: "inline" },
+      el("input", { type: "radio", name: `${prefix}-where`, value, id: `${prefix}-where-${value}`, checked }), label);
+    const boxes = el("div", { class: "cluster-boxes hidden", id: `${prefix}-clusters`, role: "group", "aria-label": "Các cụm loa" },
+      list.map((c) => el("label", { class: "inline" },
+        el("input", { type: "checkbox", value: c.id, name: `${prefix}-cluster` }), c.name)));
+    const zoneSelect = el("select", { id: `${prefix}-zone`, class: "hidden", "aria-label": "Vùng" },
+      zoneNames.map((z) => el("option", { value: z }, z)));
+    const node = el("fieldset", { class: "cluster-picker", id: `${prefix}-where` },
+      el("legend", {}, "Cụm loa phát"),
+      radio("all", "Mọi cụm loa", true), radio("some", "Chỉ các cụm loa đã chọn", false),
+      zones && zoneNames.length ? radio("zone", "Các cụm loa của một vùng", false) : null,
+      boxes, zones && zoneNames.length ? zoneSelect : null);
+    const chosen = () => node.querySelector(`input[name="${prefix}-where"]:checked`).value;
+    node.addEventListener("change", () => {
+      boxes.classList.toggle("hidden", chosen() !== "some");
+      zoneSelect.classList.toggle("hidden", chosen() !== "zone");
+    });
+    function value() {
+      if (chosen() === "some") {
+        const ids = [...boxes.querySelectorAll("input:checked")].map((b) => b.value);
+        if (!ids.length) throw new Error("Vui lòng chọn ít nhất một cụm loa (hoặc chọn “Mọi cụm loa”).");
+        return { clusters: ids };
+      }
+      if (chosen() === "zone") return { zone: zoneSelect.value };
+      return {};
+    }
+    function reset() {
+      node.querySelector(`#${prefix}-where-all`).checked = true;
+      for (const b of boxes.querySelectorAll("input")) b.checked = false;
+      node.dispatchEvent(new Event("change"));
+    }
+    return { node, value, reset };
+  }
+
   // Voices by what they are to an operator, never by engine name.
   const VOICE_LABELS = { gtts: "giọng đọc trực tuyến (Google)", espeak: "giọng máy dự phòng (không cần mạng)", fake: "giọng thử" };
   const voiceText = (engines) => (engines || []).map((e) => VOICE_LABELS[e] || "giọng đọc khác").join(", ");
@@ -339,14 +423,82 @@ const Loa = (() => {
       shown.addEventListener("input", sync);
       shown.addEventListener("blur", () => { if (input.value) shown.value = dayInput(input.value); });
     }
-    for (const input of (root || document).querySelectorAll('input[type="time"]')) {
-      input.type = "text";
-      input.setAttribute("inputmode", "numeric");
-      input.setAttribute("placeholder", "HH:MM (24 giờ)");
-      input.setAttribute("autocomplete", "off");
-      input.classList.add("time-text");
-      input.addEventListener("blur", () => { const v = parseClock(input.value); if (v) input.value = v; });
+    for (const input of (root || document).querySelectorAll('input[type="time"]')) timePicker(input);
+  }
+
+  /* A 24-hour time field: typed as HH:MM, or picked from a panel of hours (00–23) and
+     minutes (every 5; any minute can be typed). The same on every browser and language. */
+  const pad2 = (n) => String(n).padStart(2, "0");
+  function timePicker(input) {
+    if (input.closest(".time-picker")) return input;
+    input.type = "text";
+    input.setAttribute("inputmode", "numeric");
+    input.setAttribute("placeholder", "HH:MM (24 giờ)");
+    input.setAttribute("autocomplete", "off");
+    input.classList.add("time-text");
+    input.addEventListener("blur", () => { const v = parseClock(input.value); if (v) input.value = v; });
+    const name = input.getAttribute("aria-label")
+      || (input.id && document.querySelector(`label[for="${input.id}"]`)?.textContent) || "giờ";
+    const open = el("button", {
+      type: "button", class: "time-open", "aria-haspopup": "dialog", "aria-expanded": "false",
+      "aria-label": `Chọn ${name.split("(")[0].trim().toLowerCase()}`, title: "Chọn giờ",
+    }, "🕘");
+    const panel = el("div", { class: "time-panel hidden", role: "dialog", "aria-label": "Chọn giờ (24 giờ)" });
+    const wrap = el("div", { class: "time-picker" });
+    input.replaceWith(wrap);
+    wrap.append(input, open, panel);
+    const current = () => (parseClock(input.value) || "").split(":");
+    const set = (hour, minute) => {
+      input.value = `${hour}:${minute}`;
+      input.classList.remove("invalid");
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    };
+    function close(focus) {
+      panel.classList.add("hidden");
+      open.setAttribute("aria-expanded", "false");
+      document.removeEventListener("pointerdown", outside, true);
+      if (focus) input.focus();
     }
+    function outside(event) {
+      if (!wrap.contains(event.target)) close(false);
+    }
+    function render() {
+      const [hour, minute] = current();
+      const grid = (label, values, chosen, pick, cls) => el("div", { class: "time-group" },
+        el("div", { class: "time-label" }, label),
+        el("div", { class: `time-grid ${cls}` }, values.map((v) => el("button", {
+          type: "button", "aria-pressed": String(v === chosen), "data-value": v,
+          onclick: () => pick(v),
+        }, v))));
+      clear(panel).append(
+        grid("Giờ", Array.from({ length: 24 }, (_, i) => pad2(i)), hour, (h) => {
+          set(h, current()[1] || "00");
+          render();
+          const first = panel.querySelector(".minutes button[aria-pressed='true']") || panel.querySelector(".minutes button");
+          if (first) first.focus();
+        }, "hours"),
+        grid("Phút", Array.from({ length: 12 }, (_, i) => pad2(i * 5)), minute, (m) => {
+          set(current()[0] || "00", m);
+          close(true);
+        }, "minutes"));
+    }
+    open.addEventListener("click", () => {
+      if (!panel.classList.contains("hidden")) return close(true);
+      render();
+      panel.classList.remove("hidden");
+      open.setAttribute("aria-expanded", "true");
+      document.addEventListener("pointerdown", outside, true);
+      const chosen = panel.querySelector(".hours button[aria-pressed='true']") || panel.querySelector(".hours button");
+      if (chosen) chosen.focus();
+    });
+    panel.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        close(true);
+      }
+    });
+    return input;
   }
 
   function menu() {
@@ -375,5 +527,6 @@ const Loa = (() => {
     localInputToIso, isoToLocalInput, durationText,
     badge, statusBadge, priorityBadge, scriptBadge,
     excerpt, confirmBox, columns, fillColumnSelect, voiceText, parseDay, parseClock, dayInput, setDate, dateFields,
+    timePicker, audioBlob, clusters, clusterPicker, clusterText,
   };
 })();

@@ -1,4 +1,5 @@
-/* "Bài viết": list, create (typed or uploaded), edit, approve, reading preview, audio preview. */
+/* "Bài viết": list, create (typed or uploaded), edit, approve, reading preview (with "Sửa cách
+   đọc" for a flagged word), audio preview, and "Tự đọc" (recorder.js). */
 "use strict";
 
 (() => {
@@ -73,11 +74,60 @@
     return parts;
   }
 
+  // The voice a script is read with (its own, else its column's): "Nghe thử" of a reading.
+  let topicVoices = null;
+  async function voiceOf(script) {
+    if (script.engine) return script.engine;
+    if (!topicVoices) {
+      const catalogue = await api("GET", "/api/voices");
+      topicVoices = Object.fromEntries((catalogue.topics || []).map((t) => [t.topic, t.voice]));
+    }
+    return topicVoices[script.topic] || undefined;
+  }
+
+  /* "Sửa cách đọc" under a flagged word: its proposal waiting for approval (the approver
+     confirms it here), or a button that opens the proposal form. */
+  function readingFix(sentence, warning, pending, item) {
+    if (!warning.correctable || !current) return null;
+    const script = current;
+    const waiting = pending.find((p) => p.word === warning.token);
+    if (waiting) {
+      const box = el("div", { class: "lexicon-pending", "data-word": warning.token },
+        `Đã đề xuất đọc “${waiting.word}” là “${waiting.reading}”${waiting.proposed_by ? ` (${waiting.proposed_by})` : ""} — chờ lãnh đạo duyệt.`);
+      if (Loa.can.approve()) {
+        const ok = el("button", { type: "button", class: "ok small", "data-action": "approve-reading" }, "✔ Duyệt cách đọc này");
+        ok.addEventListener("click", () => run(ok, async () => {
+          await LoaReading.approve(waiting);
+          await loadPreview(script.id);
+        }));
+        box.append(" ", ok);
+      }
+      return box;
+    }
+    if (!Loa.can.edit()) return null;
+    const fix = el("button", { type: "button", class: "small", "data-action": "fix-reading", "data-word": warning.token }, "Sửa cách đọc");
+    fix.addEventListener("click", async () => {
+      const voice = await voiceOf(script).catch(() => undefined);
+      fix.classList.add("hidden");
+      item.append(LoaReading.proposalForm({
+        word: warning.token, sentence: sentence.original, scriptId: script.id, voice,
+        onDone: () => loadPreview(script.id),
+        onClose: () => fix.classList.remove("hidden"),
+      }));
+    });
+    return fix;
+  }
+
   async function loadPreview(id) {
     const box = clear($("preview"));
     box.append(el("p", { class: "muted" }, "Đang phân tích cách đọc…"));
     try {
-      const preview = await api("GET", `/api/scripts/${id}/preview`);
+      const [preview, pending] = await Promise.all([
+        api("GET", `/api/scripts/${id}/preview`),
+        LoaReading.proposals().catch(() => []),
+      ]);
+      if (!current || current.id !== Number(id)) return;
+      LoaReading.close();
       clear(box);
       const sentences = (preview && preview.sentences) || [];
       const warned = sentences.filter((s) => (s.warnings || []).length).length;
@@ -85,12 +135,17 @@
         warned ? `${sentences.length} câu, ${warned} câu cần xem lại.` : `${sentences.length} câu, không có cảnh báo.`));
       box.append(el("ol", { class: "sentences", id: "sentences" }, sentences.map((s) => {
         const warnings = s.warnings || [];
-        return el("li", { class: warnings.length ? "has-warning" : null },
+        const item = el("li", { class: warnings.length ? "has-warning" : null },
           el("div", { class: "reading" }, highlight(s.reading || "", [])),
           s.original !== s.reading
             ? el("div", { class: "original" }, "Bài gốc: ", highlight(s.original || "", warnings.map((w) => w.token)))
-            : null,
-          warnings.map((w) => el("div", { class: "warning" }, `⚠ ${w.message}`)));
+            : null);
+        for (const w of warnings) {
+          item.append(el("div", { class: "warning", "data-code": w.code }, `⚠ ${w.message}`));
+          const fix = readingFix(s, w, pending, item);
+          if (fix) item.append(el("div", { class: "fix" }, fix));
+        }
+        return item;
       })));
     } catch (err) {
       clear(box).append(el("div", { class: "alert bad" }, err.message));
@@ -157,6 +212,9 @@
     renderList();
     loadPreview(script.id);
     showWarnings(script);
+    run(null, () => LoaRecorder.show(script, {
+      hasUnsavedEdits: () => Boolean(current) && current.id === script.id && $("edit-text").value !== script.text,
+    }));
     if (window.matchMedia("(max-width: 859px)").matches) {
       $("editor").scrollIntoView({ block: "start" });
     }

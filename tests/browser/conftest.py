@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # "Tự đọc": a fake microphone (a tone), allowed without asking.
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PASSWORD = "mat-khau-thu-nghiem"
@@ -79,21 +83,23 @@ class LiveServer:
         )
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+@contextmanager
+def running_server(
+    settings: Settings, station_class: type[FakeStation] = FakeStation
+) -> Iterator[LiveServer]:
+    """create_app over a real SQLite store in ``settings.data_dir`` and a fake station (or a
+    subclass), served by uvicorn on a free port, with the accounts of ``USERS``."""
     _require_browser()
     import uvicorn
 
     from api.app import create_app
 
-    data_dir = tmp_path_factory.mktemp("station")
-    settings = Settings(data_dir=data_dir, load_example_timetable=False, engines=["espeak"])
     store = open_store(settings.db_url)
     tokens: dict[str, str] = {}
     for name, role in USERS.items():
         store.users.create(name, role, password=PASSWORD)
         tokens[name] = store.users.issue_token(name, label="browser tests")
-    station = FakeStation(store, ZoneInfo(settings.timezone), data_dir)
+    station = station_class(store, ZoneInfo(settings.timezone), settings.data_dir)
     from tests.api.conftest import cluster_hub
 
     app = create_app(settings, store, station,
@@ -116,6 +122,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         server.should_exit = True
         thread.join(timeout=10)
         store.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    data_dir = tmp_path_factory.mktemp("station")
+    settings = Settings(data_dir=data_dir, load_example_timetable=False, engines=["espeak"])
+    with running_server(settings) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
