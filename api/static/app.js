@@ -442,7 +442,7 @@ const Loa = (() => {
     const open = el("button", {
       type: "button", class: "time-open", "aria-haspopup": "dialog", "aria-expanded": "false",
       "aria-label": `Chọn ${name.split("(")[0].trim().toLowerCase()}`, title: "Chọn giờ",
-    }, "🕘");
+    }, "Chọn");
     const panel = el("div", { class: "time-panel hidden", role: "dialog", "aria-label": "Chọn giờ (24 giờ)" });
     const wrap = el("div", { class: "time-picker" });
     input.replaceWith(wrap);

@@ -40,12 +40,12 @@
       : null;
     return el("tr", { "data-cluster": cluster.id },
       el("td", {}, el("strong", {}, cluster.name), el("div", { class: "muted small" }, cluster.id), problems),
-      el("td", {}, cluster.zone || "—"),
-      el("td", {}, yesNo(cluster.online, "Trực tuyến", "Mất kết nối")),
-      el("td", {}, yesNo(cluster.in_sync, "Đã đồng bộ", "Chưa đồng bộ")),
-      el("td", { class: "num" }, offsetText(cluster.clock_offset_ms)),
-      el("td", {}, lastAired(cluster.last_aired)),
-      el("td", {}, cluster.last_seen ? dateTimeText(cluster.last_seen) : "—"),
+      el("td", { "data-label": "Khu vực" }, cluster.zone || "—"),
+      el("td", { "data-label": "Trực tuyến" }, yesNo(cluster.online, "Trực tuyến", "Mất kết nối")),
+      el("td", { "data-label": "Đồng bộ" }, yesNo(cluster.in_sync, "Đã đồng bộ", "Chưa đồng bộ")),
+      el("td", { class: "num", "data-label": "Lệch giờ" }, offsetText(cluster.clock_offset_ms)),
+      el("td", { "data-label": "Phát gần nhất" }, lastAired(cluster.last_aired)),
+      el("td", { "data-label": "Liên lạc lần cuối" }, cluster.last_seen ? dateTimeText(cluster.last_seen) : "—"),
       el("td", {}, remove));
   }
 

@@ -7,6 +7,8 @@
   const STORAGE_KEY = "loa_announcement";
   let approved = [];
   let pending = null;
+  let clusterList = [];
+  let where = null; // "Cụm loa phát", when the station has speaker clusters
 
   function fromText() {
     return $("source-text").checked;
@@ -24,6 +26,7 @@
     if (!(every >= 0)) throw new Error("Khoảng cách giữa các lần phát không hợp lệ.");
     if (repeat > 1 && every <= 0) throw new Error("Phát nhiều lần thì cần nhập số phút giữa các lần.");
     const body = { priority: $("announce-priority").value, repeat, every_minutes: every };
+    if (where) Object.assign(body, where.value());
     let what;
     let text;
     if (fromText()) {
@@ -55,12 +58,29 @@
       el("p", {}, "Mọi loa sẽ đọc, bắt đầu bằng:"),
       el("blockquote", { class: "excerpt", id: "confirm-excerpt" }, Loa.excerpt(text, 2)),
       el("p", {}, times),
+      el("p", { id: "confirm-where" }, whereText(body)),
       el("p", {}, body.priority === "emergency"
-        ? "Chương trình đang phát (nếu có) sẽ bị ngắt. Mọi loa trong xã sẽ phát thông báo này."
+        ? "Chương trình đang phát (nếu có) sẽ bị ngắt."
         : "Chương trình thường đang phát (nếu có) sẽ bị ngắt."));
     $("form-card").classList.add("hidden");
     $("confirm-card").classList.remove("hidden");
     $("announce-confirm").focus();
+  }
+
+  function whereText(body) {
+    if (body.clusters) return `Phát ở các cụm loa: ${Loa.clusterText(body.clusters, clusterList)}.`;
+    if (body.zone) {
+      const names = clusterList.filter((c) => c.zone === body.zone).map((c) => c.name);
+      return `Phát ở các cụm loa của vùng “${body.zone}”: ${names.join(", ")}.`;
+    }
+    return "Mọi loa trong xã sẽ phát thông báo này.";
+  }
+
+  async function setupClusters() {
+    clusterList = await Loa.clusters();
+    if (!clusterList.length) return;
+    where = Loa.clusterPicker(clusterList, { prefix: "announce", zones: true });
+    $("announce-where").append(where.node);
   }
 
   function hideConfirm() {
@@ -177,5 +197,6 @@
     showActive(remembered());
     run(null, loadActive);
     run(null, loadScripts);
+    run(null, setupClusters);
   });
 })();

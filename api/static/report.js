@@ -1,4 +1,5 @@
-/* "Báo cáo thời lượng": minutes and broadcasts per column per month; Excel and CSV files. */
+/* "Báo cáo thời lượng": minutes and broadcasts per column per month, each speaker cluster on its
+   own (with its totals); Excel and CSV files. */
 "use strict";
 
 (() => {
@@ -11,10 +12,22 @@
   };
   const number = (value) => new Intl.NumberFormat("vi-VN", { maximumFractionDigits: 1 }).format(value);
   const pick = (prefix) => `${$(`${prefix}-year`).value}-${$(`${prefix}-month`).value}`;
+  const SOURCES = { station: "Đài tự phát", relay: "Tiếp sóng", live: "Phát trực tiếp" };
+  let clusterList = [];
+
+  const clusterName = (id) => {
+    const found = clusterList.find((c) => c.id === id);
+    if (found) return found.name;
+    return id === "local" ? "Loa tại đài" : id;
+  };
 
   function query() {
-    return new URLSearchParams({ from: pick("report-from"), to: pick("report-to") }).toString();
+    const q = { from: pick("report-from"), to: pick("report-to") };
+    if ($("report-cluster").value) q.cluster = $("report-cluster").value;
+    return new URLSearchParams(q).toString();
   }
+
+  const sum = (rows, key) => rows.reduce((total, r) => total + r[key], 0);
 
   function render(rows) {
     const box = clear($("report-table"));
@@ -22,18 +35,42 @@
       box.append(el("p", { class: "muted" }, "Chưa có buổi phát nào trong khoảng này."));
       return;
     }
-    const minutes = rows.reduce((sum, r) => sum + r.minutes, 0);
-    const broadcasts = rows.reduce((sum, r) => sum + r.broadcasts, 0);
-    box.append(el("table", { id: "report" },
-      el("thead", {}, el("tr", {},
-        el("th", {}, "Tháng"), el("th", {}, "Chuyên mục"),
+    const clusterIds = [...new Set(rows.map((r) => r.cluster))];
+    const manyClusters = clusterIds.length > 1 || clusterList.length > 0;
+    const sources = rows.some((r) => r.source && r.source !== "station");
+    const heads = ["Tháng", "Chuyên mục", sources ? "Nguồn" : null, manyClusters ? "Cụm loa" : null].filter(Boolean);
+    const cell = (label, value, cls) => el("td", { "data-label": label, class: cls || null }, value);
+    // One total per cluster: a broadcast heard in three villages counts in each of the three,
+    // so the clusters are never added up together.
+    const totals = clusterIds.map((id) => {
+      const mine = rows.filter((r) => r.cluster === id);
+      return el("tr", { "data-cluster-total": id },
+        el("td", { colspan: heads.length },
+          clusterIds.length > 1 || manyClusters ? `Tổng — ${clusterName(id)}` : "Tổng cộng"),
+        cell("Số phút", number(sum(mine, "minutes")), "num"),
+        cell("Số buổi phát", String(sum(mine, "broadcasts")), "num"));
+    });
+    box.append(el("table", { id: "report", class: "cards" },
+      el("thead", {}, el("tr", {}, heads.map((h) => el("th", {}, h)),
         el("th", { class: "num" }, "Số phút"), el("th", { class: "num" }, "Số buổi phát"))),
-      el("tbody", {}, rows.map((r) => el("tr", {},
-        el("td", {}, monthText(r.month)), el("td", {}, r.topic_name || "(chưa phân loại)"),
-        el("td", { class: "num" }, number(r.minutes)), el("td", { class: "num" }, String(r.broadcasts))))),
-      el("tfoot", {}, el("tr", {},
-        el("td", { colspan: 2 }, "Tổng cộng"),
-        el("td", { class: "num" }, number(minutes)), el("td", { class: "num" }, String(broadcasts))))));
+      el("tbody", {}, rows.map((r) => el("tr", { "data-cluster": r.cluster },
+        cell("Tháng", monthText(r.month)), cell("Chuyên mục", r.topic_name || "(chưa phân loại)"),
+        sources ? cell("Nguồn", SOURCES[r.source] || r.source) : null,
+        manyClusters ? cell("Cụm loa", clusterName(r.cluster)) : null,
+        cell("Số phút", number(r.minutes), "num"), cell("Số buổi phát", String(r.broadcasts), "num")))),
+      el("tfoot", {}, totals)));
+    if (clusterIds.length > 1) {
+      box.append(el("p", { class: "muted small" },
+        "Mỗi cụm loa được tính riêng: một buổi phát ở ba cụm loa được tính ở cả ba cụm."));
+    }
+  }
+
+  async function loadClusters() {
+    clusterList = await Loa.clusters();
+    if (!clusterList.length) return;
+    const select = $("report-cluster");
+    for (const c of clusterList) select.append(el("option", { value: c.id }, c.name));
+    $("report-cluster-box").classList.remove("hidden");
   }
 
   async function load() {
@@ -63,6 +100,9 @@
       event.preventDefault();
       run($("report-submit"), load);
     });
-    run(null, load);
+    run(null, async () => {
+      await loadClusters();
+      await load();
+    });
   });
 })();

@@ -12,6 +12,8 @@
   let programs = [];
   let slots = [];
   let replaceTarget = null; // {slot_id, original_start, title} offered after a same-time refusal
+  let clusterList = []; // the speaker clusters, when the station has some besides its own
+  let clusterChoice = null; // the form's "Cụm loa phát" picker
 
   function monday(isoDate) {
     const index = Loa.WEEKDAYS.indexOf(Loa.weekdayOf(isoDate));
@@ -44,6 +46,7 @@
     const cancel = el("button", { type: "button", class: "small" }, "Hủy");
     const form = el("div", { class: "move-form" },
       el("label", {}, "Ngày", dateInput), el("label", {}, "Giờ", timeInput), save, cancel);
+    Loa.timePicker(timeInput);
     cancel.addEventListener("click", () => form.remove());
     save.addEventListener("click", () => run(save, async () => {
       const day = Loa.parseDay(dateInput.value);
@@ -244,6 +247,10 @@
           el("span", {}, slotWhen(slot)),
           Loa.priorityBadge(slot.priority),
           slot.paused ? el("span", { class: "badge paused" }, "Đang tạm dừng") : null),
+        clusterList.length && slot.clusters
+          ? el("div", { class: "muted small", "data-clusters": slot.clusters.join(" ") },
+            `Cụm loa: ${Loa.clusterText(slot.clusters, clusterList)}`)
+          : null,
         actions.length ? el("div", { class: "actions" }, actions) : null);
     })));
   }
@@ -314,6 +321,7 @@
           if (!programId) throw new Error("Vui lòng chọn chương trình.");
           if (!time) throw new Error("Giờ phát phải có dạng giờ:phút theo 24 giờ, ví dụ 06:00 hoặc 17:30.");
           const body = { program_id: programId, time: `${time}:00`, priority: document.getElementById("slot-priority").value };
+          if (clusterChoice) Object.assign(body, clusterChoice.value());
           if (document.getElementById("slot-kind-weekly").checked) {
             const days = [...form.querySelectorAll('input[name="days"]:checked')].map((c) => c.value);
             if (!days.length) throw new Error("Vui lòng chọn ít nhất một thứ trong tuần.");
@@ -336,6 +344,15 @@
         }
       });
     });
+  }
+
+  /* "Cụm loa phát" in the form, when the station has speaker clusters besides its own. */
+  async function setupClusters() {
+    clusterList = await Loa.clusters();
+    if (!clusterList.length || !Loa.can.edit()) return;
+    clusterChoice = Loa.clusterPicker(clusterList, { prefix: "slot" });
+    document.getElementById("slot-error").before(clusterChoice.node);
+    renderSlots();
   }
 
   function syncView() {
@@ -372,5 +389,6 @@
     syncView();
     setupForm();
     reloadAll();
+    run(null, setupClusters);
   });
 })();

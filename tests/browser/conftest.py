@@ -206,9 +206,10 @@ def go(page: Any, label: str) -> None:
     if toggle.is_visible():
         toggle.click()
     link = page.locator("nav.menu").get_by_role("link", name=label, exact=True)
-    href = link.get_attribute("href")
+    href = str(link.get_attribute("href"))
     link.click()
-    wait_for_path(page, str(href))
+    # The path only: a page may add its state to the query at once ("/lich?from=…&view=week").
+    page.wait_for_url(lambda url: urlsplit(url).path == urlsplit(href).path)
     page.wait_for_load_state("networkidle")
 
 

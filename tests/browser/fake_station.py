@@ -43,6 +43,7 @@ class FakeStation:
         self.playing: OnAir | None = None
         self.announcements_by_id: dict[int, AnnouncementView] = {}
         self.cancelled: list[int] = []
+        self.announced_to: dict[int, frozenset[str] | None] = {}  # where each one airs
         self.stops = 0
         self.timetable_changes = 0
         self._lock = threading.Lock()
@@ -94,6 +95,7 @@ class FakeStation:
             )
             self._next_id += 1
             self.announcements_by_id[announcement.id] = announcement
+            self.announced_to[announcement.id] = clusters
             self.playing = OnAir(
                 slot_id=None,
                 announcement_id=announcement.id,
