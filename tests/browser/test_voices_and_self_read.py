@@ -119,6 +119,14 @@ def test_voices_page_reading_fix_and_self_read(
         assert rec["sentence"] == 1 and rec["created_by"] == "bientap"
         assert 0.5 < rec["duration_seconds"] < 4.0
         screenshot(ed, "tu-doc")
+
+        # The editor corrects sentence 1: its recording no longer matches and is not aired.
+        ed.fill("#edit-text", "Bà con hãy cài ứng dụng SmartCA để ký số. "
+                "Cán bộ xã sẽ hướng dẫn tận nơi.")
+        ed.click("#edit-save")
+        expect(ed.locator('#recordings li[data-recording="1"]')).to_contain_text("Đã cũ")
+        expect(ed.locator("#rec-prompter")).to_have_text(
+            "Bà con hãy cài ứng dụng SmartCA để ký số.")
     finally:
         editor.close()
 
