@@ -401,6 +401,12 @@ class Station:
                     entry.id, outcome=Outcome.MISSED, end=self.clock.now(), error=exc.message
                 )
                 return
+            except Exception:  # e.g. a relay that cannot start: the entry must not stay open
+                self.store.as_run.finish(
+                    entry.id, outcome=Outcome.FAILED, end=self.clock.now(),
+                    error="Lỗi nội bộ khi phát.",
+                )
+                raise
         if current.max_duration is not None:
             cut_at = (when or self.clock.now()) + current.max_duration
             self.timer.at(("cut", entry.id), cut_at, partial(self._cut, entry.id))
