@@ -1,8 +1,8 @@
 """Checks and headers that apply to every request, before any route sees it.
 
-- A URL under ``/api`` with a control character in its path or query (``?topic=%00``) is
-  refused with 422 ``control_character``: such a value has no meaning in this API, and a
-  NUL byte would reach the database (a 500 on PostgreSQL).
+- A URL with a control character in its path or query (``?topic=%00``) is refused with 422
+  ``control_character``, under ``/api`` and on the pages (the public ones too): such a value
+  has no meaning here, and a NUL byte would reach the database (a 500 on PostgreSQL).
   The OpenAPI schema states it as a ``pattern`` on free string parameters (``with_url_rule``).
 - Every response carries ``X-Content-Type-Options: nosniff``, so that a browser never reads
   a JSON answer (or a downloaded file) as something else.
@@ -43,7 +43,7 @@ class RequestGuards:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope.get("path", "").startswith("/api/") and _control_in_url(scope):
+        if _control_in_url(scope):
             response = JSONResponse(
                 error_body(
                     CONTROL_CHARACTER,
