@@ -33,11 +33,6 @@ MENU = {
 }
 
 
-# The day's main path (the menu, the bulletin of the day) is walked on a phone too; the other
-# pages' phone layout is checked by test_pages.py::test_pages_fit_a_phone_screen.
-DESKTOP_ONLY = pytest.mark.parametrize("person", ["desktop"], indirect=True)
-
-
 def _today() -> date:
     return datetime.now(TZ).date()
 
@@ -182,7 +177,6 @@ def test_bulletin_of_the_day_from_file_program_to_air(
     expect(person.locator(f'#month-grid [data-date="{tomorrow.isoformat()}"]')).to_be_visible()
 
 
-@DESKTOP_ONLY
 def test_an_edit_that_airs_the_old_text_is_warned_before_and_explained_after(
     person: Any, live_server: LiveServer
 ) -> None:
@@ -241,7 +235,6 @@ def test_an_edit_that_airs_the_old_text_is_warned_before_and_explained_after(
     screenshot(person, f"27-{tag}-nhat-ky-nghe-lai")
 
 
-@DESKTOP_ONLY
 def test_past_airings_today_show_their_outcome(person: Any, live_server: LiveServer) -> None:
     tag = person.screen
     store = live_server.store
@@ -264,7 +257,6 @@ def test_past_airings_today_show_their_outcome(person: Any, live_server: LiveSer
     expect(item).not_to_contain_text("Đã lên lịch")
 
 
-@DESKTOP_ONLY
 def test_upload_titles_and_the_emergency_confirmation_quote_the_text(
     person: Any, live_server: LiveServer, tmp_path: Path
 ) -> None:
@@ -295,7 +287,6 @@ def test_upload_titles_and_the_emergency_confirmation_quote_the_text(
     person.click("#announce-back")
 
 
-@DESKTOP_ONLY
 def test_columns_report_accounts_and_media(person: Any, live_server: LiveServer) -> None:
     from openpyxl import load_workbook
 
