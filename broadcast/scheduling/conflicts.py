@@ -149,7 +149,10 @@ def _patterns(
             assert adj.new_start is not None
             local = adj.new_start.astimezone(tz)
             ordinal = local.date().toordinal()
-            out.append(_Pattern(slot.id, True, _tod(local.time()), dur,
+            # A move to the occurrence's own instant changes nothing: not a moved occurrence
+            # (occurrences of one slot clash only when one of them was really moved).
+            moved = adj.new_start != adj.original_start
+            out.append(_Pattern(slot.id, moved, _tod(local.time()), dur,
                                 frozenset({local.weekday()}), ordinal, ordinal, frozenset()))
     if slot.on_date is not None:
         ordinal = slot.on_date.toordinal()

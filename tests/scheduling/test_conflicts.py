@@ -753,3 +753,18 @@ def test_slots_on_different_clusters_do_not_clash_and_no_choice_meets_every_clus
     both = Slot("both", "p", time(6), frozenset({0}), clusters=frozenset({"thon-2", "thon-3"}))
     clashes = find_conflicts([north, south, both], [], tz, None, now)
     assert [(c.slot_id, c.other_slot_id) for c in clashes] == [("both", "south")]
+
+
+def test_a_move_to_the_same_instant_is_no_move_even_across_a_clock_change() -> None:
+    # Found by test_find_conflicts_matches_brute_force: a daily 24-hour slot at 03:00 overlaps
+    # its next day by an hour when the clocks go forward (a 23-hour day). Occurrences of one
+    # slot never clash with each other; "moving" one to its own time must not change that.
+    daily = Slot("s1", "p1", time(3, 0), days=frozenset(range(7)),
+                 max_duration=timedelta(days=1),
+                 valid_from=date(2026, 3, 25), valid_until=date(2026, 3, 29))
+    at = datetime(2026, 3, 28, 3, 0, tzinfo=BERLIN)
+    noop = Adjustment("s1", at, AdjustmentKind.MOVE, at)
+    assert find_conflicts([daily], [noop], BERLIN, now=YEAR_START) == []
+    really = Adjustment("s1", at, AdjustmentKind.MOVE, at + timedelta(hours=1))
+    [clash] = find_conflicts([daily], [really], BERLIN, now=YEAR_START)
+    assert clash.slot_id == clash.other_slot_id == "s1"
