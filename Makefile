@@ -6,29 +6,37 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEB_PACKAGES := espeak-ng ffmpeg libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins \
-	postgresql chromium python3-venv systemd systemd-container openssl icecast2 mosquitto
+# What the station itself needs; the tests need more (the virtual loudspeaker, PostgreSQL,
+# Chromium, a systemd container, Icecast and Mosquitto), and these are not installed on a
+# station by `make run`: a desktop's own sound server stays, no broker or streaming server
+# is started where there are no clusters and no relay.
+STATION_PACKAGES := espeak-ng ffmpeg libportaudio2 libasound2-plugins python3-venv
+TEST_PACKAGES := $(STATION_PACKAGES) pulseaudio pulseaudio-utils postgresql chromium systemd \
+	systemd-container openssl icecast2 mosquitto
 STAMP := $(VENV)/.installed
 
-.PHONY: run test deps venv lint typecheck pytest bench mutation clean-cache install \
+PHONY_DEPS := station-deps test-deps
+.PHONY: run test $(PHONY_DEPS) venv lint typecheck pytest bench mutation clean-cache install \
 	uninstall
 
-run: deps $(STAMP)
+run: station-deps $(STAMP)
 	$(BIN)/broadcast serve
 
-test: deps $(STAMP) lint typecheck pytest
+test: test-deps $(STAMP) lint typecheck pytest
 
 # The station as a systemd service (README, "Installing on the station's PC"). Run again
 # after `git pull` to update: it backs the data up, then restarts on the new version.
 # Options go to `broadcast install`, e.g. make install INSTALL_ARGS="--host 0.0.0.0".
-install: deps $(STAMP)
+install: station-deps $(STAMP)
 	$(SUDO) $(BIN)/broadcast install $(INSTALL_ARGS)
 
 uninstall: $(STAMP)
 	$(SUDO) $(BIN)/broadcast install --remove $(INSTALL_ARGS)
 
 # Debian packages: installed only when one is missing, so a ready machine pays nothing.
-deps:
+station-deps: DEB_PACKAGES = $(STATION_PACKAGES)
+test-deps: DEB_PACKAGES = $(TEST_PACKAGES)
+$(PHONY_DEPS):
 	@missing=$$(for p in $(DEB_PACKAGES); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
 	done); \
@@ -58,7 +66,7 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	source <(tools/test-services.sh start) && $(BIN)/pytest -q $(PYTEST_ARGS)
 
-bench: deps $(STAMP)
+bench: test-deps $(STAMP)
 	source <(tools/test-services.sh start) && for b in bench/*.py; do $(BIN)/python $$b; done
 
 # Mutation testing of the pure core (tools/mutation/run.py): do the tests catch small bugs in

@@ -9,7 +9,6 @@ Targets (issue 8): --help <= 0.3 s; warm CLI render <= 1.5 s wall and <= 0.10x t
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import subprocess
@@ -22,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from render import long_script  # noqa: E402
+from render import long_script, measure, plain_pipeline, write_jingles  # noqa: E402
 
 BROADCAST = Path(sys.executable).parent / "broadcast"
 
@@ -31,61 +30,6 @@ def timed(command: list[str], env: dict[str, str], cwd: Path) -> float:
     started = time.perf_counter()
     subprocess.run(command, check=True, env=env, cwd=cwd, capture_output=True)
     return time.perf_counter() - started
-
-
-def write_jingles(folder: Path) -> tuple[Path, Path]:
-    """Loa's own intro and outro as WAV files, so both pipelines frame with the same sound."""
-    import soundfile
-
-    from broadcast.mixing.jingles import resolve_jingle
-
-    paths = []
-    for name in ("intro", "outro"):
-        path = folder / f"{name}.wav"
-        soundfile.write(str(path), resolve_jingle(name, folder / "none", 48_000), 48_000)
-        paths.append(path)
-    return paths[0], paths[1]
-
-
-def loudnorm_pipeline(text: Path, intro: Path, outro: Path, out: Path) -> float:
-    """What a user would script; returns its wall time."""
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        speech = Path(tmp) / "speech.wav"
-        subprocess.run(["espeak-ng", "-v", "vi", "-s", "150", "-f", str(text), "-w", str(speech)],
-                       check=True, capture_output=True)
-        joined = Path(tmp) / "joined.wav"
-        subprocess.run(
-            ["ffmpeg", "-v", "error", "-y", "-i", str(intro), "-i", str(speech), "-i", str(outro),
-             "-filter_complex",
-             "[0:a]aresample=48000,aformat=channel_layouts=mono[a];"
-             "[1:a]aresample=48000,aformat=channel_layouts=mono[b];"
-             "[2:a]aresample=48000,aformat=channel_layouts=mono[c];"
-             "[a][b][c]concat=n=3:v=0:a=1", str(joined)],
-            check=True, capture_output=True,
-        )
-        first = subprocess.run(
-            ["ffmpeg", "-v", "info", "-i", str(joined), "-af",
-             "loudnorm=I=-16:TP=-1:LRA=11:print_format=json", "-f", "null", "-"],
-            check=True, capture_output=True, text=True,
-        ).stderr
-        measured = json.loads(first[first.rindex("{"):])
-        subprocess.run(
-            ["ffmpeg", "-v", "error", "-y", "-i", str(joined), "-af",
-             "loudnorm=I=-16:TP=-1:LRA=11:"
-             f"measured_I={measured['input_i']}:measured_TP={measured['input_tp']}:"
-             f"measured_LRA={measured['input_lra']}:measured_thresh={measured['input_thresh']}:"
-             f"offset={measured['target_offset']}:linear=true",
-             "-ar", "48000", "-ac", "1", str(out)],
-            check=True, capture_output=True,
-        )
-    return time.perf_counter() - started
-
-
-def measure(path: Path) -> tuple[float, float]:
-    from broadcast.mixing.loudness import measure_wav
-
-    return measure_wav(path)
 
 
 def main() -> None:
@@ -103,7 +47,7 @@ def main() -> None:
         cold = timed(render, env, folder)
         warm = [timed(render, env, folder) for _ in range(3)]
         intro, outro = write_jingles(folder)
-        baseline = loudnorm_pipeline(text, intro, outro, folder / "baseline.wav")
+        baseline = plain_pipeline(text, intro, outro, folder / "baseline.wav")
         warm_s = statistics.median(warm)
         loa = measure(folder / "out.wav")
         plain = measure(folder / "baseline.wav")

@@ -24,6 +24,7 @@ one. The engine's output does not share the station's GIL; the in-process sink's
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import subprocess
 import sys
@@ -270,6 +271,7 @@ def main() -> None:
         return
     speaker = VirtualSpeaker.start(args.dir)
     speaker.keep_warm()
+    atexit.register(speaker.let_cool)
     (Path(args.dir) / "programs").mkdir(parents=True, exist_ok=True)
     print(f"{args.runs} starts each, alternating, through the virtual loudspeaker "
           f"({args.dir}); onset = heard minus scheduled")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import atexit
 import io
 import os
 import socket
@@ -31,6 +32,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -42,7 +44,7 @@ import soundfile
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.soundpath import VirtualSpeaker, dropouts, onset  # noqa: E402
+from tests.soundpath import Recording, VirtualSpeaker, dropouts, onset  # noqa: E402
 
 TOKEN = "loa_isolation_bench_token_0123456789"
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -145,6 +147,53 @@ class Station:
             self.process.kill()
 
 
+def schedule_tone(station: Station, data_dir: Path, seconds: float,
+                  lead: float = 12.0) -> tuple[datetime, float]:
+    """Put a ``seconds``-long tone on the timetable ``lead`` seconds from now, rendered
+    already; returns its instant and its length as rendered (with the station's mix)."""
+    station.ok("POST", "/api/media", data={"kind": "audio", "name": "tone"},
+               files={"file": ("tone.wav", tone_wav(seconds), "audio/wav")})
+    program = station.ok("POST", "/api/programs", json={
+        "title": "Tone", "segments": [{"type": "audio", "name": "tone"}]}).json()
+    station.ok("GET", f"/api/programs/{program['id']}/audio")  # renders it now
+    at = (datetime.now(TZ) + timedelta(seconds=lead)).replace(microsecond=0)
+    station.ok("POST", "/api/slots", json={
+        "program_id": program["id"], "time": at.strftime("%H:%M:%S"),
+        "date": at.date().isoformat()})
+    rendered = sorted((data_dir / "audio_cache" / "programs").glob("*.wav"))[-1]
+    return at, soundfile.info(str(rendered)).duration
+
+
+@dataclass(frozen=True)
+class ToneHeard:
+    """What the recording says of a scheduled tone: onset against its instant, dropouts."""
+
+    onset_ms: float
+    long_dropouts: int  # longer than 5 ms
+    dropouts: int
+    longest_ms: float
+    heard_seconds: float
+
+    @staticmethod
+    def of(recording: Recording, at: datetime, length: float) -> ToneHeard | None:
+        start = recording.index_at(at.timestamp() - 1.0)
+        first = onset(recording.samples, 0.05, start)
+        if first is None:
+            return None
+        heard_at = recording.time_of(first)
+        end = recording.index_at(heard_at + length - 0.01)
+        holes = dropouts(recording.samples[first:end], RATE)
+        after = np.abs(recording.samples[end:]) >= 0.05
+        tail = int(np.flatnonzero(after)[-1]) + 1 if np.any(after) else 0
+        return ToneHeard(
+            onset_ms=1000 * (heard_at - at.timestamp()),
+            long_dropouts=sum(g.seconds > 0.005 for g in holes),
+            dropouts=len(holes),
+            longest_ms=1000 * max((g.seconds for g in holes), default=0.0),
+            heard_seconds=(end - first + tail) / RATE,
+        )
+
+
 async def poll_timetable(base: str, seconds: float, latencies: list[float],
                          errors: list[int]) -> None:
     async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"},
@@ -208,20 +257,11 @@ def main() -> None:
     args = parser.parse_args()
     speaker = VirtualSpeaker.start(os.environ.get("LOA_PULSE_DIR"))
     speaker.keep_warm()
+    atexit.register(speaker.let_cool)
     with tempfile.TemporaryDirectory(prefix="loa-isolation-") as tmp:
         station = Station(args.checkout.resolve(), Path(tmp), speaker)
         try:
-            station.ok("POST", "/api/media", data={"kind": "audio", "name": "tone"},
-                       files={"file": ("tone.wav", tone_wav(args.seconds), "audio/wav")})
-            program = station.ok("POST", "/api/programs", json={
-                "title": "Tone", "segments": [{"type": "audio", "name": "tone"}]}).json()
-            station.ok("GET", f"/api/programs/{program['id']}/audio")  # renders it now
-            at = (datetime.now(TZ) + timedelta(seconds=12)).replace(microsecond=0)
-            station.ok("POST", "/api/slots", json={
-                "program_id": program["id"], "time": at.strftime("%H:%M:%S"),
-                "date": at.date().isoformat()})
-            rendered = sorted((Path(tmp) / "audio_cache" / "programs").glob("*.wav"))[-1]
-            length = soundfile.info(str(rendered)).duration
+            at, length = schedule_tone(station, Path(tmp), args.seconds)
             while time.time() < at.timestamp() - 3:
                 time.sleep(0.1)
             with speaker.recorder() as rec:
@@ -235,29 +275,19 @@ def main() -> None:
         finally:
             station.stop()
     assert recording is not None
-    start = recording.index_at(at.timestamp() - 1.0)
-    first = onset(recording.samples, 0.05, start)
-    if first is None:
+    heard = ToneHeard.of(recording, at, length)
+    if heard is None:
         print("NOTHING WAS HEARD")
         return
-    heard_at = recording.time_of(first)
-    end = recording.index_at(heard_at + length - 0.01)
-    tone = recording.samples[first:end]
-    holes = dropouts(tone, RATE)
-    long_holes = [g for g in holes if g.seconds > 0.005]
-    longest = max((g.seconds for g in holes), default=0.0)
-    after = recording.samples[end:]
-    tail = int(np.flatnonzero(np.abs(after) >= 0.05)[-1]) + 1 if np.any(
-        np.abs(after) >= 0.05) else 0
     print(f"checkout: {args.checkout}")
     print(f"tone: {length:.1f} s scheduled at {at:%H:%M:%S}; {args.clients} clients polling "
           f"the timetable every 0.5 s, {args.editors} editors posting "
           f"{len(long_text())}-character scripts with previews and MP3s, one 38 MB-inflating "
           ".docx upload")
-    print(f"onset: {1000 * (heard_at - at.timestamp()):+.1f} ms   target within ±20 ms")
-    print(f"dropouts over 5 ms: {len(long_holes)}, longest {1000 * longest:.0f} ms "
-          f"({len(holes)} of any length)   target: none over 5 ms")
-    print(f"heard {len(tone) / RATE + tail / RATE:.2f} s of the {length:.2f} s tone")
+    print(f"onset: {heard.onset_ms:+.1f} ms   target within ±20 ms")
+    print(f"dropouts over 5 ms: {heard.long_dropouts}, longest {heard.longest_ms:.0f} ms "
+          f"({heard.dropouts} of any length)   target: none over 5 ms")
+    print(f"heard {heard.heard_seconds:.2f} s of the {length:.2f} s tone")
     print(f"API meanwhile: {figures['polls']} timetable polls, {figures['errors']} errors, "
           f"p99 {figures['p99_ms']:.0f} ms from the planned send; editors: "
           f"{', '.join(figures['edits'])} (script/preview/mp3); .docx: "

@@ -15,6 +15,7 @@ the engine's output underflows. Target: <= 50 ms.
 from __future__ import annotations
 
 import argparse
+import atexit
 import subprocess
 import sys
 import threading
@@ -93,6 +94,7 @@ def main() -> None:
     speaker = VirtualSpeaker.start(args.dir)
     speaker.activate()
     speaker.keep_warm()
+    atexit.register(speaker.let_cool)
     if f"{MIC}\t" not in speaker.pactl("list", "short", "sinks"):
         speaker.pactl("load-module", "module-null-sink", f"sink_name={MIC}", "rate=48000",
                       "channels=1")

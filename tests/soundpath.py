@@ -90,11 +90,16 @@ class VirtualSpeaker:
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.subprocess_env(),
             )
 
-    def stop(self) -> None:
+    def let_cool(self) -> None:
+        """Detach the recorder ``keep_warm`` attached (a bench's last step: the speaker
+        itself may be shared and stays up)."""
         if self._warm is not None:
             self._warm.terminate()
             self._warm.wait(timeout=5)
             self._warm = None
+
+    def stop(self) -> None:
+        self.let_cool()
         subprocess.run(
             ["bash", str(SCRIPT), "stop", str(self.directory)], capture_output=True, timeout=30
         )

@@ -25,10 +25,10 @@ UPCOMING = 5
 @router.get("/now", response_model=schemas.NowOut)
 def now_playing(ctx: Ctx, who: Annotated[Principal, requires(READERS)]) -> schemas.NowOut:
     playing = ctx.station.on_air()
+    names = ctx.store.columns.names()
     return schemas.NowOut(
         on_air=None if playing is None else on_air_out(playing, ctx.tz),
-        next=[entry_out(e, ctx.tz, ctx.store.columns.names())
-              for e in ctx.station.upcoming(UPCOMING)],
+        next=[entry_out(e, ctx.tz, names) for e in ctx.station.upcoming(UPCOMING)],
     )
 
 

@@ -194,15 +194,3 @@ def expand(
     else:
         out.sort(key=attrgetter("start"))
     return out
-
-
-def next_occurrences(
-    slots: Sequence[Slot],
-    adjustments: Sequence[Adjustment],
-    now: datetime,
-    tz: ZoneInfo,
-    horizon: timedelta,
-    durations: Mapping[str, timedelta] | None = None,
-) -> list[Occurrence]:
-    """Occurrences starting in ``[now, now + horizon)``, sorted by start."""
-    return expand(slots, adjustments, now, now + horizon, tz, durations)

@@ -28,13 +28,12 @@ import requests
 from broadcast.tts.cloud import (
     Failure,
     KeySource,
-    is_offline,
     join_mp3,
-    looks_like_mp3,
     run_with_retries,
     split_for_limit,
     wait_for_audio,
 )
+from broadcast.tts.cloud_http import fetch_audio, transport_failure
 from broadcast.tts.engine import SynthesisError, SynthesizedAudio
 from broadcast.tts.throttle import RateLimiter
 
@@ -53,8 +52,6 @@ VOICES: dict[str, str] = {
     "lannhi": "Lan Nhi (nữ, miền Nam)",
     "linhsan": "Linh San (nữ, miền Nam)",
 }
-
-_NOT_READY = frozenset({403, 404})
 
 
 class FptEngine:
@@ -145,7 +142,7 @@ class FptEngine:
                 self.url, data=text.encode("utf-8"), headers=headers, timeout=self.timeout_seconds
             )
         except requests.RequestException as exc:
-            return _transport_failure(exc, self.timeout_seconds)
+            return transport_failure(self.provider, exc, self.timeout_seconds)
         failure = _status_failure(response)
         if failure is not None:
             return failure
@@ -167,37 +164,13 @@ class FptEngine:
         if not isinstance(link, str) or not link.startswith(("http://", "https://")):
             return _refused("fpt_bad_answer", "FPT.AI không gửi đường dẫn âm thanh", repr(answer))
         return wait_for_audio(
-            lambda: self._fetch(link),
+            lambda: fetch_audio(self.provider, link, self.timeout_seconds),
             poll_seconds=self.poll_seconds,
             ready_timeout_seconds=self.ready_timeout_seconds,
             clock=self._clock,
             sleep=self._sleep,
             provider=self.provider,
         )
-
-    def _fetch(self, link: str) -> bytes | None | Failure:
-        """The audio at the ``async`` link, None while it is not there yet."""
-        try:
-            response = requests.get(link, timeout=self.timeout_seconds)
-        except requests.Timeout:
-            return None
-        except requests.RequestException as exc:
-            if is_offline(exc):
-                return _transport_failure(exc, self.timeout_seconds)
-            return None
-        if response.status_code in _NOT_READY or response.status_code >= 500:
-            return None
-        if response.status_code != 200:
-            return _refused(
-                "fpt_audio_failed",
-                f"Không tải được âm thanh từ FPT.AI (HTTP {response.status_code})",
-                link,
-            )
-        if not response.content:
-            return None
-        if not looks_like_mp3(response.content):
-            return _refused("fpt_no_audio", "Đường dẫn của FPT.AI không chứa âm thanh MP3", link)
-        return response.content
 
 
 def _refused(code: str, message: str, detail: str) -> Failure:
@@ -226,18 +199,3 @@ def _status_failure(response: requests.Response) -> Failure | None:
     if status >= 500:
         return Failure("fpt_http_error", True, detail, f"Máy chủ FPT.AI trả lỗi HTTP {status}")
     return Failure("fpt_http_error", False, detail, f"FPT.AI trả lỗi HTTP {status}")
-
-
-def _transport_failure(exc: requests.RequestException, timeout: float) -> Failure:
-    if isinstance(exc, requests.Timeout):
-        return Failure(
-            "fpt_timeout", True, repr(exc), f"FPT.AI không trả lời trong {timeout:g} giây"
-        )
-    if isinstance(exc, requests.ConnectionError):
-        return Failure(
-            "fpt_unreachable",
-            not is_offline(exc),
-            repr(exc),
-            "Không kết nối được tới FPT.AI: kiểm tra kết nối Internet",
-        )
-    return Failure("fpt_request_failed", False, repr(exc), "Yêu cầu tới FPT.AI thất bại")

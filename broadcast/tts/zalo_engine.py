@@ -27,13 +27,12 @@ import requests
 from broadcast.tts.cloud import (
     Failure,
     KeySource,
-    is_offline,
     join_mp3,
-    looks_like_mp3,
     run_with_retries,
     split_for_limit,
     wait_for_audio,
 )
+from broadcast.tts.cloud_http import fetch_audio, transport_failure
 from broadcast.tts.engine import SynthesisError, SynthesizedAudio
 from broadcast.tts.throttle import RateLimiter
 
@@ -61,8 +60,6 @@ _ERRORS: dict[int, tuple[str, bool, str]] = {
     413: ("zalo_server_error", True, "Zalo AI báo có lỗi xảy ra"),
     500: ("zalo_server_error", True, "Máy chủ Zalo AI báo lỗi nội bộ"),
 }
-_NOT_READY = frozenset({403, 404})
-
 
 class ZaloEngine:
     """A Zalo AI voice. ``name`` is "zalo" (the configured speaker) or "zalo:<speaker_id>"."""
@@ -147,7 +144,7 @@ class ZaloEngine:
                 self.url, data=form, headers={"apikey": key}, timeout=self.timeout_seconds
             )
         except requests.RequestException as exc:
-            return _transport_failure(exc, self.timeout_seconds)
+            return transport_failure(self.provider, exc, self.timeout_seconds)
         if response.status_code == 401:
             return Failure("zalo_key_rejected", False, "HTTP 401", _KEY_REFUSED)
         if response.status_code == 429:
@@ -182,37 +179,13 @@ class ZaloEngine:
                 "zalo_bad_answer", False, repr(answer)[:200], "Zalo AI không gửi đường dẫn âm thanh"
             )
         return wait_for_audio(
-            lambda: self._fetch(link),
+            lambda: fetch_audio(self.provider, link, self.timeout_seconds),
             poll_seconds=self.poll_seconds,
             ready_timeout_seconds=self.ready_timeout_seconds,
             clock=self._clock,
             sleep=self._sleep,
             provider=self.provider,
         )
-
-    def _fetch(self, link: str) -> bytes | None | Failure:
-        try:
-            response = requests.get(link, timeout=self.timeout_seconds)
-        except requests.Timeout:
-            return None
-        except requests.RequestException as exc:
-            if is_offline(exc):
-                return _transport_failure(exc, self.timeout_seconds)
-            return None
-        if response.status_code in _NOT_READY or response.status_code >= 500:
-            return None
-        if response.status_code != 200:
-            return Failure(
-                "zalo_audio_failed",
-                False,
-                link,
-                f"Không tải được âm thanh từ Zalo AI (HTTP {response.status_code})",
-            )
-        if not response.content:
-            return None
-        if not looks_like_mp3(response.content):
-            return Failure("zalo_no_audio", False, link, "Đường dẫn của Zalo AI không có âm thanh")
-        return response.content
 
 
 def _error_code_failure(code: object, message: object) -> Failure:
@@ -225,18 +198,3 @@ def _error_code_failure(code: object, message: object) -> Failure:
         )
     stable, retryable, text = known
     return Failure(stable, retryable, detail, f"{text} (mã {code})")
-
-
-def _transport_failure(exc: requests.RequestException, timeout: float) -> Failure:
-    if isinstance(exc, requests.Timeout):
-        return Failure(
-            "zalo_timeout", True, repr(exc), f"Zalo AI không trả lời trong {timeout:g} giây"
-        )
-    if isinstance(exc, requests.ConnectionError):
-        return Failure(
-            "zalo_unreachable",
-            not is_offline(exc),
-            repr(exc),
-            "Không kết nối được tới Zalo AI: kiểm tra kết nối Internet",
-        )
-    return Failure("zalo_request_failed", False, repr(exc), "Yêu cầu tới Zalo AI thất bại")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import time
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, time, timedelta
 
 from tests.api.conftest import Api
 from tests.api.helpers import approved_program
@@ -128,3 +131,25 @@ def test_delete_slot(api: Api) -> None:
     assert api.client.delete("/api/slots/sang", headers=api.auth("editor")).status_code == 200
     assert api.client.get("/api/slots/sang", headers=api.auth("editor")).status_code == 404
     assert api.client.get("/api/slots", headers=api.auth("operator")).json() == []
+
+
+def test_twenty_parallel_creations_all_get_their_own_id(api: Api) -> None:
+    # Issue 9 #8: ids were made outside the lock, so parallel creations of one program at one
+    # clock time (on different days, so they do not clash) collided on the same id.
+    program = approved_program(api)
+    first = date.today() + timedelta(days=2)
+    start = threading.Barrier(20)
+
+    def create(day: int) -> tuple[int, str]:
+        body = {"program_id": program["id"], "time": "06:00",
+                "date": (first + timedelta(days=day)).isoformat()}
+        start.wait()
+        response = api.client.post("/api/slots", json=body, headers=api.auth("editor"))
+        return response.status_code, response.text
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(create, range(20)))
+    assert [status for status, _ in results] == [201] * 20, results
+    ids = {json.loads(text)["id"] for _, text in results}
+    assert len(ids) == 20
+    assert len(api.client.get("/api/slots", headers=api.auth("editor")).json()) == 20

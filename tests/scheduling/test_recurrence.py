@@ -9,7 +9,6 @@ from broadcast.scheduling.model import Adjustment, AdjustmentKind, Priority, Slo
 from broadcast.scheduling.recurrence import (
     expand,
     is_regular_occurrence,
-    next_occurrences,
     occurrence_duration,
 )
 from tests.scheduling.helpers import FRI, MON, MONDAY, SAT, SUN, VN, WED, at, once, weekly
@@ -179,14 +178,6 @@ def test_priority_is_carried_and_ties_put_the_higher_first() -> None:
     occ = expand([normal, urgent], [], at(MONDAY, 0), at(MONDAY, 12), VN)
     assert [(o.slot_id, o.priority) for o in occ] == [("khan", Priority.EMERGENCY),
                                                       ("thuong", Priority.NORMAL)]
-
-
-def test_next_occurrences_within_horizon() -> None:
-    slot = weekly("sang", 6, days=tuple(range(7)))
-    now = at(MONDAY, 6, 0, 1)
-    occ = next_occurrences([slot], [], now, VN, timedelta(days=2))
-    assert [o.start for o in occ] == [at(MONDAY + timedelta(days=1), 6),
-                                      at(MONDAY + timedelta(days=2), 6)]
 
 
 def test_naive_range_is_refused() -> None:
