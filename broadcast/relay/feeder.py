@@ -243,11 +243,12 @@ class _Placement:
         up = self.upstream
         alignment = up.alignment
         assert alignment is not None
-        decoder = self.decoder
-        if decoder.discontinuity:
+        timeline = self.decoder.timeline
+        assert timeline is not None
+        if timeline.discontinuity:
             up._lost("ended", "luồng bị gián đoạn (dấu thời gian không liền nhau)")
             return False
-        first = decoder.first_index
+        first = timeline.first_index
         if first is None:
             if self.pending and time.monotonic() - self.since > TIMESTAMP_WAIT_SECONDS:
                 up._lost("connect_failed", "luồng không có dấu thời gian (Ogg)")
@@ -268,15 +269,18 @@ class _Placement:
             up._lost("connect_failed", "luồng không khớp với đồng hồ của đài")
             return False
         assert isinstance(offset, int)
-        if not self.pending:
-            return True
         with up.lock:
-            if not self.up:
-                self.up = True
-                up.switch.up()
-            for received_before, raw in self.pending:
-                up.switch.push(raw, None, at=first + received_before - offset)
-        self.pending.clear()
+            while self.pending:
+                received_before, raw = self.pending[0]
+                pieces = timeline.pieces(received_before, len(raw))
+                if pieces is None:
+                    break  # its frames are not reported yet
+                if not self.up:
+                    self.up = True
+                    up.switch.up()
+                for start, length, index in pieces:
+                    up.switch.push(raw[start : start + length], None, at=index - offset)
+                self.pending.pop(0)
         return True
 
 

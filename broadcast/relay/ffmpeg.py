@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from broadcast.errors import PlayoutError
+from broadcast.relay.timeline import StreamTimeline
 
 FFMPEG = "ffmpeg"
 RW_TIMEOUT_SECONDS = 5.0  # ffmpeg's own network timeout (our stall watch is stricter)
@@ -89,19 +90,14 @@ def decode_command(url: str, rate: int, *, timed: bool = False) -> list[str]:
 class Decoder:
     """One ffmpeg decoding one upstream connection. ``fd`` is its stdout (non-blocking).
 
-    ``timed``: ``first_index`` becomes the index (in samples at ``rate``, from the stream's
-    start) of the first sample written on stdout, as soon as ffmpeg reports its frame
-    (``timing`` is set then); ``discontinuity`` becomes True if a later frame is not where
-    the ones before it end (the samples on stdout no longer follow the stream's clock)."""
+    ``timed``: ``timeline`` says which stream sample (at ``rate``, from the stream's start)
+    each sample written on stdout is, from the frames ffmpeg reports."""
 
     def __init__(self, url: str, rate: int, *, timed: bool = False) -> None:
         self.url = url
         self.rate = rate
         self.timed = timed
-        self.first_index: int | None = None
-        self.discontinuity = False
-        self.timing = threading.Event()
-        self._next_pts: int | None = None
+        self.timeline = StreamTimeline(rate) if timed else None
         self._errors: deque[str] = deque(maxlen=5)
         self.proc = subprocess.Popen(
             decode_command(url, rate, timed=timed), stdin=subprocess.DEVNULL,
@@ -118,8 +114,8 @@ class Decoder:
         for raw in self.proc.stderr:
             if self.timed:
                 frame = _FRAME.search(raw)
-                if frame is not None:
-                    self._frame(int(frame[1]), int(frame[2]), int(frame[3]))
+                if frame is not None and self.timeline is not None:
+                    self.timeline.frame(int(frame[1]), int(frame[2]), int(frame[3]))
                     continue
                 level = _LEVEL.search(raw)
                 if level is None:
@@ -128,15 +124,6 @@ class Decoder:
             line = raw.decode("utf-8", "replace").strip()
             if line:
                 self._errors.append(line)
-        self.timing.set()  # nobody waits for a timestamp that cannot come any more
-
-    def _frame(self, pts: int, rate: int, samples: int) -> None:
-        if self._next_pts is None:
-            self.first_index = round(pts * self.rate / rate) if rate else pts
-            self.timing.set()
-        elif pts != self._next_pts:
-            self.discontinuity = True
-        self._next_pts = pts + samples
 
     def read(self, size: int = 65_536) -> bytes | None:
         """What is ready (b"" at the end of the stream, None when nothing is ready yet)."""
