@@ -55,16 +55,21 @@ class StreamRun:
         """When the cluster's relay ends (its last sample, agent's loudspeaker)."""
         return self.start + self.delay + SECONDS
 
-    def offset_at(self, station_at: float, seconds: float = 2.0) -> tuple[float, float]:
+    def offset_at(
+        self, station_at: float, seconds: float = 2.0, *, heard: Recording | None = None,
+        after: tuple[float, float] | None = None,
+    ) -> tuple[float, float]:
         """(ncc, seconds): where the station's sound of [station_at, +seconds) is heard on
-        the cluster, as the time between the two loudspeakers."""
+        the cluster (or in ``heard``, searched ``after`` = (from, to) seconds later), as the
+        time between the two loudspeakers."""
+        heard = heard or self.agent_rec
+        low, high = after or (self.delay - 1.0, self.delay + 1.0)
         first = self.station_rec.index_at(station_at)
         ref = self.station_rec.samples[first : first + int(seconds * RATE)]
-        search_from = self.agent_rec.index_at(station_at + self.delay - 1.0)
-        search = self.agent_rec.samples[search_from : search_from + len(ref) + 2 * RATE]
+        search_from = heard.index_at(station_at + low)
+        search = heard.samples[search_from : search_from + len(ref) + int((high - low) * RATE)]
         score, lag = best_alignment(search, ref)
-        heard = self.agent_rec.time_of(search_from + lag)
-        return score, heard - self.station_rec.time_of(first)
+        return score, heard.time_of(search_from + lag) - self.station_rec.time_of(first)
 
     def kinds(self, offset: float, start: float, end: float) -> list[tuple[float, str]]:
         """(instant on the cluster, kind) per window of the cluster's recording in
