@@ -73,7 +73,6 @@ def audio(
     return FileResponse(path, media_type="audio/wav")
 
 
-
 @router.get("/stream", response_model=StreamOut)
 def stream(
     cluster: Cluster, ctx: Annotated[AppContext, Depends(get_context)]

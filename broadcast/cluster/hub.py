@@ -731,7 +731,6 @@ class ClusterHub:
         )
 
 
-
 def published_stream(settings: Settings, url: str | None = None) -> p.StreamRef | None:
     """The stream the clusters play relays and live speech from (the station's output
     published to ``BROADCAST_ICECAST_URL``), or None when the station publishes none."""
