@@ -11,6 +11,7 @@ from api import public, web
 from api.context import AppContext, DeviceLister
 from api.docs import install_docs
 from api.errors import install_error_handlers
+from api.login_brake import LoginBrake
 from api.request_guards import RequestGuards, with_url_rule
 from api.routes import (
     agent,
@@ -33,7 +34,7 @@ from api.routes import (
 )
 from api.routes import publications as publication_routes
 from api.routes import timetable as timetable_routes
-from api.sessions import LoginThrottle, SessionStore
+from api.sessions import SessionStore
 from broadcast.publishing.publisher import Publisher
 from broadcast.settings import Settings
 from broadcast.station.control import StationControl
@@ -97,7 +98,7 @@ def create_app(
         store=store,
         station=station,
         sessions=SessionStore(),
-        throttle=LoginThrottle(),
+        throttle=LoginBrake(),
         list_devices=list_devices or _real_devices,
         tz=ZoneInfo(settings.timezone),
         clusters=clusters,

@@ -113,7 +113,7 @@ def _principal(
     if session_id:
         session = ctx.sessions.get(session_id)
         found = None if session is None else _user_named(ctx, session.user_name, cached_only)
-        if session is None or found is None:
+        if session is None or found is None or found.disabled:
             raise unauthenticated()
         if request.method in _MUTATING:
             sent = request.headers.get(CSRF_HEADER, "")

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 
-from api.sessions import LoginThrottle, ResponseCache, SessionStore, UserCache
+from api.login_brake import LoginBrake
+from api.sessions import ResponseCache, SessionStore, UserCache
 from broadcast.settings import Settings
 from broadcast.station.control import StationControl
 from broadcast.station.timetable_service import TimetableService
@@ -25,7 +26,7 @@ class AppContext:
     store: Store
     station: StationControl
     sessions: SessionStore
-    throttle: LoginThrottle
+    throttle: LoginBrake
     list_devices: DeviceLister
     tz: ZoneInfo
     users: UserCache = field(default_factory=UserCache)

@@ -18,21 +18,22 @@ from broadcast.store.users import User
 def login(ctx: AppContext, name: str, password: str, *, source: str, device: str | None) -> User:
     """The user if the name and password match; 401 if not, 429 while the brake says wait
     (``api.login_brake``: per source address, per name, per known device)."""
-    now = ctx.now()
-    wait = ctx.throttle.wait(name, source, device, now)
-    if wait > timedelta(0):
-        seconds = max(1, math.ceil(wait.total_seconds()))
-        raise ApiError(
-            429,
-            f"Đăng nhập sai nhiều lần; hãy chờ {_duration(seconds)} rồi thử lại.",
-            code="too_many_attempts",
-            headers={"Retry-After": str(seconds)},
-            retry_after_seconds=seconds,
-        )
-    user = ctx.store.users.verify_password(name, password)
-    if user is None:
-        ctx.throttle.failed(name, source, device, now)
-        raise ApiError(401, "Sai tên đăng nhập hoặc mật khẩu.", code="bad_credentials")
+    with ctx.throttle.checking:
+        now = ctx.now()
+        wait = ctx.throttle.wait(name, source, device, now)
+        if wait > timedelta(0):
+            seconds = max(1, math.ceil(wait.total_seconds()))
+            raise ApiError(
+                429,
+                f"Đăng nhập sai nhiều lần; hãy chờ {_duration(seconds)} rồi thử lại.",
+                code="too_many_attempts",
+                headers={"Retry-After": str(seconds)},
+                retry_after_seconds=seconds,
+            )
+        user = ctx.store.users.verify_password(name, password)
+        if user is None:
+            ctx.throttle.failed(name, source, device, now)
+            raise ApiError(401, "Sai tên đăng nhập hoặc mật khẩu.", code="bad_credentials")
     return user
 
 

@@ -80,6 +80,9 @@ class LoginBrake:
         self._known: dict[str, set[str]] = {}  # device id -> names it logged in as
         self._max_entries = max_entries
         self._lock = threading.Lock()
+        # Held across wait → password check → failed: guesses sent all at once are checked
+        # one after another, so each one sees the failures of those before it.
+        self.checking = threading.Lock()
 
     def known(self, device: str | None, name: str) -> bool:
         if not device:

@@ -145,9 +145,7 @@ def _since(request: Request) -> datetime:
 def _public_item(request: Request, slug: str) -> Publication | None:
     """The item, only if it is public now."""
     item = _ctx(request).store.publications.by_slug(slug)
-    if item is None or item.status != "published" or item.aired_at < _since(request):
-        return None
-    return item
+    return item if item is not None and item.is_public(_since(request)) else None
 
 
 # --- the items as the pages show them -------------------------------------------------------

@@ -1,8 +1,10 @@
 """Checks and headers that apply to every request, before any route sees it.
 
-- A URL under ``/api`` with a control character in its path or query (``?topic=%00``) is
-  refused with 422 ``control_character``: such a value has no meaning in this API, and a
-  NUL byte would reach the database (a 500 on PostgreSQL).
+- A URL with a control character in its path or query (``?topic=%00``) is refused with 422
+  ``control_character`` under ``/api`` and on the public pages (``/nghe-lai``, ``/feeds``):
+  such a value has no meaning there, and a NUL byte would reach the database (a 500 on
+  PostgreSQL). The editors' pages read no such value from the URL but ``next`` after login,
+  which ``safe_next`` already keeps on this server: a crafted link still shows the login page.
   The OpenAPI schema states it as a ``pattern`` on free string parameters (``with_url_rule``).
 - Every response carries ``X-Content-Type-Options: nosniff``, so that a browser never reads
   a JSON answer (or a downloaded file) as something else.
@@ -23,6 +25,7 @@ from api.errors import error_body
 
 NOSNIFF = ("X-Content-Type-Options", "nosniff")
 _URL_CONTROLS = frozenset(range(0x20)) | {0x7F}
+_GUARDED_PATHS = ("/api/", "/nghe-lai", "/feeds/")
 
 
 def _control_in_url(scope: Scope) -> bool:
@@ -43,7 +46,7 @@ class RequestGuards:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope.get("path", "").startswith("/api/") and _control_in_url(scope):
+        if scope.get("path", "").startswith(_GUARDED_PATHS) and _control_in_url(scope):
             response = JSONResponse(
                 error_body(
                     CONTROL_CHARACTER,

@@ -1,7 +1,6 @@
 """Browser sessions (server-side, in memory) and in-memory caches of the API.
 
-The brake on password guessing is ``api.login_brake.LoginBrake`` (``LoginThrottle`` here is
-the name ``AppContext`` knows it by)."""
+The brake on password guessing is ``api.login_brake.LoginBrake``."""
 
 from __future__ import annotations
 
@@ -13,10 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from api.login_brake import LoginBrake as LoginThrottle
 from broadcast.store.users import User
 
-__all__ = ["LoginThrottle", "ResponseCache", "SessionStore", "UserCache"]
+__all__ = ["ResponseCache", "SessionStore", "UserCache"]
 
 SESSION_COOKIE = "loa_session"
 CSRF_HEADER = "X-CSRF-Token"

@@ -61,12 +61,11 @@ class WithdrawBody(BaseModel):
     reason: Annotated[str, Field(max_length=500)] = ""
 
 
-def _publisher(request: Request, ctx: AppContext) -> Publisher:
-    site = getattr(request.app.state, "public", None)
-    if site is not None:
-        publisher: Publisher = site.publisher
-        return publisher
-    return Publisher(ctx.settings, ctx.store, ctx.station.clock)
+def _publisher(request: Request) -> Publisher:
+    """The public site's publisher (``create_app`` always installs the site), so that a
+    withdrawal also clears the feeds it caches."""
+    publisher: Publisher = request.app.state.public.publisher
+    return publisher
 
 
 def _base(request: Request, ctx: AppContext) -> str:
@@ -74,8 +73,7 @@ def _base(request: Request, ctx: AppContext) -> str:
 
 
 def _out(item: Publication, request: Request, ctx: AppContext) -> PublicationOut:
-    since = _publisher(request, ctx).policy.public_since(ctx.now())
-    public = item.status == "published" and item.aired_at >= since
+    public = item.is_public(_publisher(request).policy.public_since(ctx.now()))
     base = _base(request, ctx)
     return PublicationOut(
         id=item.id,
@@ -146,5 +144,5 @@ def withdraw_publication(
 ) -> PublicationDetail:
     """Take an item off the feeds and the public page at once (its MP3 is deleted)."""
     reason = nfc(body.reason.strip()) if body is not None else ""
-    item = _publisher(request, ctx).withdraw(publication_id, by=who.name, reason=reason)
+    item = _publisher(request).withdraw(publication_id, by=who.name, reason=reason)
     return _detail(item, request, ctx)

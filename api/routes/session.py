@@ -76,7 +76,7 @@ def change_user(
 ) -> schemas.UserOut:
     """Change a role, or disable an account (its sessions end, its tokens stop working) and
     enable it again. Not one's own: an admin cannot lock themselves out."""
-    if name == who.name and (body.disabled or (body.role and body.role != who.role.value)):
+    if same_user(name, who.name) and (body.disabled or (body.role and body.role != who.role.value)):
         raise ApiError(
             409, "Không thể tự khoá hoặc đổi vai trò tài khoản của mình.", code="cannot_change_self"
         )
@@ -86,7 +86,8 @@ def change_user(
     if body.disabled is not None:
         user = ctx.store.users.set_disabled(name, body.disabled)
     ctx.users.clear()
-    ctx.sessions.delete_user(name)  # sessions carry the old role (or may not go on at all)
+    # Sessions carry the old role (or may not go on at all); they name the user as stored.
+    ctx.sessions.delete_user(user.name)
     return schemas.UserOut(
         name=user.name, role=user.role.value, has_password=user.has_password,
         created_at=user.created_at, disabled=user.disabled,

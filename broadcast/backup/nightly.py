@@ -78,9 +78,9 @@ class NightlyBackup:
             return None
         try:
             result = create_backup(self.settings, now)
-        except (BroadcastError, OSError) as exc:
-            message = exc.message if isinstance(exc, BroadcastError) else str(exc)
-            log.error("nightly backup failed: %s", message)
+        except Exception as exc:  # sqlite3 "database is locked", a pg_dump timeout, a bug…
+            message = exc.message if isinstance(exc, BroadcastError) else f"{exc}"
+            log.exception("nightly backup failed: %s", message)
             self._failed_at = now
             self.marks.set(ERROR_MARK, message, now)
             return None

@@ -34,6 +34,7 @@ import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
 from broadcast.errors import ClusterError
+from broadcast.urls import without_password
 
 log = logging.getLogger(__name__)
 
@@ -58,13 +59,16 @@ def parse_mqtt_url(url: str) -> BrokerAddress:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("mqtt", "tcp") or not parts.hostname:
         raise ClusterError(
-            f"Địa chỉ máy chủ MQTT không hợp lệ: {url!r} (ví dụ mqtt://127.0.0.1:1883).",
+            f"Địa chỉ máy chủ MQTT không hợp lệ: {without_password(url)!r} "
+            "(ví dụ mqtt://127.0.0.1:1883).",
             code="bad_mqtt_url",
         )
     try:
         port = parts.port or 1883
     except ValueError as exc:
-        raise ClusterError(f"Cổng MQTT không hợp lệ trong {url!r}.", code="bad_mqtt_url") from exc
+        raise ClusterError(
+            f"Cổng MQTT không hợp lệ trong {without_password(url)!r}.", code="bad_mqtt_url"
+        ) from exc
     return BrokerAddress(
         parts.hostname, port,
         None if parts.username is None else unquote(parts.username),

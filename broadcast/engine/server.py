@@ -237,6 +237,12 @@ class Engine:
             result: dict[str, Any] = getattr(self, f"_cmd_{cmd.name}")(cmd)
         except PlayoutError as exc:
             return p.error_reply(cmd.seq, cmd.name, exc.code, exc.message)
+        except Exception as exc:  # one bad command must not take the air down with the engine
+            log.exception("engine command %s failed", cmd.name)
+            return p.error_reply(
+                cmd.seq, cmd.name, "internal_error",
+                f"Động cơ âm thanh gặp lỗi khi xử lý lệnh '{cmd.name}': {exc}",
+            )
         return result
 
     def _cmd_hello(self, cmd: p.Command) -> dict[str, Any]:
@@ -301,8 +307,12 @@ class Engine:
         os.set_blocking(fd, True)
         with self._lock:
             self._want_open = True
-        with self._device_lock:
-            self.sink.open()
+        try:
+            with self._device_lock:
+                self.sink.open()
+        except BaseException:
+            os.close(fd)  # no device: the listener will retry with a new pipe
+            raise
         tap = _Tap(path, fd, RingBuffer(self.sink.rate * 2), self._end_tap)
         with self._lock:
             self._tap = tap

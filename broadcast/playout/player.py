@@ -65,6 +65,10 @@ class Playback:
         self.report: PlaybackReport | None = None
         self.interrupted_by: Path | None = None
         self._done = threading.Event()
+        self._lock = threading.Lock()
+        # A stop asked for while the sink is still arming the playback (an engine load can
+        # take seconds): applied as soon as the handle exists, so the stop is never lost.
+        self._pending_stop: tuple[float, datetime | None] | None = None
 
     @property
     def done(self) -> bool:
@@ -79,8 +83,20 @@ class Playback:
         return self._done
 
     def stop(self, fade_seconds: float = DEFAULT_FADE_SECONDS, at: datetime | None = None) -> None:
-        if self.handle is not None:
-            self.handle.stop(fade_seconds, at)
+        with self._lock:
+            handle = self.handle
+            if handle is None:
+                self._pending_stop = (fade_seconds, at)
+                return
+        handle.stop(fade_seconds, at)
+
+    def _attach(self, handle: PlaybackHandle) -> None:
+        """Take the sink's handle, and apply a stop asked for while it was being armed."""
+        with self._lock:
+            self.handle = handle
+            pending, self._pending_stop = self._pending_stop, None
+        if pending is not None:
+            handle.stop(*pending)
 
 
 class Player:
@@ -159,7 +175,7 @@ class Player:
         except PlayoutError as exc:
             self._end(playback, None, exc)
             return playback
-        playback.handle = handle
+        playback._attach(handle)
         handle.add_done_callback(lambda h: self._end(playback, h, h.error))
         return playback
 

@@ -539,12 +539,12 @@ class SounddeviceSink:
             for item in [p for p in pending_ends if p[0] <= now]:
                 pending_ends.remove(item)
                 self._live.pop(id(item[1].handle), None)
-                item[1].handle.finish(item[2], from_epoch(item[0]))
+                _finish(item[1], item[2], item[0])
             if self._stream_stalled(stream):
                 self._fail_device(stream, pending_ends)
                 return
         for at, voice, reason in pending_ends:
-            voice.handle.finish(reason, from_epoch(at))
+            _finish(voice, reason, at)
 
     def _await_callbacks(self, stream: _Stream, timeout: float = 3.0) -> None:
         """Warm means running: wait until the device asks for audio (a sound server that
@@ -770,3 +770,12 @@ class LiveInputSource(ProgramSource):
         pa, self._pa = self._pa, None
         if pa is not None:
             _abort_quietly(pa)
+
+
+def _finish(voice: _Voice, reason: EndReason, at: float) -> None:
+    """End ``voice``'s playback at epoch ``at``. A source that ran out because its file could
+    not be read to the end did not complete: the programme was cut (or never heard)."""
+    error = getattr(voice.source, "error", None)
+    if reason is EndReason.COMPLETED and error is not None:
+        reason = EndReason.CUT if voice.handle.actual_start is not None else EndReason.FAILED
+    voice.handle.finish(reason, from_epoch(at), error)

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 from broadcast.engine.client import EngineExit, EngineProcess
 from broadcast.errors import PlayoutError
 from broadcast.relay.ffmpeg import start_encoder
+from broadcast.urls import without_password
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def icecast_target(icecast_url: str, mount: str) -> tuple[str, str]:
     parts = urlsplit(icecast_url)
     if parts.scheme not in ("http", "icecast") or not parts.hostname:
         raise PlayoutError(
-            f"BROADCAST_ICECAST_URL '{icecast_url}' không hợp lệ; cần dạng "
+            f"BROADCAST_ICECAST_URL '{without_password(icecast_url)}' không hợp lệ; cần dạng "
             "http://source:MẬT-KHẨU@máy-chủ:cổng.",
             code="icecast_url_invalid",
         )

@@ -61,6 +61,11 @@ class LiveControl(Protocol):
     def current(self) -> LiveView | None: ...
 
 
+def as_run_ref(entry_id: int) -> str:
+    """How a playback is named on the output: by its as-run entry."""
+    return f"as-run:{entry_id}"
+
+
 @dataclass(frozen=True)
 class _LiveTag:
     entry_id: int
@@ -77,7 +82,6 @@ class LiveDesk:
         self._lock = threading.Lock()
         self._view: LiveView | None = None
         self._playback: Playback | None = None
-        self._ended = threading.Event()
         self._listeners: list[Callable[[LiveView], None]] = []
         player.add_listener(self._on_end)
 
@@ -115,21 +119,27 @@ class LiveDesk:
             source = LiveInputSource(
                 self.settings.input_device, limit_dbfs=self.settings.live_limit_dbfs
             )
-            self._view = LiveView(entry.id, priority, ordered_by, device, now, None)
-            try:
-                self._playback = self.player.play(
-                    Path(f"input:{device}"), None, priority, tag=_LiveTag(entry.id),
-                    ref=f"as-run:{entry.id}", source=source,
-                )
-            except PlayoutError as exc:  # the air is held by an equal or higher level
+            view = self._view = LiveView(entry.id, priority, ordered_by, device, now, None)
+        # Outside the lock: a device that fails to open is reported at once, on this thread,
+        # to ``_on_end``, which takes the lock to close the view.
+        try:
+            playback = self.player.play(
+                Path(f"input:{device}"), None, priority, tag=_LiveTag(entry.id),
+                ref=as_run_ref(entry.id), source=source,
+            )
+        except PlayoutError as exc:  # the air is held by an equal or higher level
+            with self._lock:
                 self._view = None
-                self.store.as_run.finish(entry.id, outcome=Outcome.FAILED, end=now,
-                                         error=exc.message)
-                raise
-            log.info("live broadcast started by %s at %s level", ordered_by, priority.label)
-            view = self._view
-        self._tell(view)
-        return view
+            self.store.as_run.finish(entry.id, outcome=Outcome.FAILED, end=now,
+                                     error=exc.message)
+            raise
+        with self._lock:
+            self._playback = playback
+        log.info("live broadcast started by %s at %s level", ordered_by, priority.label)
+        current = self.current()
+        if current is not None and current.ended_at is None:
+            self._tell(current)  # not when its input failed at once (already told: ended)
+        return current or view
 
     def stop(self) -> LiveView | None:
         """End the live broadcast (a short fade); returns it as logged."""

@@ -45,7 +45,7 @@ from broadcast.station.control import (
     TimetableEntry,
 )
 from broadcast.station.hooks import run_hook
-from broadcast.station.live_desk import LiveDesk
+from broadcast.station.live_desk import LiveDesk, as_run_ref
 from broadcast.station.planner import Airing, Job, JobKind, down_window, jobs_for, recovery
 from broadcast.station.program_files import ProgramFiles
 from broadcast.station.relay_desk import RelayDesk
@@ -207,7 +207,7 @@ class Station:
             f"{now.astimezone(self.tz):%H:%M:%S %d/%m/%Y}."
         )
         for entry in self.store.as_run.unfinished():
-            heard = self._heard_before(_ref(entry.id)) if self._heard_before else None
+            heard = self._heard_before(as_run_ref(entry.id)) if self._heard_before else None
             if heard is not None:
                 completed = heard.reason == "completed"
                 self.store.as_run.finish(
@@ -393,7 +393,7 @@ class Station:
             )
             try:
                 self.player.play(
-                    record.wav_path, when, current.priority, tag=tag, ref=_ref(entry.id),
+                    record.wav_path, when, current.priority, tag=tag, ref=as_run_ref(entry.id),
                     source=self.relays.source_for(current, record.wav_path),
                 )
             except PlayoutError as exc:  # the air was taken in the meantime
@@ -401,6 +401,12 @@ class Station:
                     entry.id, outcome=Outcome.MISSED, end=self.clock.now(), error=exc.message
                 )
                 return
+            except Exception:  # e.g. a relay that cannot start: the entry must not stay open
+                self.store.as_run.finish(
+                    entry.id, outcome=Outcome.FAILED, end=self.clock.now(),
+                    error="Lỗi nội bộ khi phát.",
+                )
+                raise
         if current.max_duration is not None:
             cut_at = (when or self.clock.now()) + current.max_duration
             self.timer.at(("cut", entry.id), cut_at, partial(self._cut, entry.id))
@@ -644,11 +650,6 @@ class Station:
             engines=engines,
             components=components,
         )
-
-
-def _ref(entry_id: int) -> str:
-    """How a playback is named on the output: by its as-run entry."""
-    return f"as-run:{entry_id}"
 
 
 def _is_job_key(key: object) -> TypeGuard[tuple[JobKind, AiringKey]]:

@@ -132,6 +132,11 @@ class Publication:
         """The whole transcript as plain text, parts separated by a blank line."""
         return "\n\n".join(p.text.strip() for p in self.transcript if p.text.strip())
 
+    def is_public(self, since: datetime) -> bool:
+        """Shown to anyone: published, and aired within the retention (``since`` on); the
+        same rule as the public queries (``PublicationRepo._public``)."""
+        return self.status == "published" and self.aired_at >= since
+
 
 def _publication(row: PublicationRow) -> Publication:
     status: PublicationStatus = row.status if row.status in STATUSES else "failed"

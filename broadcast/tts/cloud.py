@@ -1,8 +1,9 @@
 """What the cloud voices share, without any HTTP: API keys, retries, the text-size limit,
 waiting for audio that a provider prepares in the background, joining MP3 parts.
 
-Each provider's requests and answers live in its own adapter (``fpt_engine.py``,
-``zalo_engine.py``); they hand this module a function that makes one attempt.
+Each provider's requests and answers live in its own adapter (``gtts_engine.py``,
+``fpt_engine.py``, ``zalo_engine.py``); they hand this module a function that makes one
+attempt.
 """
 
 from __future__ import annotations
@@ -175,10 +176,6 @@ def _without_id3(data: bytes) -> bytes:
 
 def looks_like_mp3(data: bytes) -> bool:
     return data[:3] == b"ID3" or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0)
-
-
-def looks_like_wav(data: bytes) -> bool:
-    return data[:4] == b"RIFF" and data[8:12] == b"WAVE"
 
 
 def is_offline(exc: BaseException) -> bool:

@@ -4,12 +4,16 @@ a failed request means. Each provider's own requests and answers stay in its ada
 
 from __future__ import annotations
 
+import logging
+
 import requests
 
 from broadcast.tts.cloud import PROVIDERS, Failure, is_offline, looks_like_mp3
 
 # A link whose audio is still being made answers 403 or 404 (both providers document it).
 _NOT_READY = frozenset({403, 404})
+
+log = logging.getLogger(__name__)
 
 
 def fetch_audio(provider: str, link: str, timeout: float) -> bytes | None | Failure:
@@ -22,6 +26,8 @@ def fetch_audio(provider: str, link: str, timeout: float) -> bytes | None | Fail
     except requests.RequestException as exc:
         if is_offline(exc):
             return transport_failure(provider, exc, timeout)
+        # Polled again until the deadline; the reason is in the log, not lost.
+        log.warning("%s: fetching the audio link failed (%r); trying again", provider, exc)
         return None
     if response.status_code in _NOT_READY or response.status_code >= 500:
         return None

@@ -5,6 +5,7 @@ over many names from one place is slowed down."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -173,3 +174,19 @@ def test_spraying_one_password_over_thirty_names_is_slowed(
     office = _client(app, "192.168.1.30")
     ok = office.post("/api/session", json={"name": "nguoi3", "password": f"{PASSWORD}-3"})
     assert ok.status_code == 200
+
+
+def test_guesses_sent_all_at_once_are_braked_like_guesses_one_by_one(
+    station: tuple[object, ManualClock],
+) -> None:
+    app, _ = station
+    guesser = _client(app, "203.0.113.9")
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(
+            lambda i: guesser.post(
+                "/api/session", json={"name": "admin", "password": f"doan-{i}"}
+            ).status_code,
+            range(40),
+        ))
+    assert statuses.count(401) == 5, statuses  # the five free failures, not forty
+    assert statuses.count(429) == 35

@@ -91,7 +91,7 @@ def _moved_out_of_range(case: schemathesis.Case) -> tuple[str, dict[str, Any]] |
 
 
 @DATED.parametrize()
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_dated_operations_hold_their_bounds(case: schemathesis.Case) -> None:
     first = case.call_and_validate(headers=API.auth("admin"), checks=CHECKS)
     if case.meta is None or not case.meta.generation.mode.is_positive:

@@ -157,6 +157,28 @@ def test_a_deleted_user_loses_session_and_token(api: Api) -> None:
     assert api.client.get("/api/me", headers=api.auth("operator")).status_code == 401
 
 
+def test_disabling_an_account_ends_its_sessions_however_its_name_is_written(api: Api) -> None:
+    login(api, "operator")
+    assert api.client.get("/api/me").status_code == 200
+    off = api.client.patch(
+        "/api/users/OPERATOR", json={"disabled": True}, headers=api.auth("admin")
+    )
+    assert off.status_code == 200, off.text
+    assert api.client.get("/api/me").status_code == 401
+    # and a session that outlived the change (made outside the API) is refused too
+    login(api, "approver")
+    api.store.users.set_disabled("approver", True)
+    api.app.state.loa.users.clear()  # what the user cache's TTL does, without waiting
+    assert api.client.get("/api/me").status_code == 401
+
+
+def test_an_admin_cannot_disable_themselves_by_writing_their_name_otherwise(api: Api) -> None:
+    self_off = api.client.patch(
+        "/api/users/Admin", json={"disabled": True}, headers=api.auth("admin")
+    )
+    assert self_off.status_code == 409 and self_off.json()["code"] == "cannot_change_self"
+
+
 def test_user_cache_expires_and_clears() -> None:
     from datetime import UTC, datetime
 

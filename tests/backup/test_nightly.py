@@ -3,12 +3,14 @@ alert condition until a run succeeds again."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from broadcast.backup import nightly as nightly_module
 from broadcast.backup import read_manifest
 from broadcast.backup.nightly import NightlyBackup, due, expired
 from broadcast.settings import Settings
@@ -102,5 +104,27 @@ def test_a_failed_nightly_backup_is_an_alert_condition_until_one_succeeds(
         assert nightly.run_if_due(now + timedelta(minutes=30)) is None
         assert nightly.run_if_due(now + timedelta(minutes=61)) is not None
         assert nightly.conditions(now)[0].active is False
+    finally:
+        store.close()
+
+
+def test_a_database_error_during_the_nightly_backup_is_an_alert_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data", backup_time=AT, engines=["fake"],
+                        load_example_timetable=False)
+    store = open_store(settings.db_url)
+    try:
+        nightly = NightlyBackup(settings, store)
+
+        def locked(*args: object, **kwargs: object) -> None:
+            raise sqlite3.OperationalError("database is locked")
+
+        monkeypatch.setattr(nightly_module, "create_backup", locked)
+        now = local(21, 2, 30).astimezone(UTC)
+        assert nightly.run_if_due(now) is None
+        [failed] = nightly.conditions(now)
+        assert failed.active and "database is locked" in failed.detail
+        assert nightly.run_if_due(now + timedelta(minutes=5)) is None  # waits an hour
     finally:
         store.close()

@@ -197,3 +197,40 @@ def test_unreadable_program_fails_without_raising(sink, clock, tmp_path):
     assert playback.wait(1)
     assert playback.report.outcome is Outcome.FAILED
     assert playback.report.error_code == "program_unreadable"
+
+
+class SlowArmingSink:
+    """A FileSink whose start_at takes a while, as an engine load of a long program does."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.arming = threading.Event()
+        self.release = threading.Event()
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def start_at(self, source, when, *, ref=None):
+        self.arming.set()
+        assert self.release.wait(5)
+        return self.inner.start_at(source, when, ref=ref)
+
+
+def test_a_stop_while_the_program_is_still_being_armed_is_not_lost(sink, clock, program):
+    slow = SlowArmingSink(sink)
+    reports = Reports()
+    player = Player(slow, clock=clock, listeners=[reports])
+    started: list = []
+    arming = threading.Thread(
+        target=lambda: started.append(player.play(program, when=T0 + timedelta(seconds=1)))
+    )
+    arming.start()
+    assert slow.arming.wait(5)
+    stopped = player.stop(0.0)  # the operator presses stop before the sink has answered
+    slow.release.set()
+    arming.join(5)
+    assert stopped is started[0]
+    run_clock(clock, T0 + timedelta(seconds=3.5))
+    assert started[0].wait(2)
+    assert started[0].report.outcome is not Outcome.AIRED
+    assert started[0].report.actual_start is None  # nothing of it was heard

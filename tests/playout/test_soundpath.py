@@ -154,3 +154,29 @@ def test_device_failure_mid_broadcast_is_reported_and_the_next_play_works(
     again = player.play(write(tmp_path / "ngan.wav", tone(0.5)))
     assert again.wait(10)
     assert again.report.outcome is Outcome.AIRED, again.report
+
+
+class DiskFailsMidway(ProgramSource):
+    """A program file whose disk fails after ``good_seconds``: the reader's real error path."""
+
+    def __init__(self, path, good_seconds):
+        super().__init__(path, buffer_seconds=0.5)
+        self.good_seconds = good_seconds
+        self._handed = 0
+
+    def _put(self, ring, samples):
+        self._handed += len(samples)
+        if self.rate is not None and self._handed > self.good_seconds * self.rate:
+            raise OSError(5, "Input/output error")
+        return super()._put(ring, samples)
+
+
+def test_a_program_cut_by_a_read_error_is_not_reported_complete(sink, recorder, tmp_path):
+    path = write(tmp_path / "ban-tin.wav", tone(3.0, 440, rate=48_000), 48_000)
+    sink.open()
+    handle = sink.start_at(DiskFailsMidway(path, 1.0), datetime.now(UTC) + timedelta(seconds=0.5))
+    assert handle.wait(6)
+    recorder.stop()
+    assert handle.actual_start is not None  # the first second was heard
+    assert handle.end_reason is EndReason.CUT
+    assert handle.error is not None and handle.error.code == "program_unreadable"

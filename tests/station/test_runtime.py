@@ -381,3 +381,27 @@ def test_a_crash_in_one_air_job_is_logged_and_the_next_slot_airs(
     second = rig.wait_for_entry("hai")
     assert first.outcome is Outcome.FAILED and first.error == "Lỗi nội bộ khi phát."
     assert second.outcome is Outcome.AIRED
+
+
+def test_a_crash_after_the_entry_is_opened_closes_it_failed_and_the_next_slot_airs(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rig.add_program()
+    rig.one_off("mot", "tin", rig.at(10))
+    rig.one_off("hai", "tin", rig.at(20))
+    real_source_for = rig.station.relays.source_for
+    calls = []
+
+    def fifo_fails_once(airing, path):  # e.g. os.mkfifo on a full /run
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError(28, "No space left on device")
+        return real_source_for(airing, path)
+
+    rig.station.startup()
+    rig.settle()
+    monkeypatch.setattr(rig.station.relays, "source_for", fifo_fails_once)
+    first = rig.wait_for_entry("mot")
+    second = rig.wait_for_entry("hai")
+    assert first.outcome is Outcome.FAILED and first.error == "Lỗi nội bộ khi phát."
+    assert second.outcome is Outcome.AIRED
