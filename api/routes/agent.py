@@ -1,5 +1,5 @@
 """What the clusters' agents ask the station over HTTP, with their cluster token: the
-clock exchange and the audio of their plans (by sha256)."""
+clock exchange, the audio of their plans (by sha256) and the published stream's clock."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from api.context import AppContext, get_context
 from api.errors import ApiError
 from api.routes.clusters import hub_of
 from api.routes.common import errors
+from api.routes.live import StreamOut, stream_out
 
 router = APIRouter(prefix="/api/agent", tags=["agents"], responses=errors(401, 422, 503))
 
@@ -71,3 +72,13 @@ def audio(
         raise ApiError(404, "Không có tệp âm thanh này.", code="not_found")
     return FileResponse(path, media_type="audio/wav")
 
+
+@router.get("/stream", response_model=StreamOut)
+def stream(
+    cluster: Cluster, ctx: Annotated[AppContext, Depends(get_context)]
+) -> StreamOut:
+    """The stream the station publishes now (relay, live speech) and the station-clock
+    instant its sample 0 was heard: a cluster plays sample ``n`` at
+    ``epoch_of_sample_zero + n / rate + delay_seconds``. Asked again on every connection
+    (the publisher starts a new stream, with a new sample 0, after a restart)."""
+    return stream_out(ctx)

@@ -137,6 +137,11 @@ async def relay_check(
 @router.get("/stream", response_model=StreamOut)
 def published_stream(ctx: Ctx, who: Annotated[Principal, requires(READERS)]) -> StreamOut:
     """The station's output as published for the speaker clusters (see README)."""
+    return stream_out(ctx)
+
+
+def stream_out(ctx: AppContext) -> StreamOut:
+    """The published stream as it is now (also what ``/api/agent/stream`` answers)."""
     output = getattr(ctx.station, "stream_out", None)
     info = None if output is None else output.info()
     delay = ctx.settings.cluster_delay_seconds

@@ -12,10 +12,14 @@ deleted only once the station acknowledges them. A heartbeat (retained ``status`
 will says "offline") reports the plan version held, what audio is missing or refused, the
 sound device, the disk, the clock offset and the last airing.
 
-The seam for relays and live speech (issue 14): an item of ``kind: "stream"`` names a stream
-URL and a fixed delay; ``_air_stream`` is where the agent will start it (an ffmpeg decoder
-feeding the engine, ``delay_seconds`` behind, starting at the item's instant). Until then it
-is logged ``failed`` with ``stream_not_supported``.
+Relays and live speech: an item of ``kind: "stream"`` is the station's published output,
+played ``delay_seconds`` behind the station so that every cluster is heard in step
+(:mod:`broadcast.cluster.stream_airing`: the relay's feeder process in its aligned mode feeds
+the engine's ``stream`` voice). A stream that fails or stalls is covered by the relay's
+fallback audio (held like any item's audio) and rejoined when it returns; the as-run entry
+says what was heard (``details``: the gaps, ``note``). A live broadcast comes as a command
+and ends with a ``stop`` at the point of the stream where it ended at the station; one whose
+stream is lost for ``LIVE_LOST_SECONDS`` is ended here (nothing says how long it lasts).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from broadcast.clock import SystemClock, from_epoch
 from broadcast.cluster import clocksync
@@ -37,6 +42,7 @@ from broadcast.cluster import protocol as p
 from broadcast.cluster.agent_store import AgentStore
 from broadcast.cluster.mqtt_bus import Bus, parse_mqtt_url
 from broadcast.cluster.station_link import StationLink
+from broadcast.cluster.stream_airing import StreamAiring, stream_window
 from broadcast.errors import ClusterError, PlayoutError
 from broadcast.playout.player import PlaybackReport, Player
 from broadcast.playout.sink import Sink
@@ -55,11 +61,15 @@ CLOCK_SAMPLES = 8
 RESEND_SECONDS = 15.0  # re-send unacknowledged as-run entries this often
 DOWNLOAD_RETRY_SECONDS = 5.0
 BAD_RETRY_SECONDS = 120.0  # a refused file is fetched again this long after
+STREAM_AHEAD = timedelta(seconds=10)  # a stream item connects this long before it is heard
+STREAM_END_FADE = 0.05  # a stream item ended by the station: the station's own fade is in it
+LIVE_LOST_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
 class _OnAir:
     item: p.Item
+    stream: StreamAiring | None = None
 
 
 class Agent:
@@ -88,6 +98,7 @@ class Agent:
         self.player.add_listener(self._on_playback_end)
         self.timer = ClockTimer(self.clock, workers=4, name="agent")
         self.grace = timedelta(seconds=settings.grace_seconds)
+        self.tz = ZoneInfo(settings.timezone)
         self.heartbeat = settings.cluster_heartbeat_seconds
         url = mqtt_url or settings.mqtt_url
         if not url:
@@ -117,6 +128,8 @@ class Agent:
         self._bad_at: dict[str, float] = {}
         self._last_aired: dict[str, Any] | None = None
         self._threads: list[threading.Thread] = []
+        self._streams: dict[str, StreamAiring] = {}  # stream items armed or on air
+        self._stream_seq = 0
 
     # --- life cycle -----------------------------------------------------------------------
 
@@ -164,6 +177,10 @@ class Agent:
                       at=self.clock.now().timestamp()))
         )
         self.player.close()
+        with self._lock:
+            streams = list(self._streams.values())
+        for airing in streams:
+            airing.stop()
         self.link.close()
         for thread in self._threads:
             thread.join(timeout=3)
@@ -254,9 +271,13 @@ class Agent:
             except (ClusterError, KeyError) as exc:
                 log.error("announcement refused: %s", exc)
                 return
-            log.warning("announcement %s to air at %s", item.announcement, item.start)
+            what = f"live broadcast {item.live}" if item.live is not None else (
+                f"announcement {item.announcement}")
+            log.warning("%s to air at %s", what, item.start)
             self.store.add_command(item)
             self._apply()
+        elif message.get("live") is not None or message.get("slot") is not None:
+            self._stop_stream(message)
         else:
             announcement = int(message.get("announcement") or 0)
             self.store.drop_commands(announcement)
@@ -292,7 +313,10 @@ class Agent:
                 continue
             if item.audio is not None:
                 self._want(item.audio, item.start.timestamp())
-            if self.timer.at(("air", ident), item.start - LEAD, partial(self._air, ident)):
+            arm = item.start - LEAD
+            if item.kind == "stream":
+                arm = item.start + timedelta(seconds=item.delay) - STREAM_AHEAD
+            if self.timer.at(("air", ident), arm, partial(self._air, ident)):
                 with self._lock:
                     self._scheduled.add(ident)
         self._status_wake.set()
@@ -361,13 +385,15 @@ class Agent:
                 ready.set()
             self._status_wake.set()
 
-    def _audio_for(self, item: p.Item) -> tuple[Path | None, str | None]:
-        """The verified file of an item, waiting for its download up to the grace; or why
-        there is none."""
+    def _audio_for(
+        self, item: p.Item, deadline: datetime | None = None
+    ) -> tuple[Path | None, str | None]:
+        """The verified file of an item, waiting for its download up to ``deadline``
+        (default: the grace); or why there is none."""
         if item.audio is None:
             return None, item.error or "Đài không gửi âm thanh cho buổi phát này."
         sha = item.audio.sha256
-        deadline = item.start + self.grace
+        deadline = deadline or item.start + self.grace
         while True:
             if self._held(sha):
                 return self.audio_path(sha), None
@@ -420,14 +446,104 @@ class Agent:
             self.timer.at(("cut", ident), cut_at, partial(self._cut, ident))
 
     def _air_stream(self, item: p.Item) -> None:
-        """The seam for relays and live speech: play ``item.stream.url``
-        ``item.stream.delay_seconds`` behind, from ``item.start`` (issue 14 fills it in)."""
-        if self.store.claim(item.ident, item.start.timestamp()):
-            self._report(
-                item, Outcome.FAILED,
-                error="Cụm loa này chưa phát được luồng trực tiếp (tiếp sóng, phát trực tiếp) "
-                "[stream_not_supported].",
-            )
+        """Play the station's published stream ``delay`` behind the station, from
+        ``start + delay`` (or from now, joining late) for ``max_duration``; its fallback
+        audio covers what the stream cannot."""
+        ident = item.ident
+        if item.stream is None:
+            if self.store.claim(ident, item.start.timestamp()):
+                self._report(item, Outcome.FAILED, error=item.error or (
+                    "Đài không phát luồng cho các cụm loa (BROADCAST_ICECAST_URL)."))
+            return
+        heard_from = item.start + timedelta(seconds=item.delay)
+        fallback = None
+        if item.audio is not None:
+            fallback, why = self._audio_for(item, heard_from - timedelta(seconds=1))
+            if fallback is None:
+                log.warning("%s: no fallback audio (%s): an outage is silence", ident, why)
+        with self._lock:
+            if self._items.get(ident) != item:
+                return  # changed or cancelled meanwhile
+        priority = Priority.parse(item.priority)
+        self._wait_for_air(item, priority)
+        window = stream_window(item, self.clock.now())
+        if not self.store.claim(ident, item.start.timestamp()):
+            return
+        if window is None:
+            self._report(item, Outcome.MISSED,
+                         error="Luồng phát của đài đã kết thúc trước khi cụm loa phát được.")
+            return
+        with self._lock:
+            self._stream_seq += 1
+            fifo = self.data_dir / "streams" / f"stream-{self._stream_seq}.pcm"
+        fifo.parent.mkdir(parents=True, exist_ok=True)
+        airing = StreamAiring(
+            item, window, link=self.link, clock=self.clock, rate=self.settings.sample_rate,
+            fallback=fallback, fifo=fifo, on_gap=self._stream_gap,
+        )
+        with self._lock:
+            self._streams[ident] = airing
+        try:
+            self.player.play(airing.feeder.fifo, self.clock.to_local(window.play_at), priority,
+                             tag=_OnAir(item, airing), ref=ident, source=airing.source())
+        except PlayoutError as exc:
+            with self._lock:
+                self._streams.pop(ident, None)
+            airing.stop()
+            self._report(item, Outcome.MISSED, error=exc.message)
+            return
+        log.info("%s: the station's stream from %s, %.1f s, %.1f s behind the station",
+                 ident, window.play_at.isoformat(), window.seconds, item.delay)
+
+    def _stream_gap(self, airing: StreamAiring, in_gap: bool) -> None:
+        """A live broadcast whose stream stays lost is ended (its end cannot be known)."""
+        self._status_wake.set()
+        if airing.item.live is None:
+            return
+        key = ("live-lost", airing.item.ident)
+        if in_gap:
+            self.timer.at(key, self.clock.now() + timedelta(seconds=LIVE_LOST_SECONDS),
+                          partial(self._live_lost, airing))
+        else:
+            self.timer.cancel(key)
+
+    def _live_lost(self, airing: StreamAiring) -> None:
+        current = self.player.current
+        tag = current.tag if current is not None else None
+        if current is not None and isinstance(tag, _OnAir) and tag.stream is airing:
+            log.warning("%s: no stream for %g s: the live broadcast ends here",
+                        airing.item.ident, LIVE_LOST_SECONDS)
+            airing.lost = True
+            current.stop(STREAM_END_FADE)
+
+    def _stop_stream(self, message: dict[str, Any]) -> None:
+        """The station ended a live broadcast or a relay early: end it at the same point
+        of the stream (``at + delay``)."""
+        try:
+            live = None if message.get("live") is None else int(message["live"])
+            slot = None if message.get("slot") is None else str(message["slot"])
+            start = None if message.get("start") is None else datetime.fromisoformat(
+                str(message["start"]))
+            at = None if message.get("at") is None else from_epoch(float(message["at"]))
+        except (TypeError, ValueError) as exc:
+            log.error("stop refused: %s", exc)
+            return
+
+        def named(item: p.Item) -> bool:
+            if live is not None:
+                return item.live == live
+            return item.slot == slot and item.start == start
+
+        if live is not None:
+            self.store.drop_command_prefix(f"live:{live}@")
+            self._apply()
+        current = self.player.current
+        tag = current.tag if current is not None and not current.done else None
+        if current is None or not isinstance(tag, _OnAir) or not named(tag.item):
+            return
+        end = (at or self.clock.now()) + timedelta(seconds=tag.item.delay)
+        log.info("%s: ended at the station; ends here at %s", tag.item.ident, end.isoformat())
+        current.stop(STREAM_END_FADE, at=self.clock.to_local(end))
 
     def _wait_for_air(self, item: p.Item, priority: Priority) -> None:
         deadline = item.start + self.grace
@@ -454,13 +570,25 @@ class Agent:
         end = None if report.end is None else self.clock.to_station(report.end)
         outcome = report.outcome
         error = None if report.error is None else report.error.message
+        details = note = None
+        if tag.stream is not None:
+            self.timer.cancel(("live-lost", item.ident))
+            with self._lock:
+                self._streams.pop(item.ident, None)
+            details, note = tag.stream.finish(started, end, self.tz)
+            if tag.stream.lost:
+                note = (note + " " if note else "") + (
+                    f"Đã dừng phát trực tiếp sau {LIVE_LOST_SECONDS:g} giây không nhận được "
+                    "luồng phát của đài.")
         if started is not None:
             self.store.started(item.ident, started.timestamp())
-            if outcome is Outcome.AIRED and started - item.start > ON_TIME:
+            heard_from = item.start + timedelta(seconds=item.delay)  # streams: behind
+            if outcome is Outcome.AIRED and started - heard_from > ON_TIME:
                 outcome = Outcome.LATE
         elif outcome is Outcome.INTERRUPTED:
             outcome, error = Outcome.SKIPPED, "Đã dừng trước giờ phát."
-        self._report(item, outcome, actual_start=started, end=end, error=error)
+        self._report(item, outcome, actual_start=started, end=end, error=error, note=note,
+                     details=details)
         if started is not None:
             self._last_aired = {
                 "program": item.program, "title": item.title,
@@ -477,9 +605,11 @@ class Agent:
         actual_start: datetime | None = None,
         end: datetime | None = None,
         error: str | None = None,
+        note: str | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
         self.store.queue_report(item, outcome.value, actual_start=actual_start, end=end,
-                                error=error)
+                                error=error, note=note, details=details)
         self.store.done(item.ident)
         if outcome in (Outcome.FAILED, Outcome.MISSED):
             log.error("%s: %s (%s)", item.ident, outcome.value, error)
@@ -584,6 +714,14 @@ class Agent:
         errors = list(refused.values())
         if not health.ok and health.error:
             errors.append(health.error)
+        with self._lock:
+            streams = list(self._streams.values())
+        for airing in streams:
+            if airing.gap is not None:
+                errors.append(
+                    "Đang phát âm thanh dự phòng: không nhận được luồng phát của đài "
+                    f"({airing.gap.get('message')})."
+                )
         measured = self.clock_measured
         current = self.player.current
         tag = current.tag if current is not None and not current.done else None

@@ -141,8 +141,12 @@ class AgentStore:
             return [p.Item.from_json(json.loads(r[0])) for r in rows]
 
     def drop_commands(self, announcement: int) -> None:
+        self.drop_command_prefix(f"ann:{announcement}@")
+
+    def drop_command_prefix(self, prefix: str) -> None:
+        """Forget the commanded items whose ident begins with ``prefix`` (e.g. ``live:7@``)."""
         with self._lock, self.engine.begin() as conn:
-            conn.execute(delete(commands).where(commands.c.ident.like(f"ann:{announcement}@%")))
+            conn.execute(delete(commands).where(commands.c.ident.like(f"{prefix}%")))
 
     # --- audio ------------------------------------------------------------------------------
 
@@ -216,11 +220,13 @@ class AgentStore:
         end: datetime | None = None,
         error: str | None = None,
         note: str | None = None,
+        details: dict[str, Any] | None = None,
     ) -> int:
         body = {
             "item": item.to_json(), "outcome": outcome,
             "actual_start": None if actual_start is None else actual_start.isoformat(),
             "end": None if end is None else end.isoformat(), "error": error, "note": note,
+            "details": details,
         }
         with self._lock, self.engine.begin() as conn:
             result = conn.execute(insert(outbox).values(

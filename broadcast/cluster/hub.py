@@ -10,6 +10,10 @@
 - **Commands**: an announcement's airings go out at once as ``announce`` commands, with the
   audio, to every cluster it is for (before the plans, which may need renders); a cancelled
   one is followed by a ``stop``.
+- **Relay and live**: a relay is a ``stream`` item of the plans (the station's published
+  output, ``stream``); a live broadcast goes to every cluster as an ``announce`` command of a
+  ``stream`` item when it starts, and a ``stop`` with the instant it ended; a relay that ends
+  early at the station (interrupted, stopped) gets a ``stop`` too.
 - **Reports**: each cluster's retained status (heartbeat; last will "offline") is kept in
   memory; its as-run entries are stored in the as-run log (``cluster`` = its id; the unique
   key per cluster and airing makes a re-sent entry harmless) and acknowledged by seq.
@@ -36,11 +40,13 @@ from broadcast.cluster import broker_files as bf
 from broadcast.cluster import protocol as p
 from broadcast.cluster.audio_index import AudioIndex
 from broadcast.cluster.mqtt_bus import Bus, parse_mqtt_url
-from broadcast.cluster.plans import item_of, plans_for
-from broadcast.errors import BroadcastError, ClusterError, StoreError
-from broadcast.scheduling.model import Outcome, Priority
+from broadcast.cluster.plans import item_of, live_item, plans_for
+from broadcast.errors import BroadcastError, ClusterError, PlayoutError, StoreError
+from broadcast.scheduling.model import AiringKey, Outcome, Priority
 from broadcast.settings import Settings
 from broadcast.station.control import ComponentHealth
+from broadcast.station.icecast_output import icecast_target
+from broadcast.station.live_desk import LiveView
 from broadcast.station.planner import Airing
 from broadcast.station.timetable_query import TimetableQuery
 from broadcast.station.timetable_service import TimetableService
@@ -97,6 +103,9 @@ class ClusterHub:
         timetable: TimetableService,
         query: TimetableQuery,
         render: Render,
+        stream_url: str | None = None,
+        live: Any = None,
+        relays: Any = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -127,13 +136,21 @@ class ClusterHub:
         self._plans: dict[str, p.Plan] = {}
         self.ingested = 0  # as-run entries stored (for the benchmark)
         self.plans_built = 0
+        self.stream = published_stream(settings, stream_url)
+        self._live_source = live  # LiveDesk (add_listener), if the station has one
+        self._relays = relays  # RelayDesk (add_listener), if the station has one
+        self._live_told: dict[int, set[str]] = {}  # live entry -> clusters told
+        self._live_lock = threading.Lock()
 
     @classmethod
     def for_station(cls, station: Any) -> ClusterHub:
         """The hub of a running ``broadcast.station.runtime.Station``."""
+        output = getattr(station, "stream_out", None)
         return cls(
             station.settings, station.store, clock=station.clock, tz=station.tz,
             timetable=station.timetable, query=station.query, render=station.files.render,
+            stream_url=getattr(output, "url", None), live=getattr(station, "live", None),
+            relays=getattr(station, "relays", None),
         )
 
     # --- life cycle -----------------------------------------------------------------------
@@ -150,6 +167,10 @@ class ClusterHub:
         self._load_registry()
         self.timetable.add_listener(self._dirty.set)
         self.timetable.add_listener(self._urgent.set)
+        if self._live_source is not None:
+            self._live_source.add_listener(self.live_changed)
+        if self._relays is not None:
+            self._relays.add_listener(self.relay_ended)
         if self.configured:
             self._write_broker_files()
             self._start_bus()
@@ -326,7 +347,8 @@ class ClusterHub:
             a.airs_on(c) for c in clusters)}
         audio, errors = self._audio_of(wanted)
         plans = plans_for(
-            clusters, upcoming, programs, audio, errors, self.tz, issued_at=now, until=until
+            clusters, upcoming, programs, audio, errors, self.tz, issued_at=now, until=until,
+            stream=self.stream,
         )
         self.plans_built += 1
         force = self._force.is_set()
@@ -413,7 +435,7 @@ class ClusterHub:
             if not todo:
                 continue
             audio, errors = self._audio_of([airing.program_id])
-            item = item_of(airing, programs, audio, errors, self.tz)
+            item = item_of(airing, programs, audio, errors, self.tz, self.stream)
             payload = p.encode("announce", item=item.to_json(), sent_at=time.time())
             for cluster in todo:
                 if self.bus.publish(p.cluster_topic(cluster, "command"), payload):
@@ -437,6 +459,84 @@ class ClusterHub:
             for cluster in told[announcement.id]:
                 self.bus.publish(p.cluster_topic(cluster, "command"), payload)
             self._stopped.add(announcement.id)
+
+    # --- relay and live -------------------------------------------------------------------
+
+    def live_changed(self, view: LiveView) -> None:
+        """A live broadcast started or ended at the station (the live desk's listener)."""
+        threading.Thread(target=self.tell_live, args=(view,), name="cluster-live",
+                         daemon=True).start()
+
+    def tell_live(self, view: LiveView) -> None:
+        """Send a live broadcast to every cluster (started) or end it there (ended)."""
+        if self.bus is None:
+            return
+        with self._live_lock:
+            if view.ended_at is None:
+                clusters = self.ids()
+                if not clusters:
+                    return
+                item = live_item(view.entry_id, view.ordered_at, view.priority, self.stream,
+                                 self._live_fallback(), self.tz)
+                payload = p.encode("announce", item=item.to_json(), sent_at=time.time())
+                told = {c for c in clusters
+                        if self.bus.publish(p.cluster_topic(c, "command"), payload)}
+                self._live_told[view.entry_id] = told
+                log.warning("live broadcast %d sent to %d clusters", view.entry_id, len(told))
+                return
+            told = self._live_told.pop(view.entry_id, set())
+        stop = p.encode("stop", live=view.entry_id, at=view.ended_at.timestamp())
+        for cluster in sorted(told):
+            self.bus.publish(p.cluster_topic(cluster, "command"), stop)
+
+    def _live_fallback(self) -> p.AudioRef | None:
+        """What covers an outage of the stream during live speech on a cluster: the relay's
+        fallback (the configured fallback program, or the render of a relay program: the
+        notice and the jingle); None (silence) when the station has neither."""
+        wanted = self.settings.fallback_program
+        if not wanted:
+            wanted = next((pr.id for pr in self.store.programs.list() if pr.relay is not None),
+                          None)
+        if not wanted:
+            return None
+        audio, errors = self._audio_of([wanted])
+        if wanted in errors:
+            log.warning("no fallback audio for live speech on the clusters: %s", errors[wanted])
+        return audio.get(wanted)
+
+    def relay_ended(
+        self, key: AiringKey, actual_start: datetime | None, end: datetime | None
+    ) -> None:
+        """A relay airing ended at the station (the relay desk's listener)."""
+        if self.bus is None or key.slot_id is None or end is None:
+            return
+        threading.Thread(target=self.end_relay, args=(key, actual_start, end),
+                         name="cluster-relay-end", daemon=True).start()
+
+    def end_relay(self, key: AiringKey, actual_start: datetime | None, end: datetime) -> None:
+        """If the relay ended before its length (interrupted, stopped), end it on the
+        clusters at the same point of the stream."""
+        if self.bus is None:
+            return
+        found = self.query.airings(key.start - timedelta(seconds=1),
+                                   key.start + timedelta(seconds=1), cluster=None)
+        airing = next((a for a in found if a.key == key), None)
+        program = None if airing is None else self.store.programs.find(airing.program_id)
+        relay = None if program is None else program.relay
+        if airing is None or relay is None or relay.seconds is None:
+            return
+        length = relay.seconds
+        if airing.max_duration is not None:
+            length = min(length, airing.max_duration.total_seconds())
+        planned_end = (actual_start or airing.start) + timedelta(seconds=length)
+        if end >= planned_end - timedelta(seconds=1):
+            return  # it ran its length: the clusters end theirs by themselves
+        stop = p.encode("stop", slot=key.slot_id, start=airing.start.astimezone(self.tz)
+                        .isoformat(), at=end.timestamp())
+        for cluster in self.ids():
+            if airing.airs_on(cluster):
+                self.bus.publish(p.cluster_topic(cluster, "command"), stop)
+        log.info("relay %s ended early at the station: ended on the clusters", key)
 
     # --- what the clusters report ---------------------------------------------------------
 
@@ -490,7 +590,13 @@ class ClusterHub:
             item = report.item
             lateness = None
             if report.actual_start is not None:
-                lateness = report.actual_start - item.start
+                lateness = report.actual_start - item.start - timedelta(seconds=item.delay)
+            details = dict(report.details or {})
+            if item.audio is not None:
+                details["audio_sha256"] = item.audio.sha256
+            if item.live is not None and self._logged_live(cluster, item):
+                done.append(report.seq)
+                continue
             try:
                 outcome = Outcome(report.outcome)
                 self.store.as_run.append(
@@ -499,7 +605,7 @@ class ClusterHub:
                     scheduled_start=item.start, actual_start=report.actual_start,
                     end=report.end, outcome=outcome, error=report.error, lateness=lateness,
                     topic=item.topic, program_title=item.title, note=report.note,
-                    details=None if item.audio is None else {"audio_sha256": item.audio.sha256},
+                    details=details or None,
                 )
                 self.ingested += 1
             except StoreError as exc:
@@ -510,6 +616,17 @@ class ClusterHub:
                 log.error("as-run entry %d of %s is not valid: %s", report.seq, cluster, exc)
             done.append(report.seq)
         return done
+
+    def _logged_live(self, cluster: str, item: p.Item) -> bool:
+        """Whether this cluster's entry of a live broadcast is in the log already (a live
+        entry has no airing key for the log's own check)."""
+        return any(
+            (e.details or {}).get("live", {}).get("entry") == item.live
+            for e in self.store.as_run.query(
+                since=item.start, until=item.start + timedelta(microseconds=1),
+                program_id=item.program, cluster=cluster,
+            )
+        )
 
     # --- what the operator sees -----------------------------------------------------------
 
@@ -523,6 +640,11 @@ class ClusterHub:
         for record in records:
             out.append(self._view(record, seen.get(record.id), now, connected))
         return out
+
+    def _relays_planned(self) -> bool:
+        with self._lock:
+            plans = list(self._plans.values())
+        return any(i.kind == "stream" for plan in plans for i in plan.items)
 
     def _local_view(self) -> ClusterView:
         newest = self.store.as_run.query(
@@ -580,6 +702,12 @@ class ClusterHub:
 
     def health(self) -> ComponentHealth:
         count = len(self.ids())
+        if count and self.stream is None and self._relays_planned():
+            return ComponentHealth(
+                "clusters", False,
+                "Có chương trình tiếp sóng nhưng đài chưa phát luồng cho các cụm loa "
+                "(BROADCAST_ICECAST_URL): các cụm loa sẽ không tiếp sóng được.",
+            )
         if not self.configured:
             if count:
                 return ComponentHealth(
@@ -602,3 +730,16 @@ class ClusterHub:
             f"{synced}/{count} đã đồng bộ lịch phát.",
         )
 
+
+def published_stream(settings: Settings, url: str | None = None) -> p.StreamRef | None:
+    """The stream the clusters play relays and live speech from (the station's output
+    published to ``BROADCAST_ICECAST_URL``), or None when the station publishes none."""
+    if url is None and settings.icecast_url:
+        try:
+            url = icecast_target(settings.icecast_url, settings.icecast_mount)[1]
+        except PlayoutError as exc:
+            log.error("%s", exc.message)
+            return None
+    if url is None:
+        return None
+    return p.StreamRef(url, settings.cluster_delay_seconds)

@@ -3,6 +3,11 @@
 A cluster gets every airing whose choice of clusters includes it (no choice: every
 cluster), with the audio to play (the program's render, by sha256) or, when the program
 could not be rendered, the reason. Skipped occurrences are left out (nothing airs).
+
+A relay is a ``stream`` item: the clusters play the station's published output (``stream``,
+None when the station publishes none) for the relay's length, behind the station by the
+stream's delay; its audio is the relay's render, which is its fallback (what covers an
+outage of the stream, as at the station).
 """
 
 from __future__ import annotations
@@ -11,9 +16,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from broadcast.cluster.protocol import AudioRef, Item, Plan
+from broadcast.cluster.protocol import AudioRef, Item, Plan, StreamRef
 from broadcast.programs import Program
+from broadcast.scheduling.model import Priority
+from broadcast.station.live_desk import LIVE_PROGRAM, LIVE_TITLE, LIVE_TOPIC
 from broadcast.station.planner import Airing
+
+NOT_PUBLISHED = (
+    "Đài chưa phát luồng cho các cụm loa (cần BROADCAST_ICECAST_URL): cụm loa không tiếp "
+    "sóng được."
+)
 
 
 def item_of(
@@ -22,9 +34,29 @@ def item_of(
     audio: Mapping[str, AudioRef],
     errors: Mapping[str, str],
     tz: ZoneInfo,
+    stream: StreamRef | None = None,
 ) -> Item:
     program = programs.get(airing.program_id)
     found = audio.get(airing.program_id)
+    relay = program.relay if program is not None else None
+    if relay is not None and relay.seconds is not None:
+        length = relay.seconds
+        if airing.max_duration is not None:
+            length = min(length, airing.max_duration.total_seconds())
+        return Item(
+            start=airing.start.astimezone(tz),
+            program=airing.program_id,
+            priority=airing.priority.label,
+            slot=airing.key.slot_id,
+            announcement=airing.key.announcement_id,
+            title=program.title if program is not None else airing.program_id,
+            topic=program.topic if program is not None else "",
+            kind="stream",
+            stream=stream,
+            audio=found,
+            max_duration=length,
+            error=None if stream is not None else NOT_PUBLISHED,
+        )
     return Item(
         start=airing.start.astimezone(tz),
         program=airing.program_id,
@@ -41,6 +73,23 @@ def item_of(
     )
 
 
+def live_item(
+    entry_id: int,
+    ordered_at: datetime,
+    priority: Priority,
+    stream: StreamRef | None,
+    fallback: AudioRef | None,
+    tz: ZoneInfo,
+) -> Item:
+    """A live broadcast for the clusters: the station's published output from the instant it
+    was ordered, until a ``stop`` says where it ended."""
+    return Item(
+        start=ordered_at.astimezone(tz), program=LIVE_PROGRAM, priority=priority.label,
+        live=entry_id, title=LIVE_TITLE, topic=LIVE_TOPIC, kind="stream", stream=stream,
+        audio=fallback, error=None if stream is not None else NOT_PUBLISHED,
+    )
+
+
 def plans_for(
     clusters: Iterable[str],
     airings: Sequence[Airing],
@@ -51,9 +100,11 @@ def plans_for(
     *,
     issued_at: datetime,
     until: datetime,
+    stream: StreamRef | None = None,
 ) -> dict[str, Plan]:
     """One plan per cluster; clusters with the same airings share the items."""
-    items = [(a, item_of(a, programs, audio, errors, tz)) for a in airings if not a.skipped]
+    items = [(a, item_of(a, programs, audio, errors, tz, stream))
+             for a in airings if not a.skipped]
     out: dict[str, Plan] = {}
     shared: tuple[Item, ...] | None = None
     for cluster in clusters:

@@ -13,7 +13,7 @@ topic                           from    retained   payload
 ``station/status``              station yes        ``station``: online (last will: offline)
 ``clusters/{id}/plan``          station yes        ``plan``: what the cluster airs, >= 24 h
 ``clusters/{id}/command``       station no         ``announce`` (an item to air at once),
-                                                   ``stop`` (an announcement cancelled)
+                                                   ``stop`` (an airing ended early)
 ``clusters/{id}/ack``           station yes        ``ack``: as-run entries stored up to seq
 ``clusters/{id}/status``        cluster yes        ``status``: heartbeat (last will: offline)
 ``clusters/{id}/asrun``         cluster no         ``asrun``: finished airings, by seq
@@ -23,12 +23,26 @@ All messages go with QoS 1. A cluster may read only its own plan, command and ac
 the station's status, and write only its own status and as-run topics (the broker's ACL).
 
 An item (of a plan or an ``announce`` command) names one airing like the as-run log does
-(``slot`` or ``announcement``, and ``start``) and says what to play: ``kind: "audio"`` with
+(``slot`` or ``announcement``, or ``live``: the station's as-run entry of a live broadcast;
+and ``start``) and says what to play: ``kind: "audio"`` with
 ``audio: {sha256, size, duration}`` (fetched from the station at
 ``/api/agent/audio/{sha256}`` and verified), or ``kind: "stream"`` with
-``stream: {url, delay_seconds}``: play a live stream (a relay or live speech from an Icecast
-mount) with a fixed delay from ``start``, so that every cluster is heard in step. Version 1
-agents log a ``stream`` item ``failed`` (``stream_not_supported``): the seam for the relay.
+``stream: {url, delay_seconds}``: the station's own output as it publishes it to Icecast
+(a relay, live speech), heard ``delay_seconds`` after the station: sample ``n`` of the
+stream at ``epoch_of_sample_zero + n / rate + delay_seconds`` on the station's clock
+(``GET /api/agent/stream`` says the epoch of the stream being published; Ogg granule
+positions give a sample's index), from ``start + delay_seconds`` for ``max_duration``
+seconds. Its ``audio``, if any, is what covers an outage of the stream (the relay's fallback,
+the same as at the station); a stream item without ``stream`` cannot be heard (``error``
+says why). A live broadcast goes out as an ``announce`` command at once.
+
+``stop`` names the airing that ended early at the station: ``announcement`` (cancelled: its
+airings not begun are dropped, the one on air stops), or ``live`` / ``slot`` with ``start``,
+and ``at`` (epoch seconds, station clock: when it ended there): a stream item then ends at
+``at + delay_seconds``, at the same point of the stream as at the station.
+
+As-run entries (``asrun``) may carry ``details`` (a JSON object, as in the station's log: a
+stream item's gaps and the seconds relayed) and a ``note`` for the operator.
 """
 
 from __future__ import annotations
@@ -137,20 +151,41 @@ class Item:
     title: str = ""
     topic: str = ""
     kind: str = "audio"  # "audio" or "stream"
-    audio: AudioRef | None = None
+    audio: AudioRef | None = None  # a stream item: what covers an outage of the stream
     stream: StreamRef | None = None
     max_duration: float | None = None  # seconds: cut there
     error: str | None = None  # why there is nothing to play (e.g. the render failed)
+    live: int | None = None  # a live broadcast: the station's as-run entry of it
+
+    def __post_init__(self) -> None:
+        named = [x for x in (self.slot, self.announcement, self.live) if x is not None]
+        if len(named) != 1:
+            raise ValueError("an item is a slot's, an announcement's or a live broadcast's")
+        if self.start.tzinfo is None:
+            raise ValueError("an item's start must be timezone-aware")
 
     @property
-    def key(self) -> AiringKey:
+    def key(self) -> AiringKey | None:
+        """The airing's key (None for a live broadcast: it is no timetable airing)."""
+        if self.live is not None:
+            return None
         return AiringKey(self.start, self.slot, self.announcement)
 
     @property
     def ident(self) -> str:
         """A stable text name of the airing (job keys, logs)."""
-        who = f"slot:{self.slot}" if self.slot is not None else f"ann:{self.announcement}"
+        if self.slot is not None:
+            who = f"slot:{self.slot}"
+        elif self.announcement is not None:
+            who = f"ann:{self.announcement}"
+        else:
+            who = f"live:{self.live}"
         return f"{who}@{self.start.isoformat()}"
+
+    @property
+    def delay(self) -> float:
+        """How long after the station a stream item is heard (0 for any other)."""
+        return self.stream.delay_seconds if self.stream is not None else 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -166,6 +201,7 @@ class Item:
             "stream": None if self.stream is None else self.stream.to_json(),
             "max_duration": self.max_duration,
             "error": self.error,
+            **({"live": self.live} if self.live is not None else {}),
         }
 
     @classmethod
@@ -198,8 +234,8 @@ class Item:
                     None if data.get("max_duration") is None else float(data["max_duration"])
                 ),
                 error=None if data.get("error") is None else str(data["error"]),
+                live=None if data.get("live") is None else int(data["live"]),
             )
-            item.key  # noqa: B018 - exactly one of slot and announcement
         except (KeyError, TypeError, ValueError) as exc:
             raise ClusterError(f"Mục lịch phát không hợp lệ: {exc}", code="bad_message") from exc
         return item
@@ -264,6 +300,7 @@ class AsRunReport:
     end: datetime | None = None
     error: str | None = None
     note: str | None = None
+    details: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -274,6 +311,7 @@ class AsRunReport:
             "end": None if self.end is None else self.end.isoformat(),
             "error": self.error,
             "note": self.note,
+            "details": self.details,
         }
 
     @classmethod
@@ -287,6 +325,7 @@ class AsRunReport:
                 end=_instant(data.get("end")),
                 error=None if data.get("error") is None else str(data["error"]),
                 note=None if data.get("note") is None else str(data["note"]),
+                details=_details(data.get("details")),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ClusterError(f"Mục nhật ký không hợp lệ: {exc}", code="bad_message") from exc
@@ -294,6 +333,14 @@ class AsRunReport:
 
 def asrun_payload(cluster_id: str, reports: Sequence[AsRunReport]) -> bytes:
     return encode("asrun", cluster=cluster_id, entries=[r.to_json() for r in reports])
+
+
+def _details(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("details must be an object")
+    return value
 
 
 def _instant(value: Any) -> datetime | None:

@@ -11,6 +11,7 @@ import hashlib
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -58,6 +59,26 @@ class StationLink:
             )
         body = response.json()
         return Exchange(t1, float(body["received"]), float(body["sent"]), t4)
+
+    def stream_info(self, timeout: float = 3.0) -> dict[str, Any]:
+        """The station's published stream now (``GET /api/agent/stream``): ``published``,
+        ``url``, ``rate``, ``epoch_of_sample_zero``, ``delay_seconds``."""
+        url = f"{self.base}/api/agent/stream"
+        try:
+            response = self._session.get(url, timeout=timeout)
+        except requests.RequestException as exc:
+            raise _unreachable(self.base, exc) from exc
+        if response.status_code == 401:
+            raise _refused()
+        if response.status_code != 200:
+            raise ClusterError(
+                f"Đài trả lời {response.status_code} khi hỏi về luồng phát.",
+                code="station_error",
+            )
+        body = response.json()
+        if not isinstance(body, dict):
+            raise ClusterError("Đài trả lời không đúng dạng về luồng phát.", code="station_error")
+        return body
 
     def download(self, sha256: str, size: int, dest: Path) -> None:
         """Fetch the audio ``sha256`` to ``dest``, verified (``audio_hash_mismatch`` if its

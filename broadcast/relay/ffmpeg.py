@@ -4,12 +4,19 @@ URL, encode the station's output for Icecast.
 ffmpeg reads Icecast/Shoutcast (MP3, AAC, Ogg) and HLS playlists alike; it always runs as a
 child process, never inside the audio engine. Decoded audio comes out of its stdout as raw
 float32 little-endian mono samples at the station's rate.
+
+A decoder ``timed`` also says where in its stream the first sample it wrote belongs: ffmpeg
+keeps the stream's own timestamps (``-copyts``; for Ogg, the granule positions: a sample's
+index from the stream's start) and reports every decoded frame (``ashowinfo``) on stderr. A
+speaker cluster uses it to play the station's published stream in step (sample ``n`` at
+``epoch_of_sample_zero + n / rate + delay``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -20,9 +27,17 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from broadcast.errors import PlayoutError
+from broadcast.relay.timeline import StreamTimeline
 
 FFMPEG = "ffmpeg"
 RW_TIMEOUT_SECONDS = 5.0  # ffmpeg's own network timeout (our stall watch is stricter)
+# An Ogg page at least this often (µs): the published stream reaches the clusters about
+# 0.3 s after the station played it, instead of 1 to 3 s with ffmpeg's default of 1 s.
+PUBLISH_PAGE_MICROSECONDS = 100_000
+# One line per decoded frame from ``ashowinfo`` (ffmpeg's words): its timestamp in the
+# stream's time base (1/rate for audio), its rate and its number of samples.
+_FRAME = re.compile(rb"\bn:\s*\d+\s+pts:\s*(-?\d+)\s.*?\brate:\s*(\d+)\s+nb_samples:\s*(\d+)")
+_LEVEL = re.compile(rb"\[(panic|fatal|error|warning)\]\s*")
 
 
 def require_ffmpeg() -> str:
@@ -49,10 +64,12 @@ def check_url(url: str) -> str:
     return url
 
 
-def decode_command(url: str, rate: int) -> list[str]:
-    """ffmpeg decoding ``url`` to raw mono float32 at ``rate`` on stdout, starting fast."""
+def decode_command(url: str, rate: int, *, timed: bool = False) -> list[str]:
+    """ffmpeg decoding ``url`` to raw mono float32 at ``rate`` on stdout, starting fast;
+    ``timed``: keeping the stream's timestamps and reporting each frame on stderr."""
+    loglevel = ["-nostats", "-loglevel", "level+info"] if timed else ["-loglevel", "error"]
     args = [
-        require_ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error",
+        require_ffmpeg(), "-nostdin", "-hide_banner", *loglevel,
         # Small probes: a live stream gives little at once, and a default probe of an MP3
         # stream waits for 128 KiB (8 s at 128 kbit/s) before the first sample.
         "-fflags", "nobuffer", "-formatprobesize", "16384", "-probesize", "32768",
@@ -61,21 +78,30 @@ def decode_command(url: str, rate: int) -> list[str]:
     ]
     if url.split("?")[0].endswith(".m3u8"):
         args += ["-live_start_index", "-1"]  # HLS: the newest segment, not the oldest
-    args += ["-i", url, "-vn", "-ac", "1", "-ar", str(rate), "-f", "f32le", "-flush_packets", "1",
-             "pipe:1"]
+    if timed:
+        args += ["-copyts"]
+    args += ["-i", url, "-vn"]
+    if timed:
+        args += ["-af", "ashowinfo"]
+    args += ["-ac", "1", "-ar", str(rate), "-f", "f32le", "-flush_packets", "1", "pipe:1"]
     return args
 
 
 class Decoder:
-    """One ffmpeg decoding one upstream connection. ``fd`` is its stdout (non-blocking)."""
+    """One ffmpeg decoding one upstream connection. ``fd`` is its stdout (non-blocking).
 
-    def __init__(self, url: str, rate: int) -> None:
+    ``timed``: ``timeline`` says which stream sample (at ``rate``, from the stream's start)
+    each sample written on stdout is, from the frames ffmpeg reports."""
+
+    def __init__(self, url: str, rate: int, *, timed: bool = False) -> None:
         self.url = url
         self.rate = rate
+        self.timed = timed
+        self.timeline = StreamTimeline(rate) if timed else None
         self._errors: deque[str] = deque(maxlen=5)
         self.proc = subprocess.Popen(
-            decode_command(url, rate), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, start_new_session=True,
+            decode_command(url, rate, timed=timed), stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
         )
         assert self.proc.stdout is not None
         self.fd = self.proc.stdout.fileno()
@@ -86,6 +112,15 @@ class Decoder:
     def _read_errors(self) -> None:
         assert self.proc.stderr is not None
         for raw in self.proc.stderr:
+            if self.timed:
+                frame = _FRAME.search(raw)
+                if frame is not None and self.timeline is not None:
+                    self.timeline.frame(int(frame[1]), int(frame[2]), int(frame[3]))
+                    continue
+                level = _LEVEL.search(raw)
+                if level is None:
+                    continue  # ffmpeg's account of the streams (info)
+                raw = raw[: level.start()] + raw[level.end() :]
             line = raw.decode("utf-8", "replace").strip()
             if line:
                 self._errors.append(line)
@@ -153,12 +188,13 @@ def encode_command(
     source_fifo: str, rate: int, target: str, *, bitrate_kbps: int = 64
 ) -> list[str]:
     """ffmpeg encoding raw mono float32 from ``source_fifo`` to Ogg Vorbis at ``target``
-    (``icecast://source:PASSWORD@host:port/mount``)."""
+    (``icecast://source:PASSWORD@host:port/mount``), in short pages sent at once."""
     return [
         require_ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error",
         "-f", "f32le", "-ar", str(rate), "-ac", "1", "-i", source_fifo,
         "-c:a", "libvorbis", "-b:a", f"{bitrate_kbps}k",
-        "-content_type", "application/ogg", "-f", "ogg", target,
+        "-content_type", "application/ogg", "-page_duration", str(PUBLISH_PAGE_MICROSECONDS),
+        "-flush_packets", "1", "-f", "ogg", target,
     ]
 
 

@@ -17,6 +17,14 @@ takes it (the output is real time, so output samples are the clock). The rules:
   queued and is not silent, with a ``crossfade``.
 - Every stretch not relayed is a :class:`Gap` (where it began in output samples, how long,
   why). The slot's length is the caller's business: it stops asking for blocks.
+
+**Aligned mode** (``aligned=True``, a speaker cluster playing the station's published
+stream): each pushed block says at which output sample it must be heard (``at``), because
+every cluster must play the same stream sample at the same instant. Nothing is trimmed to a
+latency: what comes too late for its place is dropped, what comes early waits for its place,
+and a place with nothing for it is a stall (silence, then the fallback after
+``stall_grace``). The return from the fallback waits until the queue holds its place again.
+The silence watch is off (``silence_limit`` 0): the station's own silence is faithful.
 """
 
 from __future__ import annotations
@@ -61,11 +69,18 @@ class Gap:
 
 
 class SampleQueue:
-    """FIFO of float32 samples kept as a list of arrays."""
+    """FIFO of float32 samples kept as a list of arrays. ``head`` counts the samples taken
+    out so far (in aligned mode: the output sample where the oldest queued one belongs)."""
 
     def __init__(self) -> None:
         self._parts: deque[np.ndarray] = deque()
         self.size = 0
+        self.head = 0
+
+    @property
+    def end(self) -> int:
+        """Where the sample after the newest queued one belongs."""
+        return self.head + self.size
 
     def push(self, samples: np.ndarray) -> None:
         if len(samples):
@@ -84,11 +99,13 @@ class SampleQueue:
             else:
                 self._parts[0] = part[take:]
         self.size -= filled
+        self.head += filled
         return filled
 
     def drop(self, n: int) -> None:
         """Drop the ``n`` oldest samples."""
         n = min(n, self.size)
+        self.head += n
         while n > 0:
             part = self._parts[0]
             if len(part) <= n:
@@ -101,6 +118,7 @@ class SampleQueue:
                 n = 0
 
     def clear(self) -> None:
+        self.head += self.size
         self._parts.clear()
         self.size = 0
 
@@ -117,6 +135,8 @@ class RelaySwitch:
     silence_dbfs: float = -55.0
     crossfade: float = 0.5
     fade: float = 0.02
+    aligned: bool = False  # each pushed block says where it belongs (see the module's doc)
+    max_ahead: float = 60.0  # aligned: what belongs further ahead than this is not kept
     state: State = State.FALLBACK
     gaps: list[Gap] = field(default_factory=list)
     connected: bool = False
@@ -156,9 +176,12 @@ class RelaySwitch:
         base = REASON_MESSAGES.get(reason, reason)
         self._lost = (reason, f"{base}: {detail}" if detail else base)
 
-    def push(self, samples: np.ndarray, raw_rms: float | None = None) -> None:
+    def push(
+        self, samples: np.ndarray, raw_rms: float | None = None, at: int | None = None
+    ) -> None:
         """Levelled upstream samples; ``raw_rms`` is their level before levelling (for the
-        silence watch; default: measured on ``samples``)."""
+        silence watch; default: measured on ``samples``). Aligned mode: ``at`` is the output
+        sample where the first of them must be heard."""
         samples = np.asarray(samples, dtype=np.float32)
         if len(samples) == 0:
             return
@@ -170,12 +193,45 @@ class RelaySwitch:
         else:
             self._loud_run += len(samples)
             self._silent_run = 0
+        if self.aligned:
+            if at is None:
+                raise ValueError("aligned mode: every pushed block says where it belongs")
+            self._push_at(samples, at)
+            return
         self.queue.push(samples)
         keep = 2 * int(self.max_latency * self.rate)  # bounded; next_block trims finer
         if self.state is State.FALLBACK:
             keep = int(self.target_latency * self.rate)
         if self.queue.size > keep:
             self.queue.drop(self.queue.size - keep)
+
+    def _push_at(self, samples: np.ndarray, at: int) -> None:
+        queue = self.queue
+        floor = max(self.sample, queue.end if queue.size else self.sample)
+        if at < floor:  # too late for its place, or already queued (a reconnection's burst)
+            samples = samples[floor - at :]
+            at = floor
+        limit = self.sample + int(self.max_ahead * self.rate)
+        if at >= limit or not len(samples):
+            return
+        samples = samples[: limit - at]
+        if queue.size and at > queue.end:  # a hole: nothing will ever come for it
+            hole = at - queue.end
+            if hole <= self.stall_grace * self.rate:
+                queue.push(np.zeros(hole, dtype=np.float32))  # heard as a short stall
+            else:
+                queue.clear()  # the output stalls there, then plays the fallback
+        if not queue.size:
+            queue.head = at
+        queue.push(samples)
+
+    def _align(self, at: int) -> bool:
+        """Aligned mode: drop what belongs before output sample ``at``; whether the queue
+        holds ``at`` itself now."""
+        queue = self.queue
+        if queue.size and queue.head < at:
+            queue.drop(at - queue.head)
+        return queue.size > 0 and queue.head == at
 
     # --- the output side ----------------------------------------------------------------------
 
@@ -184,7 +240,9 @@ class RelaySwitch:
         out = np.zeros(n, dtype=np.float32)
         if not self._started:
             self._started = True
-            if self.connected and self.queue.size >= n:
+            if self.aligned and self.connected:
+                self.state = State.UPSTREAM  # its first place may be on its way: a stall
+            elif not self.aligned and self.connected and self.queue.size >= n:
                 self._trim_to_target()
                 self.state = State.UPSTREAM
             else:
@@ -225,10 +283,19 @@ class RelaySwitch:
     # --- states -------------------------------------------------------------------------------
 
     def _play_upstream(self, out: np.ndarray, pos: int) -> int:
-        if self._silent_run >= self.silence_limit * self.rate:
+        if self.aligned:
+            at = self.sample + pos
+            if not self._align(at):
+                if not self.connected:
+                    self._enter_fallback(at, *self._lost)
+                else:
+                    self.state = State.STARVING
+                    self._starve_start = at
+                return pos
+        elif self._silence_watch and self._silent_run >= self.silence_limit * self.rate:
             self._enter_fallback(self.sample + pos, "silence", self._silence_message())
             return pos
-        if self.queue.size > self.max_latency * self.rate:
+        elif self.queue.size > self.max_latency * self.rate:
             self._trim_to_target()
             self._fade_in = int(self.fade * self.rate)
         want = out[pos:]
@@ -255,7 +322,11 @@ class RelaySwitch:
         if not self.connected:
             self._enter_fallback(self._starve_start, *self._lost)
             return pos
-        if self.queue.size >= min(self.return_level, self.target_latency) * self.rate:
+        if self.aligned:
+            ready = self._align(now)
+        else:
+            ready = self.queue.size >= min(self.return_level, self.target_latency) * self.rate
+        if ready:
             self.state = State.UPSTREAM
             self._fade_in = int(self.fade * self.rate)
             return pos
@@ -266,10 +337,13 @@ class RelaySwitch:
                 f"{REASON_MESSAGES['stalled']} quá {self.stall_grace:g} giây",
             )
             return pos
-        return pos + min(left, len(out) - pos)  # silence (out is zeros)
+        step = min(left, len(out) - pos)
+        if self.aligned and self.queue.size:  # resume exactly where the queue begins
+            step = min(step, self.queue.head - now)
+        return pos + step  # silence (out is zeros)
 
     def _play_fallback(self, out: np.ndarray, pos: int) -> int:
-        if self._can_return():
+        if self._can_return(self.sample + pos):
             self._trim_to_target()
             self.state = State.RETURNING
             self._xf_done = 0
@@ -309,17 +383,27 @@ class RelaySwitch:
         self.gaps.append(gap)
         self.events.append(("gap_start", gap))
         keep = int(self.target_latency * self.rate)
-        if self.queue.size > keep:
+        if not self.aligned and self.queue.size > keep:
             self.queue.drop(self.queue.size - keep)
 
-    def _can_return(self) -> bool:
+    def _can_return(self, at: int) -> bool:
+        if self.aligned and not self._align(at):
+            return False
         if not self.connected or self.queue.size < self.return_level * self.rate:
             return False
+        if not self._silence_watch:
+            return True
         if self._silent_run > 0:
             return False
         return self._loud_run >= self.return_level * self.rate
 
+    @property
+    def _silence_watch(self) -> bool:
+        return self.silence_limit > 0
+
     def _trim_to_target(self) -> None:
+        if self.aligned:
+            return  # the queue is already where the output is
         keep = int(self.target_latency * self.rate)
         if self.queue.size > keep:
             self.queue.drop(self.queue.size - keep)

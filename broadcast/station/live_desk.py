@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -81,7 +82,20 @@ class LiveDesk:
         self._lock = threading.Lock()
         self._view: LiveView | None = None
         self._playback: Playback | None = None
+        self._listeners: list[Callable[[LiveView], None]] = []
         player.add_listener(self._on_end)
+
+    def add_listener(self, listener: Callable[[LiveView], None]) -> None:
+        """``listener(view)`` when a live broadcast has started (``ended_at`` None) and when
+        it has ended (e.g. the speaker clusters relay it)."""
+        self._listeners.append(listener)
+
+    def _tell(self, view: LiveView) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(view)
+            except Exception:
+                log.exception("a live broadcast listener failed")
 
     def start(self, priority: Priority, ordered_by: str) -> LiveView:
         """Put the live input on air now (after the fade of what plays)."""
@@ -122,7 +136,10 @@ class LiveDesk:
         with self._lock:
             self._playback = playback
         log.info("live broadcast started by %s at %s level", ordered_by, priority.label)
-        return self.current() or view
+        current = self.current()
+        if current is not None and current.ended_at is None:
+            self._tell(current)  # not when its input failed at once (already told: ended)
+        return current or view
 
     def stop(self) -> LiveView | None:
         """End the live broadcast (a short fade); returns it as logged."""
@@ -166,11 +183,14 @@ class LiveDesk:
         except BroadcastError:
             log.exception("could not close the live entry %d", tag.entry_id)
             return
+        ended = LiveView(tag.entry_id, entry.priority, "", "", entry.scheduled_start,
+                         entry.actual_start, end)
         with self._lock:
             if self._view is not None and self._view.entry_id == tag.entry_id:
-                self._view = LiveView(
+                self._view = ended = LiveView(
                     self._view.entry_id, self._view.priority, self._view.ordered_by,
                     self._view.device, self._view.ordered_at, entry.actual_start, end,
                 )
+        self._tell(ended)
         log.info("live broadcast ended (%s, %.1f s)", outcome.value,
                  (entry.aired_duration.total_seconds() if entry.aired_duration else 0.0))

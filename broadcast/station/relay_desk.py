@@ -9,6 +9,7 @@ log's ``details`` and ``note``) and ``close``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -40,12 +41,29 @@ ORPHAN_SECONDS = 120.0  # a feeder no airing claimed is stopped this long after 
 
 
 class Feeder:
-    """One ``python -m broadcast.relay`` process and what it has reported."""
+    """One ``python -m broadcast.relay`` process and what it has reported.
+
+    ``label`` names the airing in the logs; ``start`` is when its first sample is heard
+    (on this machine's clock). ``align``: (the station-clock instant of the first sample,
+    the delay) for a speaker cluster playing the station's published stream in step (the
+    feeder's aligned mode: ``tell`` it the epoch of each connection's stream);
+    ``on_event`` gets each report (on the reading thread)."""
 
     def __init__(
-        self, airing: Airing, url: str, seconds: float, fallback: Path, fifo: Path, rate: int
+        self,
+        label: str,
+        start: datetime,
+        url: str,
+        seconds: float,
+        fallback: Path | None,
+        fifo: Path,
+        rate: int,
+        *,
+        align: tuple[float, float] | None = None,
+        on_event: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
-        self.airing = airing
+        self.label = label
+        self.start = start
         self.url = url
         self.seconds = seconds
         self.rate = rate
@@ -53,18 +71,34 @@ class Feeder:
         self.events: list[dict[str, Any]] = []
         self.done = threading.Event()
         self.claimed = False
+        self.on_event = on_event
+        self._stdin_lock = threading.Lock()
         env = dict(os.environ)
         path = env.get("PYTHONPATH")
         env["PYTHONPATH"] = str(PACKAGE_ROOT) + (os.pathsep + path if path else "")
+        args = [sys.executable, "-m", "broadcast.relay", "--url", url, "--seconds", str(seconds),
+                "--fifo", str(fifo), "--rate", str(rate), "--start", str(start.timestamp())]
+        if fallback is not None:
+            args += ["--fallback", str(fallback)]
+        if align is not None:
+            args += ["--align-at", repr(align[0]), "--delay", repr(align[1])]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "broadcast.relay", "--url", url, "--seconds", str(seconds),
-             "--fifo", str(fifo), "--fallback", str(fallback), "--rate", str(rate),
-             "--start", str(airing.start.timestamp())],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=env, start_new_session=True,
+            args, stdin=subprocess.PIPE if align is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, env=env, start_new_session=True,
         )
         threading.Thread(target=self._read, name=f"relay-{self.proc.pid}", daemon=True).start()
-        log.info("relay of %s for %s connecting (feeder pid %d)", url, airing.key,
-                 self.proc.pid)
+        log.info("relay of %s for %s connecting (feeder pid %d)", url, label, self.proc.pid)
+
+    def tell(self, connection: int, epoch: float | None) -> None:
+        """Aligned mode: the epoch of the stream the feeder's ``connection`` reads."""
+        line = json.dumps({"connection": connection, "epoch": epoch}) + "\n"
+        with self._stdin_lock:
+            try:
+                assert self.proc.stdin is not None
+                self.proc.stdin.write(line.encode())
+                self.proc.stdin.flush()
+            except (OSError, ValueError):
+                pass  # it has ended
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
@@ -74,6 +108,11 @@ class Feeder:
             except ValueError:
                 continue
             self.events.append(event)
+            if self.on_event is not None:
+                try:
+                    self.on_event(event)
+                except Exception:
+                    log.exception("relay %s: handling %s failed", self.url, event.get("event"))
             kind = event.get("event")
             if kind in ("lost", "gap_start"):
                 log.warning("relay %s: %s %s", self.url, kind, event.get("message"))
@@ -85,6 +124,9 @@ class Feeder:
         return next((e for e in reversed(self.events) if e.get("event") == "done"), None)
 
     def stop(self) -> None:
+        if self.proc.stdin is not None:
+            with self._stdin_lock, contextlib.suppress(OSError):
+                self.proc.stdin.close()
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -118,9 +160,17 @@ class RelayDesk:
         self.tz = ZoneInfo(settings.timezone)
         self.ahead = timedelta(seconds=settings.relay_connect_ahead_seconds)
         self._feeders: dict[AiringKey, Feeder] = {}
+        self._listeners: list[Callable[[AiringKey, datetime | None, datetime | None], None]] = []
         self._lock = threading.Lock()
         self._dir: Path | None = None
         self._seq = 0
+
+    def add_listener(
+        self, listener: Callable[[AiringKey, datetime | None, datetime | None], None]
+    ) -> None:
+        """``listener(key, actual_start, end)`` when a relay airing has ended (e.g. the speaker
+        clusters end theirs where the station's ended)."""
+        self._listeners.append(listener)
 
     # --- hooks ------------------------------------------------------------------------------
 
@@ -161,6 +211,11 @@ class RelayDesk:
             feeder = self._feeders.pop(key, None)
         if feeder is None:
             return None, None
+        for listener in list(self._listeners):
+            try:
+                listener(key, actual_start, end)
+            except Exception:
+                log.exception("a relay listener failed")
         feeder.done.wait(DONE_WAIT_SECONDS)
         feeder.stop()
         return relay_details(feeder, actual_start, end, self.tz)
@@ -203,7 +258,8 @@ class RelayDesk:
         fifo = self._dir / f"relay-{self._seq}.pcm"
         fifo.unlink(missing_ok=True)
         os.mkfifo(fifo, 0o600)
-        feeder = Feeder(airing, relay.url, relay.seconds, fallback, fifo, self.rate())
+        feeder = Feeder(str(airing.key), airing.start, relay.url, relay.seconds, fallback, fifo,
+                        self.rate())
         self._feeders[airing.key] = feeder
         return feeder
 
@@ -211,10 +267,10 @@ class RelayDesk:
         limit = timedelta(seconds=self.settings.grace_seconds + ORPHAN_SECONDS)
         with self._lock:
             stale = [k for k, f in self._feeders.items()
-                     if not f.claimed and now - f.airing.start > limit]
+                     if not f.claimed and now - f.start > limit]
             feeders = [self._feeders.pop(k) for k in stale]
         for feeder in feeders:
-            log.warning("relay for %s was never aired: stopping its feeder", feeder.airing.key)
+            log.warning("relay for %s was never aired: stopping its feeder", feeder.label)
             feeder.stop()
 
 

@@ -118,6 +118,7 @@ EXPECTED: dict[tuple[str, str], frozenset[str] | None] = {
     ("DELETE", "/api/clusters/{cluster_id}"): ADMIN,
     ("GET", "/api/agent/time"): CLUSTER,
     ("GET", "/api/agent/audio/{sha256}"): CLUSTER,
+    ("GET", "/api/agent/stream"): CLUSTER,
 }
 
 # Outside /api, a route either needs a login (a page: it sends the browser to the login page)

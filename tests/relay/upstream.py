@@ -52,8 +52,9 @@ class Icecast:
         return [s["listenurl"].rsplit("/", 1)[1] for s in sources if "listenurl" in s]
 
     def feed_tone(self, mount: str, *, hz: int = TONE_HZ, codec: str = "mp3",
-                  volume: float = 0.25) -> subprocess.Popen[bytes]:
-        """ffmpeg sending a tone in real time to ``mount`` (the upstream radio)."""
+                  volume: float = 0.25, sound: str | None = None) -> subprocess.Popen[bytes]:
+        """ffmpeg sending a tone (or the lavfi ``sound``) in real time to ``mount`` (the
+        upstream radio)."""
         encode = {
             "mp3": ["-c:a", "libmp3lame", "-b:a", "128k", "-content_type", "audio/mpeg",
                     "-f", "mp3"],
@@ -62,7 +63,7 @@ class Icecast:
         }[codec]
         proc = subprocess.Popen(
             ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi",
-             "-i", f"sine=f={hz}:sample_rate=44100", "-af", f"volume={volume}", *encode,
+             "-i", sound or f"sine=f={hz}:sample_rate=44100", "-af", f"volume={volume}", *encode,
              self.target(mount)],
             stdin=subprocess.DEVNULL, start_new_session=True,
         )
