@@ -29,6 +29,7 @@ import logging
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -60,6 +61,7 @@ CLOCK_INTERVAL = 60.0  # seconds between clock measurements
 CLOCK_SAMPLES = 8
 RESEND_SECONDS = 15.0  # re-send unacknowledged as-run entries this often
 DOWNLOAD_RETRY_SECONDS = 5.0
+LOOP_RESTART_SECONDS = 5.0  # after an unexpected error in one of the agent's loops
 BAD_RETRY_SECONDS = 120.0  # a refused file is fetched again this long after
 STREAM_AHEAD = timedelta(seconds=10)  # a stream item connects this long before it is heard
 STREAM_END_FADE = 0.05  # a stream item ended by the station: the station's own fade is in it
@@ -160,11 +162,28 @@ class Agent:
             (self._status_loop, "agent-status"),
             (self._flush_loop, "agent-outbox"),
         ):
-            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread = threading.Thread(target=self._supervised(target, name), name=name,
+                                      daemon=True)
             thread.start()
             self._threads.append(thread)
         log.info("agent of cluster %s started (clock offset %+.1f ms)", self.cluster_id,
                  self.clock.offset * 1000)
+
+    def _supervised(self, loop: Callable[[], None], name: str) -> Callable[[], None]:
+        """``loop`` run until the agent stops: an unexpected error (a SQLite error, a bug) is
+        logged and the loop starts again, instead of its thread dying while the agent runs."""
+
+        def run() -> None:
+            while not self.stopped.is_set():
+                try:
+                    loop()
+                    return  # it ended by itself: the agent stops (or its token was refused)
+                except Exception:
+                    log.exception("%s failed; starting it again in %g s", name,
+                                  LOOP_RESTART_SECONDS)
+                    self.stopped.wait(LOOP_RESTART_SECONDS)
+
+        return run
 
     def stop(self) -> None:
         self.stopped.set()
@@ -372,6 +391,12 @@ class Agent:
                     self.stopped.set()
                     return
                 log.info("download of %s deferred: %s", sha[:12], exc.message)
+                with self._lock:
+                    heapq.heappush(self._downloads, (start, sha, size))
+                self.stopped.wait(DOWNLOAD_RETRY_SECONDS)
+                continue
+            except Exception:  # a full disk, a proxy's odd answer: try again, never give up
+                log.exception("download of %s failed; trying again", sha[:12])
                 with self._lock:
                     heapq.heappush(self._downloads, (start, sha, size))
                 self.stopped.wait(DOWNLOAD_RETRY_SECONDS)
