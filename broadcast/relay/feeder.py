@@ -152,7 +152,12 @@ class Upstream:
     def _run(self) -> None:
         failures = 0
         while not self.stop.is_set():
-            received = self._connect_once()
+            try:
+                received = self._connect_once()
+            except Exception as exc:  # ffmpeg missing, a decoder that would not exit, a bug
+                log.exception("the upstream connection failed")
+                self._lost("connect_failed", f"{exc}")  # the fallback covers; we retry
+                received = 0
             if self.stop.is_set():
                 return
             failures = 0 if received >= STABLE_SECONDS * self.rate else failures + 1
