@@ -15,6 +15,7 @@ speaker cluster uses it to play the station's published stream in step (sample `
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import shutil
@@ -28,6 +29,9 @@ from urllib.parse import urlsplit
 
 from broadcast.errors import PlayoutError
 from broadcast.relay.timeline import StreamTimeline
+from broadcast.urls import without_password
+
+log = logging.getLogger("broadcast.relay")
 
 FFMPEG = "ffmpeg"
 RW_TIMEOUT_SECONDS = 5.0  # ffmpeg's own network timeout (our stall watch is stricter)
@@ -199,7 +203,21 @@ def encode_command(
 
 
 def start_encoder(source_fifo: str, rate: int, target: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
+    """The encoder publishing to Icecast; what it says on stderr (why it stopped: a refused
+    password, a mount in use) goes to the log, and its pipe is read so it never blocks."""
+    proc = subprocess.Popen(
         encode_command(source_fifo, rate, target), stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )
+    threading.Thread(target=_log_encoder_errors, args=(proc,), name="encoder-stderr",
+                     daemon=True).start()
+    return proc
+
+
+def _log_encoder_errors(proc: subprocess.Popen[bytes]) -> None:
+    assert proc.stderr is not None
+    with proc.stderr:
+        for raw in proc.stderr:
+            line = without_password(raw.decode("utf-8", "replace").strip())
+            if line:  # ffmpeg names the target URL, source password included
+                log.warning("Icecast encoder: %s", line)
