@@ -32,6 +32,8 @@ EDITORS: frozenset[Role] = frozenset({Role.ADMIN, Role.APPROVER, Role.EDITOR})
 APPROVERS: frozenset[Role] = frozenset({Role.ADMIN, Role.APPROVER})
 # Accounts.
 ADMINS: frozenset[Role] = frozenset({Role.ADMIN})
+# Opening the microphone: the approver and the operator at the station (and the admin).
+LIVE: frozenset[Role] = frozenset({Role.ADMIN, Role.APPROVER, Role.OPERATOR})
 
 _MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

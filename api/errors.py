@@ -68,6 +68,9 @@ _STORE_STATUS = {
     "db_unreachable": 503,
 }
 _SCRIPT_INPUT_STATUS = {"script_too_large": 413, "upload_too_large": 413}
+# The air is taken (another live broadcast, an equal or higher priority): a conflict, not a
+# fault of the sound path.
+_PLAYOUT_STATUS = {"live_already": 409, "player_busy": 409}
 _CLUSTER_STATUS = {"cluster_token_refused": 401, "not_found": 404, "cluster_in_use": 409,
                    "duplicate_id": 409, "broker_unavailable": 503}
 
@@ -87,7 +90,7 @@ def status_for(exc: BroadcastError) -> int:
     if isinstance(exc, RenderError | TTSError):
         return 502
     if isinstance(exc, PlayoutError):
-        return 503
+        return _PLAYOUT_STATUS.get(exc.code, 503)
     if isinstance(exc, ClusterError):
         return _CLUSTER_STATUS.get(exc.code, 422)
     if isinstance(exc, ConfigError):
