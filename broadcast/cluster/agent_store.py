@@ -183,10 +183,6 @@ class AgentStore:
                 select(airings.c.ident).where(airings.c.ident == ident)
             ).first() is not None
 
-    def release(self, ident: str) -> None:
-        with self._lock, self.engine.begin() as conn:
-            conn.execute(delete(airings).where(airings.c.ident == ident))
-
     def started(self, ident: str, at: float) -> None:
         with self._lock, self.engine.begin() as conn:
             conn.execute(update(airings).where(airings.c.ident == ident).values(actual_start=at))

@@ -18,7 +18,8 @@
   memory; its as-run entries are stored in the as-run log (``cluster`` = its id; the unique
   key per cluster and airing makes a re-sent entry harmless) and acknowledged by seq.
 
-Nothing here blocks the air: MQTT callbacks hand work to two threads (planning, ingestion).
+Nothing here blocks the air: MQTT callbacks hand work to three threads (plans, commands,
+as-run ingestion).
 Without ``BROADCAST_MQTT_URL`` the registry still works and health says what is missing.
 """
 
@@ -134,8 +135,6 @@ class ClusterHub:
         )
         self._threads: list[threading.Thread] = []
         self._plans: dict[str, p.Plan] = {}
-        self.ingested = 0  # as-run entries stored (for the benchmark)
-        self.plans_built = 0
         self.stream = published_stream(settings, stream_url)
         self._live_source = live  # LiveDesk (add_listener), if the station has one
         self._relays = relays  # RelayDesk (add_listener), if the station has one
@@ -350,7 +349,6 @@ class ClusterHub:
             clusters, upcoming, programs, audio, errors, self.tz, issued_at=now, until=until,
             stream=self.stream,
         )
-        self.plans_built += 1
         force = self._force.is_set()
         self._force.clear()
         if self.bus is None or not self.bus.connected:
@@ -607,7 +605,6 @@ class ClusterHub:
                     topic=item.topic, program_title=item.title, note=report.note,
                     details=details or None,
                 )
-                self.ingested += 1
             except StoreError as exc:
                 if exc.code != "duplicate_entry":
                     log.error("as-run entry %d of %s not stored: %s", report.seq, cluster, exc)

@@ -699,7 +699,6 @@ class LiveInputSource(ProgramSource):
         self.max_queue_seconds = max_queue_seconds
         self.release_seconds = release_seconds
         self.input_latency = 0.0
-        self.limited_blocks = 0  # blocks the limiter turned down
         self._gain = float(10.0 ** (gain_db / 20.0))
         self._env = 1.0  # the limiter's current gain
         self._pa: Any = None
@@ -740,8 +739,6 @@ class LiveInputSource(ProgramSource):
         # Down at once (attack), back up slowly (release): a ramp across this block.
         end = target if target < start else min(target, 1.0 - (1.0 - start) * self._release)
         if start != 1.0 or end != 1.0:
-            if end < 1.0:
-                self.limited_blocks += 1
             block = block * np.linspace(start, end, frames, dtype=np.float32)
             np.clip(block, -self.ceiling, self.ceiling, out=block)
         self._env = end

@@ -101,9 +101,6 @@ class PcmStreamSource(ProgramSource):
         if prime_timeout > 0:
             self._primed.wait(prime_timeout)
 
-    def close(self) -> None:
-        super().close()
-
     def _fill(self) -> None:
         assert self._ring is not None and self.rate is not None and self.file_rate is not None
         assert self._fd is not None

@@ -276,10 +276,6 @@ class RelaySwitch:
         events, self.events = self.events, []
         return events
 
-    @property
-    def silent_seconds(self) -> float:
-        return self._silent_run / self.rate
-
     # --- states -------------------------------------------------------------------------------
 
     def _play_upstream(self, out: np.ndarray, pos: int) -> int:
