@@ -51,12 +51,13 @@ input_latency}``
 ``tap {path}`` → ``tapping {path, rate}``
     Copy everything the output plays (the mix, after the gain; mono float32 little-endian
     at ``rate``) into ``path``, a FIFO whose reader (the publisher's encoder) must already
-    have it open (else error ``tap_unavailable``). The copy never waits: samples the reader
-    does not take in time are dropped (counted in ``status``). Event ``tap_started {at,
+    have it open (else error ``tap_unavailable``). The copy never waits: if the reader
+    falls too far behind, samples are dropped and the tap ends (``tap_ended {reason:
+    "overrun"}``), since the rule below would no longer hold. Event ``tap_started {at,
     rate}`` gives the instant the tap's first sample was heard: sample ``n`` of the tap was
-    heard at ``at + n / rate``. The tap ends (event ``tap_ended {reason}``) when its reader
-    goes away or the device is lost; ``untap`` ends it on purpose. One tap at a time; a
-    sink without a sound card refuses it (``tap_unsupported``).
+    heard at ``at + n / rate``. The tap ends (event ``tap_ended {reason}``) also when its
+    reader goes away (``reader_gone``) or the device is lost; ``untap`` ends it on purpose.
+    One tap at a time; a sink without a sound card refuses it (``tap_unsupported``).
 ``untap`` → ``untapped {}``
 ``play {id, at?}`` → ``playing {id, at, output_latency}``
     Start a loaded program so that its first sample is heard at ``at`` (epoch seconds;

@@ -30,7 +30,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from types import FrameType
@@ -142,10 +142,17 @@ class _Tap:
     """Copies the output's ring into a FIFO on a thread of its own (it may wait; the audio
     callback never does)."""
 
-    def __init__(self, path: str, fd: int, ring: RingBuffer, on_end: Any) -> None:
+    def __init__(
+        self, path: str, fd: int, ring: RingBuffer, on_end: Any, dropped: Callable[[], int]
+    ) -> None:
         self.path = path
         self.fd = fd
         self.ring = ring
+        # Samples the callback could not copy (the reader fell behind by more than the ring).
+        # Once any is lost, "sample n was heard at sample zero + n / rate" is false for the
+        # rest of the stream, and clusters playing it in step would drift: the tap ends, and
+        # its listener starts a new stream with a new sample zero.
+        self._dropped = dropped
         self.announced = False
         self._on_end = on_end
         self._stop = threading.Event()
@@ -166,6 +173,10 @@ class _Tap:
 
         buf = np.zeros(4800, dtype=np.float32)
         while not self._stop.is_set():
+            if self._dropped():
+                threading.Thread(target=self._on_end, args=("overrun", self),
+                                 daemon=True).start()
+                return
             n = self.ring.read_into(buf)
             if n == 0:
                 self._stop.wait(0.01)
@@ -313,7 +324,8 @@ class Engine:
         except BaseException:
             os.close(fd)  # no device: the listener will retry with a new pipe
             raise
-        tap = _Tap(path, fd, RingBuffer(self.sink.rate * 2), self._end_tap)
+        tap = _Tap(path, fd, RingBuffer(self.sink.rate * 2), self._end_tap,
+                   lambda: int(getattr(self.sink, "tap_dropped", 0)))
         with self._lock:
             self._tap = tap
         start_tap(tap.ring)

@@ -2,6 +2,7 @@
 
 import io
 import os
+import threading
 
 from broadcast.engine import protocol as p
 from broadcast.engine.server import Engine, EventWriter
@@ -50,3 +51,31 @@ def test_a_tap_refused_for_a_missing_device_leaves_no_pipe_open(tmp_path):
     finally:
         os.close(reader)
 
+
+
+def test_a_tap_that_lost_samples_ends_so_its_listener_starts_a_new_stream(tmp_path):
+    from broadcast.engine.server import _Tap
+    from broadcast.playout.source import RingBuffer
+
+    fifo = tmp_path / "tap.pcm"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    ended = []
+    done = threading.Event()
+    dropped = [0]
+
+    def on_end(reason, tap):
+        ended.append(reason)
+        done.set()
+
+    tap = _Tap(str(fifo), writer, RingBuffer(8_000), on_end, lambda: dropped[0])
+    try:
+        tap.start()
+        assert not done.wait(0.1)  # nothing lost: it goes on
+        dropped[0] = 480  # the callback could not copy 10 ms: the timing rule is broken
+        assert done.wait(5)
+        assert ended == ["overrun"]
+    finally:
+        tap.close()
+        os.close(reader)
