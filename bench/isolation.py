@@ -211,11 +211,14 @@ async def poll_timetable(base: str, seconds: float, latencies: list[float],
             latencies.append(time.perf_counter() - planned)  # queueing counts
 
 
-async def edit(base: str, text: str, results: list[str]) -> None:
+async def edit(base: str, text: str, results: list[str], editor: int) -> None:
     async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"},
                                  timeout=300) as client:
-        created = await client.post("/api/scripts", json={"title": "Bài dài", "text": text,
-                                                          "topic": "thu-nghiem"})
+        created = await client.post("/api/scripts", json={
+            "title": f"Bài dài số {editor}", "text": text, "topic": "thu-nghiem"})
+        if created.status_code != 201:
+            results.append(f"{created.status_code} {created.json().get('code')}")
+            return
         script = created.json()["id"]
         preview = await client.get(f"/api/scripts/{script}/preview")
         audio = await client.get(f"/api/scripts/{script}/audio")
@@ -240,7 +243,7 @@ async def load(base: str, clients: int, editors: int, seconds: float) -> dict[st
     uploads: list[str] = []
     text = long_text()
     tasks = [poll_timetable(base, seconds, latencies, errors) for _ in range(clients)]
-    tasks += [edit(base, text, edits) for _ in range(editors)]
+    tasks += [edit(base, text, edits, n + 1) for n in range(editors)]
     tasks.append(upload_docx(base, uploads))
     await asyncio.gather(*tasks)
     cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99

@@ -62,6 +62,16 @@ class ColumnRepo(Repository):
     def resolve(self, text: str, *, now: datetime | None = None) -> str:
         """The id of the column ``text`` names (an id, or a name in any case), creating the
         column if there is none yet ("" stays "": no column)."""
+        try:
+            return self._resolve_once(text, now)
+        except StoreError as exc:
+            if exc.code != "duplicate_id":
+                raise
+            # A parallel request (three editors posting to a new column at once) created it
+            # between our look and our insert: it is there now.
+            return self._resolve_once(text, now)
+
+    def _resolve_once(self, text: str, now: datetime | None) -> str:
         text = " ".join(unicodedata.normalize("NFC", text or "").split())
         if not text:
             return ""
