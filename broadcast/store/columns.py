@@ -65,7 +65,7 @@ class ColumnRepo(Repository):
         try:
             return self._resolve_once(text, now)
         except StoreError as exc:
-            if exc.code != "duplicate_id":
+            if exc.code not in ("duplicate_id", "conflict"):  # our look, or the unique index
                 raise
             # A parallel request (three editors posting to a new column at once) created it
             # between our look and our insert: it is there now.
