@@ -377,6 +377,8 @@ def main() -> int:
     args = parser.parse_args()
 
     root = args.root.resolve()
+    # The workers run in the lanes' copies: every path handed to them must be absolute.
+    args.workdir = args.workdir.resolve()
     config = load_config(root)
     equivalents = load_equivalents()
     modules = [m for m in config["modules"]
