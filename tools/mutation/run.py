@@ -36,7 +36,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
-COPIED = ("broadcast", "tests", "schedules", "scripts", "pyproject.toml")
+COPIED = ("broadcast", "tests", "tools", "schedules", "scripts", "pyproject.toml")
 
 
 @dataclass
