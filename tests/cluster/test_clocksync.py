@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import FrozenInstanceError, astuple
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -46,6 +47,14 @@ def test_the_station_clock_maps_station_instants_to_local_ones() -> None:
     assert abs((clock.now() - local_now).total_seconds() - 0.250) < 0.05
 
 
+def test_a_new_clock_reads_this_machines_time_and_an_exchange_is_a_value() -> None:
+    assert StationClock().offset == 0.0
+    exchange_ = exchange(0.5, 0.010, 0.010)
+    assert len({exchange_, Exchange(*astuple(exchange_))}) == 1
+    with pytest.raises(FrozenInstanceError):
+        exchange_.t1 = 0.0  # type: ignore[misc]
+
+
 def test_an_exchange_without_any_delay_is_usable() -> None:
     # On one machine (or a very fast network) t4 - t1 == t3 - t2: delay 0 is the best there is.
     instant = Exchange(1000.0, 1000.5, 1000.5, 1000.0)
@@ -76,6 +85,9 @@ def test_waiting_for_a_station_instant_already_past_returns_at_once() -> None:
     passed = datetime.now(UTC) + timedelta(seconds=500)  # 500 s ago on the station's clock
     quiet, interrupted = _Interrupt(interrupted=False), _Interrupt(interrupted=True)
     assert clock.wait_until(passed, quiet) is False
+    assert quiet.timeouts == []
+    just_passed = datetime.now(UTC) + timedelta(seconds=1000 - 0.5)
+    assert clock.wait_until(just_passed, quiet) is False
     assert quiet.timeouts == []
     interrupted.set()
     assert clock.wait_until(passed, interrupted) is True  # says it was interrupted anyway

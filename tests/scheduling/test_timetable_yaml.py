@@ -334,6 +334,18 @@ def test_clashing_file_is_refused_as_a_whole_naming_the_clash() -> None:
     assert err.value.clash_at == datetime(2026, 8, 5, 6, 0, 30, tzinfo=VN)
     assert "'thong-bao' trùng giờ với khung 'sang-246' lúc 06:00:30 thứ Tư 05/08/2026" \
         in err.value.message
+    assert "chỗ trùng khác" not in err.value.message  # the only clash
+
+
+def test_of_two_clashes_the_earliest_is_named_and_the_other_counted() -> None:
+    text = MINIMAL + "".join(
+        f'  - id: {ident}\n    program: cds-sang\n    time: "06:00"\n    date: {day}\n'
+        "    priority: normal\n" for ident, day in (("thu-sau", "2026-08-07"),
+                                                   ("thu-hai", "2026-08-03")))
+    with pytest.raises(SlotClash) as err:
+        load_timetable(text)
+    assert err.value.slot_id == "thu-hai"
+    assert err.value.message.endswith("06:00 thứ Hai 03/08/2026. (và 1 chỗ trùng khác)")
 
 
 def test_without_max_duration_the_estimate_decides() -> None:

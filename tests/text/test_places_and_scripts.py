@@ -13,6 +13,8 @@ UNIT_PREFIXES = [
     # A place name or a number after the dot: the unit.
     ("P", " Khương Mai", (), "phường"),
     ("P", "12", (), "phường"),
+    ("P", "12A", (), "phường"),  # a number, by its first character
+    ("P", " a1", (), None),
     ("TX", " Sơn Tây", (), "thị xã"),
     # "TX" is not an organ prefix: a capitalized organ word after it is still a place.
     ("TX", " Đảng", (), "thị xã"),
@@ -64,6 +66,7 @@ def test_foreign_scripts_in_order_of_appearance_each_once() -> None:
     # Latin letters with Vietnamese marks, digits and a dash are no other alphabet.
     assert foreign_scripts("Người–2026") == []
     assert foreign_scripts("Hà") == []
+    assert foreign_scripts("Hà\u037e") == []  # a Greek question mark is no letter
     # Cyrillic М and о, Greek α, then Cyrillic again.
     assert foreign_scripts("Мọiαо") == ["chữ Kirin (Nga)", "chữ Hy Lạp"]
     assert foreign_scripts("ＡＢ") == ["chữ Latin toàn khổ"]
