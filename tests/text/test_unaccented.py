@@ -61,6 +61,8 @@ def test_the_fewest_pieces_win_and_among_equal_cuts_the_longest_last_word() -> N
 
 def test_syllable_shapes() -> None:
     assert split_syllables("nghieng") == ["nghieng"]  # seven letters, one syllable
+    # No syllable has eight letters, though "ngh" + "eoa" + "nh" has the shape of one.
+    assert split_syllables("ngheoanh") == ["nghe", "oanh"]
     assert split_syllables("o") == ["o"]
     assert split_syllables("tanlapthanh") == ["tan", "lap", "thanh"]
     assert split_syllables("hà") is None  # not unaccented letters
