@@ -538,6 +538,11 @@ slots:
 RELAY_LINE = '      - relay: {url: "http://radio.example.vn/vov1~live!", seconds: 21600}'
 
 
+def test_a_relay_of_one_second_is_accepted() -> None:
+    one = RELAY_PROGRAM.replace("seconds: 21600", "seconds: 1")
+    assert load_timetable(one).programs[0].segments[0].seconds == 1.0
+
+
 def test_a_relay_program_loads_and_round_trips() -> None:
     # The longest relay allowed, a URL with '~' and '!' (printable ASCII next to the refused
     # space and DEL), alone in its program.
@@ -588,6 +593,12 @@ def test_relay_errors(new: str, code: str) -> None:
     ("priority: normal", "priority: normal\n    clusters: [5]", "bad_value"),
     ("priority: normal", 'priority: normal\n    max_duration: "10:60"', "bad_duration"),
     ("priority: normal", 'priority: normal\n    max_duration: "1:60:00"', "bad_duration"),
+    ("priority: normal", "priority: normal\n    max_duration: 90.5", "bad_duration"),
+    ("      - silence: 1.5", "      - script_id: true", "bad_segment"),
+    ("    program: cds-sang\n", "", "missing_field"),
+    ('time: "06:00"', 'time: "24:00"', "bad_time"),
+    ("priority: normal", 'priority: normal\n    moves:\n      - date: 2026-08-03\n'
+     '        to: "2026-02-30 09:00"', "bad_adjustment"),
 ])
 def test_more_field_errors(old: str, new: str, code: str) -> None:
     assert old in MINIMAL
