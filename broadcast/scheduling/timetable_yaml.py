@@ -511,8 +511,7 @@ def _duration(value: Any, where: str, ident: str) -> timedelta | None:
 def _date(value: Any, key: str, where: str, ident: str) -> date | None:
     if value is None:
         return None
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
+    # Always text here: the loader keeps YAML timestamps as strings (see _UniqueKeyLoader).
     if isinstance(value, str):
         try:
             return date.fromisoformat(value.strip())
@@ -523,8 +522,6 @@ def _date(value: Any, key: str, where: str, ident: str) -> date | None:
 
 
 def _moment(value: Any, where: str, ident: str, tz: ZoneInfo) -> datetime:
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return local_instant(value.date(), value.time(), tz)
     match = _MOMENT.fullmatch(value.strip()) if isinstance(value, str) else None
     if match is not None:
         try:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from dataclasses import FrozenInstanceError, astuple
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -42,3 +45,69 @@ def test_the_station_clock_maps_station_instants_to_local_ones() -> None:
     assert clock.to_station(clock.to_local(at)) == at
     local_now = datetime.now(UTC)
     assert abs((clock.now() - local_now).total_seconds() - 0.250) < 0.05
+
+
+def test_a_new_clock_reads_this_machines_time_and_an_exchange_is_a_value() -> None:
+    assert StationClock().offset == 0.0
+    exchange_ = exchange(0.5, 0.010, 0.010)
+    assert len({exchange_, Exchange(*astuple(exchange_))}) == 1
+    with pytest.raises(FrozenInstanceError):
+        exchange_.t1 = 0.0  # type: ignore[misc]
+
+
+def test_an_exchange_without_any_delay_is_usable() -> None:
+    # On one machine (or a very fast network) t4 - t1 == t3 - t2: delay 0 is the best there is.
+    instant = Exchange(1000.0, 1000.5, 1000.5, 1000.0)
+    assert instant.delay == 0.0
+    assert best([instant, exchange(0.5, 0.010, 0.010)]) is instant
+    backwards = Exchange(1000.0, 1000.5, 1000.6, 1000.0)  # a clock stepped back mid-exchange
+    assert best([backwards]) is None
+
+
+class _Interrupt(threading.Event):
+    """An interrupt whose wait returns at once: records each wait's timeout and runs
+    ``during_wait`` instead of sleeping."""
+
+    def __init__(self, *, interrupted: bool, during_wait: Callable[[], None] = lambda: None):
+        super().__init__()
+        self.interrupted = interrupted
+        self.during_wait = during_wait
+        self.timeouts: list[float | None] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.timeouts.append(timeout)
+        self.during_wait()
+        return self.interrupted
+
+
+def test_waiting_for_a_station_instant_already_past_returns_at_once() -> None:
+    clock = StationClock(offset=1000.0)  # the station's clock is 1000 s ahead of this machine
+    passed = datetime.now(UTC) + timedelta(seconds=500)  # 500 s ago on the station's clock
+    quiet, interrupted = _Interrupt(interrupted=False), _Interrupt(interrupted=True)
+    assert clock.wait_until(passed, quiet) is False
+    assert quiet.timeouts == []
+    just_passed = datetime.now(UTC) + timedelta(seconds=1000 - 0.5)
+    assert clock.wait_until(just_passed, quiet) is False
+    assert quiet.timeouts == []
+    interrupted.set()
+    assert clock.wait_until(passed, interrupted) is True  # says it was interrupted anyway
+
+
+def test_waiting_is_cut_into_half_seconds_and_follows_a_new_offset() -> None:
+    clock = StationClock(offset=0.0)
+    deadline = datetime.now(UTC) + timedelta(hours=1)
+    # The interrupt comes while waiting: the wait ends at once and says so.
+    interrupt = _Interrupt(interrupted=True)
+    assert clock.wait_until(deadline, interrupt) is True
+    assert interrupt.timeouts == [0.5]
+    # A resync finds the station two hours ahead during the first half second: the deadline
+    # has passed on the station's clock, so the wait ends after that step, not interrupted.
+    resync = _Interrupt(interrupted=False, during_wait=lambda: clock.set_offset(7200.0))
+    assert clock.wait_until(deadline, resync) is False
+    assert resync.timeouts == [0.5]
+    assert clock.offset == 7200.0
+    # A deadline less than a second ahead is still waited for (at most what is left of it).
+    clock.set_offset(0.0)
+    near = _Interrupt(interrupted=True)
+    assert clock.wait_until(datetime.now(UTC) + timedelta(seconds=0.9), near) is True
+    assert len(near.timeouts) == 1 and 0 < (near.timeouts[0] or 0) <= 0.5

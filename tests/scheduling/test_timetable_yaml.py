@@ -334,6 +334,18 @@ def test_clashing_file_is_refused_as_a_whole_naming_the_clash() -> None:
     assert err.value.clash_at == datetime(2026, 8, 5, 6, 0, 30, tzinfo=VN)
     assert "'thong-bao' trùng giờ với khung 'sang-246' lúc 06:00:30 thứ Tư 05/08/2026" \
         in err.value.message
+    assert "chỗ trùng khác" not in err.value.message  # the only clash
+
+
+def test_of_two_clashes_the_earliest_is_named_and_the_other_counted() -> None:
+    text = MINIMAL + "".join(
+        f'  - id: {ident}\n    program: cds-sang\n    time: "06:00"\n    date: {day}\n'
+        "    priority: normal\n" for ident, day in (("thu-sau", "2026-08-07"),
+                                                   ("thu-hai", "2026-08-03")))
+    with pytest.raises(SlotClash) as err:
+        load_timetable(text)
+    assert err.value.slot_id == "thu-hai"
+    assert err.value.message.endswith("06:00 thứ Hai 03/08/2026. (và 1 chỗ trùng khác)")
 
 
 def test_without_max_duration_the_estimate_decides() -> None:
@@ -505,3 +517,156 @@ def test_slot_clusters_round_trip_and_bad_ones_are_refused() -> None:
         load_timetable(text.replace("[local, thon-1]", "[]"))
     with pytest.raises(TimetableError):
         load_timetable(text.replace("[local, thon-1]", "thon-1"))
+
+
+# --- edges found by mutation testing (make mutation) ---
+
+RELAY_PROGRAM = """\
+version: 1
+timezone: Asia/Ho_Chi_Minh
+programs:
+  - id: vov1
+    title: "Tiếp sóng VOV1"
+    segments:
+      - relay: {url: "http://radio.example.vn/vov1~live!", seconds: 21600}
+slots:
+  - id: thoi-su
+    program: vov1
+    time: "19:00"
+    days: daily
+"""
+RELAY_LINE = '      - relay: {url: "http://radio.example.vn/vov1~live!", seconds: 21600}'
+
+
+def test_a_relay_of_one_second_is_accepted() -> None:
+    one = RELAY_PROGRAM.replace("seconds: 21600", "seconds: 1")
+    assert load_timetable(one).programs[0].segments[0].seconds == 1.0
+
+
+def test_a_relay_program_loads_and_round_trips() -> None:
+    # The longest relay allowed, a URL with '~' and '!' (printable ASCII next to the refused
+    # space and DEL), alone in its program.
+    timetable = load_timetable(RELAY_PROGRAM)
+    [segment] = timetable.programs[0].segments
+    assert (segment.kind, segment.url, segment.seconds) == (
+        "relay", "http://radio.example.vn/vov1~live!", 6 * 3600.0)
+    assert RELAY_LINE.strip() in dump_timetable(timetable)
+    assert load_timetable(dump_timetable(timetable)) == timetable
+
+
+@pytest.mark.parametrize(("new", "code"), [
+    ('      - relay: "http://radio.example.vn/vov1"', "bad_segment"),
+    ('      - relay: {url: "http://radio.example.vn/vov1"}', "bad_segment"),
+    ("      - relay: {url: 5, seconds: 60}", "bad_segment"),
+    ('      - relay: {url: "ftp://radio.example.vn/vov1", seconds: 60}', "bad_segment"),
+    ('      - relay: {url: "http://", seconds: 60}', "bad_segment"),
+    ('      - relay: {url: "http://radio.example.vn/a b", seconds: 60}', "bad_segment"),
+    ('      - relay: {url: "http://radio.example.vn/a\\x7f", seconds: 60}', "bad_segment"),
+    ('      - relay: {url: "http://radio.example.vn/a", seconds: 0}', "bad_segment"),
+    ('      - relay: {url: "http://radio.example.vn/a", seconds: 21601}', "bad_segment"),
+    ('      - relay: {url: "http://radio.example.vn/a", seconds: .inf}', "bad_segment"),
+    ('      - relay: {url: "http://radio.example.vn/a", seconds: true}', "bad_segment"),
+    ('      - relay: {url: "http://radio.example.vn/a", seconds: "60"}', "bad_segment"),
+    (RELAY_LINE + "\n      - jingle: intro", "relay_alone"),
+    (RELAY_LINE + "\n    bed: nen.mp3", "relay_alone"),
+])
+def test_relay_errors(new: str, code: str) -> None:
+    assert error_of(RELAY_PROGRAM.replace(RELAY_LINE, new)).code == code
+
+
+@pytest.mark.parametrize(("old", "new", "code"), [
+    ("      - silence: 1.5", "      - silence: 0", "bad_segment"),
+    ("      - silence: 1.5", "      - silence: 3600.5", "bad_segment"),
+    ("      - silence: 1.5", "      - silence: true", "bad_segment"),
+    ("      - silence: 1.5", '      - silence: "1.5"', "bad_segment"),
+    ("      - silence: 1.5", "      - script_id: 0", "bad_segment"),
+    ("      - jingle: outro", '      - jingle: "  "', "bad_segment"),
+    ('title: "Chuyên mục Chuyển đổi số"', 'title: ""', "bad_value"),
+    ("  - id: cds-sang", '  - id: " cds-sang"', "bad_id"),
+    ("  - id: cds-sang", "  - id: 5", "bad_id"),
+    ("  - id: sang-246", '  - id: "sang\\x1f246"', "bad_id"),
+    ("timezone: Asia/Ho_Chi_Minh", "timezone: 5", "bad_timezone"),
+    ('time: "06:00"', 'time: "06:00:60"', "bad_time"),
+    ("days: [mon, wed, fri]", "days: mon", "missing_days"),
+    ("priority: normal", "priority: normal\n    clusters: []", "bad_value"),
+    ("priority: normal", 'priority: normal\n    clusters: ["  "]', "bad_value"),
+    ("priority: normal", "priority: normal\n    clusters: [5]", "bad_value"),
+    ("priority: normal", 'priority: normal\n    max_duration: "10:60"', "bad_duration"),
+    ("priority: normal", 'priority: normal\n    max_duration: "1:60:00"', "bad_duration"),
+    ("priority: normal", "priority: normal\n    max_duration: 90.5", "bad_duration"),
+    ("      - silence: 1.5", "      - script_id: true", "bad_segment"),
+    ("    program: cds-sang\n", "", "missing_field"),
+    ('time: "06:00"', 'time: "24:00"', "bad_time"),
+    ("priority: normal", 'priority: normal\n    moves:\n      - date: 2026-08-03\n'
+     '        to: "2026-02-30 09:00"', "bad_adjustment"),
+])
+def test_more_field_errors(old: str, new: str, code: str) -> None:
+    assert old in MINIMAL
+    assert error_of(MINIMAL.replace(old, new)).code == code
+
+
+def test_the_longest_silence_and_the_longest_minutes_are_accepted() -> None:
+    text = MINIMAL.replace("      - silence: 1.5", "      - silence: 3600").replace(
+        "priority: normal", 'priority: normal\n    max_duration: "1:59:59"')
+    timetable = load_timetable(text)
+    assert timetable.programs[0].segments[2].seconds == 3600.0
+    assert timetable.slots[0].max_duration == timedelta(hours=1, minutes=59, seconds=59)
+
+
+def test_errors_name_the_line_and_the_position_counted_from_one() -> None:
+    lines = MINIMAL.splitlines(keepends=True)
+    assert lines[16] == "    days: [mon, wed, fri]\n"  # line 17 of the file
+    err = error_of(MINIMAL.replace("days: [mon, wed, fri]", "days: [mon, wed, fri"))
+    assert "ở dòng 18" in err.message  # where the parser notices the missing bracket
+    err = error_of(MINIMAL.replace('    time: "06:00"\n', '    time: "06:00"\n    time: "07:00"\n'))
+    assert "(dòng 17)" in err.message
+    no_id = MINIMAL.replace("  - id: cds-sang", "  - id: ''")
+    assert "Chương trình thứ 1:" in error_of(no_id).message
+    assert "Khung thứ 1:" in error_of(MINIMAL.replace("  - id: sang-246", "  - id: ''")).message
+
+
+def test_a_one_line_yaml_text_is_text_not_a_file_name() -> None:
+    assert load_timetable("{version: 1, timezone: UTC, programs: [], slots: []}") == Timetable(
+        1, "UTC", [], [], [])
+
+
+def test_paths_stay_as_written_without_a_folder() -> None:
+    timetable = load_timetable(MINIMAL)
+    assert timetable.base_dir is None
+    assert timetable.resolve("scripts/cds-01.txt") == Path("scripts/cds-01.txt")
+
+
+def test_a_slots_skips_come_before_its_moves_whatever_the_dates() -> None:
+    slot = Slot("s", "cds-sang", time(6), days=frozenset(range(7)))
+    first, second = datetime(2026, 8, 3, 6, tzinfo=VN), datetime(2026, 8, 4, 6, tzinfo=VN)
+    move = Adjustment("s", first, AdjustmentKind.MOVE, first + timedelta(hours=2))
+    skip = Adjustment("s", second, AdjustmentKind.SKIP)
+    program = load_timetable(MINIMAL).programs
+    assert Timetable(1, "Asia/Ho_Chi_Minh", program, [slot], [move, skip]).adjustments == [
+        skip, move]
+
+
+def test_dump_writes_each_kind_of_segment() -> None:
+    program = Program("p", "P", "", (Segment.stored_script(7), Segment.jingle("intro"),
+                                      Segment.bulletin("tin-xa"), Segment.silence(2)))
+    text = dump_timetable(Timetable(1, "UTC", [program], []))
+    assert "      - script_id: 7\n      - jingle: intro\n      - bulletin: tin-xa\n" \
+           "      - silence: 2\n" in text
+
+
+@pytest.mark.parametrize(("char", "written"), [
+    ("\x1f", "\\x1f"), (" ", " "), ("~", "~"), ("\x7f", "\\x7f"), ("\x9f", "\\x9f"),
+    ("\xa0", "\xa0"), ("\xff", "\xff"), ("\u0100", "\u0100"), ("\ud7ff", "\ud7ff"),
+    ("\ud800", "\\ud800"), ("\udfff", "\\udfff"), ("\ue000", "\ue000"), ("\ufffd", "\ufffd"),
+    ("\ufffe", "\\ufffe"), ("\uffff", "\\uffff"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"),
+    ("\ufeff", "\\ufeff"), ("\U00010000", "\U00010000"), ("\U0010ffff", "\U0010ffff"),
+    ('"', '\\"'), ("\\", "\\\\"),
+])
+def test_titles_keep_printable_characters_and_escape_the_rest_shortest(char: str,
+                                                                       written: str) -> None:
+    # YAML's printable set: the escapes are the shortest form, and the rest is written as is.
+    program = Program("p", f"a{char}b", "", (Segment.silence(1),))
+    text = dump_timetable(Timetable(1, "UTC", [program], []))
+    assert f'    title: "a{written}b"\n' in text
+    if not 0xD800 <= ord(char) <= 0xDFFF:  # a lone surrogate is no text to read back
+        assert parse_timetable(text).programs[0].title == f"a{char}b"

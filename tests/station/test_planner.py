@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError
 from datetime import UTC, timedelta
+
+import pytest
 
 from broadcast.scheduling.model import (
     Adjustment,
@@ -12,7 +15,15 @@ from broadcast.scheduling.model import (
     Outcome,
     Priority,
 )
-from broadcast.station.planner import Airing, JobKind, airings, down_window, jobs_for, recovery
+from broadcast.station.planner import (
+    Airing,
+    Job,
+    JobKind,
+    airings,
+    down_window,
+    jobs_for,
+    recovery,
+)
 from tests.scheduling.helpers import MONDAY, VN, at, once, weekly
 
 GRACE = timedelta(minutes=5)
@@ -69,6 +80,23 @@ def test_keys_of_one_instant_in_two_zones_are_one_key() -> None:
     assert AiringKey.of_slot("a", local) != AiringKey.of_announcement(1, local)
 
 
+def test_an_announcement_airs_from_the_range_start_up_to_but_not_at_its_end() -> None:
+    storm = Announcement(5, "bao", Priority.EMERGENCY, at(MONDAY, 6), repeat=3,
+                         every=timedelta(minutes=30))
+    found = airings([], [], [storm], at(MONDAY, 6), at(MONDAY, 7), VN)
+    assert [a.start for a in found] == [at(MONDAY, 6), at(MONDAY, 6, 30)]  # not the 07:00
+
+
+def test_an_airing_airs_on_its_chosen_clusters_or_on_all() -> None:
+    start = at(MONDAY, 6)
+    everywhere = Airing(AiringKey.of_slot("a", start), "p", Priority.NORMAL, start, start)
+    north = Airing(AiringKey.of_slot("b", start), "p", Priority.NORMAL, start, start,
+                   clusters=frozenset({"thon-1", "local"}))
+    assert everywhere.airs_on("thon-2") and everywhere.airs_on("local")
+    assert north.airs_on("thon-1") and north.airs_on("local")
+    assert not north.airs_on("thon-2")
+
+
 # --- which jobs -------------------------------------------------------------------------
 
 
@@ -99,6 +127,30 @@ def test_an_airing_the_log_has_needs_no_job() -> None:
     logged = {AiringKey.of_slot("sang", start)}
     assert jobs_for([airing("sang", start)], logged, at(MONDAY, 5), render_ahead=RENDER_AHEAD,
                     lead=LEAD) == []
+
+
+def test_airings_after_a_logged_or_skipped_one_still_get_their_jobs() -> None:
+    start = at(MONDAY, 6)
+    upcoming = [airing("sang", start), airing("bo", start, skipped=True),
+                airing("cds", start + timedelta(minutes=10))]
+    jobs = jobs_for(upcoming, {AiringKey.of_slot("sang", start)}, at(MONDAY, 5),
+                    render_ahead=RENDER_AHEAD, lead=LEAD)
+    assert [j.key for j in jobs] == [
+        (JobKind.SKIP, upcoming[1].key), (JobKind.RENDER, upcoming[2].key),
+        (JobKind.AIR, upcoming[2].key)]
+
+
+def test_airings_and_jobs_are_values_that_cannot_be_changed_once_made() -> None:
+    # The runner keeps jobs in sets and dicts and hands the same airing to several jobs.
+    start = at(MONDAY, 6)
+    one = airing("sang", start)
+    job = Job(JobKind.AIR, one, start)
+    assert len({one, airing("sang", start)}) == 1
+    assert len({job, Job(JobKind.AIR, airing("sang", start), start)}) == 1
+    with pytest.raises(FrozenInstanceError):
+        one.start = start + timedelta(hours=1)  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        job.at = start  # type: ignore[misc]
 
 
 # --- what a restart recovers ------------------------------------------------------------

@@ -36,7 +36,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
-COPIED = ("broadcast", "tests", "schedules", "scripts", "pyproject.toml")
+COPIED = ("broadcast", "tests", "tools", "schedules", "scripts", "pyproject.toml")
 
 
 @dataclass
@@ -377,6 +377,8 @@ def main() -> int:
     args = parser.parse_args()
 
     root = args.root.resolve()
+    # The workers run in the lanes' copies: every path handed to them must be absolute.
+    args.workdir = args.workdir.resolve()
     config = load_config(root)
     equivalents = load_equivalents()
     modules = [m for m in config["modules"]
