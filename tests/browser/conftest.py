@@ -31,6 +31,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # Pages play previews and samples: never on the shared virtual loudspeaker, which the
+    # on-air tests record at the same time (make test runs them side by side).
+    "--mute-audio",
     # "Tự đọc": a fake microphone (a tone), allowed without asking.
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
