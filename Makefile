@@ -63,10 +63,9 @@ typecheck: $(STAMP)
 
 # The test services (virtual loudspeaker, PostgreSQL) are started by tools/test-services.sh;
 # the fixtures check them and fail loudly when they are not there.
-# Two workers: the on-air tests (one group, one at a time: see tests/conftest.py) beside the
-# rest. PYTEST_ARGS="-n 0" runs everything in one process.
+# Two pytest processes: the on-air tests one at a time (see tests/conftest.py) beside the rest.
 pytest: $(STAMP)
-	source <(tools/test-services.sh start) && $(BIN)/pytest -q -n 2 --dist loadgroup $(PYTEST_ARGS)
+	source <(tools/test-services.sh start) && tools/run-tests.sh $(BIN)/pytest $(PYTEST_ARGS)
 
 bench: test-deps $(STAMP)
 	source <(tools/test-services.sh start) && for b in bench/*.py; do $(BIN)/python $$b; done

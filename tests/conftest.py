@@ -1,10 +1,9 @@
-"""How `make test` spreads the suite over the machine's two cores (pytest-xdist).
-
-The tests that listen to the shared virtual loudspeaker, or measure timing on air (the
-station's own end-to-end runs, the engine and sound-path tests, the service and the real-station
-browser runs), form one group that runs on one worker, one test after another: they never hear
-each other, and what they measure is never shared with a second airing. Everything else (pure
-logic, the API, the pages on a fake station) runs beside them on the other worker.
+"""Which tests are "on air": they listen to the shared virtual loudspeaker or measure timing
+on air (the station's own end-to-end runs, the engine and sound-path tests, the service and the
+real-station browser runs). `make test` (tools/run-tests.sh) runs them one at a time in one
+pytest process, and everything else (pure logic, the API, the pages on a fake station) in a
+second process beside it: the on-air tests never hear each other, and the machine's two cores
+are both used.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ def is_on_air(item: pytest.Item) -> bool:
     )
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if is_on_air(item):
-            item.add_marker(pytest.mark.xdist_group("on-air"))
+def pytest_itemcollected(item: pytest.Item) -> None:
+    # As each test is collected, before `-m on_air` / `-m "not on_air"` selects.
+    if is_on_air(item):
+        item.add_marker(pytest.mark.on_air)
