@@ -106,7 +106,6 @@ class _LineReader:
         return found.group(1).lower() if found else ""
 
     def replace(self, m: re.Match[str]) -> str:
-        kind = m.lastgroup
         if m.group("word") is not None:
             return self._word(m)
         if m.group("doc_num") is not None:
@@ -119,15 +118,13 @@ class _LineReader:
                 self._next_word(m.end()),
                 minus=m.group("minus") is not None,
             )
-        if kind in ("phone", "hotline"):
-            reading = read_phone(m.group(0))
-            if reading is not None:
-                return reading
-            # Too short for a phone number: "01.02.2024" is a date.
-            return read_numeric_run(
-                m.group(0), self._previous_words(m.start()), self._next_word(m.end())
-            )
-        return m.group(0)
+        # What is left is a phone or hotline number.
+        number = m.group(0)
+        reading = read_phone(number)
+        if reading is not None:
+            return reading
+        # Too short for a phone number: "01.02.2024" is a date.
+        return read_numeric_run(number, self._previous_words(m.start()), self._next_word(m.end()))
 
     def _doc_code(self, m: re.Match[str]) -> str:
         preceding = self.line[max(0, m.start() - _WINDOW):m.start()]
