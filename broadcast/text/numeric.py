@@ -122,8 +122,10 @@ def _read_fraction(a_raw: str, b_raw: str, previous: str, following: str) -> str
     if len(a_raw) == 4 and len(b_raw) == 4:
         return f"{read_integer(a)} đến {read_integer(b)}"
     if is_day_month(a, b) and following not in COUNT_NOUNS:
-        if following == "số" and a < b:
-            return _read_part_of(a, b)
+        if following == "số":  # "1/3 số hộ" is a part; "3/3 số chỉ tiêu" a count
+            if a < b:
+                return _read_part_of(a, b)
+            return f"{read_number_text(a_text)} trên {read_number_text(b_text)}"
         return read_date(a, b, say_day_word=previous not in _NO_DAY_WORD)
     return f"{read_number_text(a_text)} trên {read_number_text(b_text)}"
 
