@@ -44,3 +44,4 @@ def test_a_bare_context_is_neither_line_start_nor_filing_line() -> None:
     ctx = WordContext(lexicon=shipped_lexicon())
     assert read_word("KT", ctx) == spell("KT")
     assert [w.code for w in ctx.warnings] == ["unknown_abbreviation"]
+
