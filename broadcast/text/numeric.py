@@ -87,16 +87,16 @@ def _read_plain_number(text: str, previous: str, following: str) -> str:
         if all(len(g) == 3 for g in groups[1:]) and len(groups[0]) <= 3:
             return read_integer(int(text.replace(".", "")))
         return " chấm ".join(read_number_text(g) for g in groups)
-    if previous == "thứ" and len(text) <= 6:
-        return read_ordinal(int(text))
+    if previous == "thứ" and int(text) in (1, 4):
+        return read_ordinal(int(text))  # "thứ nhất", "thứ tư"; the others read as numbers
     if previous in _NAME_NUMBER_PREVIOUS and text.startswith("0"):
         return read_digits(text)
     if previous in _SERVICE_PREVIOUS and 3 <= len(text) <= 5:
         return read_digits(text)
     if previous == "giờ" and int(text) == 0 and following != "phút":
         return ""  # "14 giờ 00" is read "mười bốn giờ"
-    if previous == "tháng" and 1 <= int(text) <= 12:
-        return month_name(int(text))
+    if previous == "tháng" and int(text) == 4:
+        return month_name(4)  # "tháng tư"; every other month reads as its number
     if text in _EMERGENCY_NUMBERS and (
         previous in _PHONE_CONTEXT or following in _PHONE_FOLLOWING
     ):
@@ -206,7 +206,8 @@ def read_numeric_run(run: str, previous: Sequence[str], following: str, minus: b
         readings.append(reading)
     units = {atom.group("unit") for atom in atoms}
     text = (", " if units & _COORDINATE_UNITS else " đến ").join(readings)
-    if minus:
-        unit = atoms[0].group("unit")
-        text = ("âm " if unit in _TEMPERATURE_UNITS else "") + text
+    # A dash before a number is often a list dash or a pause: only a temperature (of any
+    # atom: "-2 - 3°C") is read as negative.
+    if minus and units & _TEMPERATURE_UNITS:
+        text = "âm " + text
     return text
