@@ -136,8 +136,12 @@ def _read_atom(atom: re.Match[str], previous: str, following: str) -> str:
         hour, minute = int(atom.group("tdh")), int(atom.group("tdm") or 0)
         day, month = int(atom.group("tdd")), int(atom.group("tdmo"))
         year = int(atom.group("tdy")) if atom.group("tdy") else None
-        if is_clock_time(hour, minute) and is_day_month(day, month):
-            return f"{read_time(hour, minute)} {read_date(day, month, year)}"
+        # A typo ("25h/22/7", "16h/32/7") is read as written, part by part.
+        time = (read_time(hour, minute) if is_clock_time(hour, minute)
+                else f"{read_integer(hour)} giờ {read_integer(minute)} phút")
+        date = (read_date(day, month, year) if is_day_month(day, month)
+                else " ".join(read_integer(v) for v in (day, month, year) if v is not None))
+        return f"{time} {date}"
     if atom.group("date"):
         day, month, year = int(atom.group("dd")), int(atom.group("dm")), int(atom.group("dy"))
         if is_day_month(day, month):
