@@ -73,7 +73,7 @@ def _roman_reading(token: str, ctx: WordContext) -> str | None:
         context = ctx.before_previous  # "quý I, II"
     if context in ROMAN_CONTEXT:
         return read_ordinal(value) if context == "thứ" else read_integer(value)
-    if len(token) >= 2 and value < 40:
+    if len(token) >= 2:  # (I, V and X alone write at most 39: XXXIX)
         return read_integer(value)  # "RON95-III", "lớp XII": a Roman number, not letters
     return None
 
@@ -224,8 +224,7 @@ def read_word(token: str, ctx: WordContext) -> str:
     if roman is not None:
         return roman
     roman_year = _ROMAN_YEAR.fullmatch(token)
-    quarter = roman_to_int(roman_year.group(1)) if roman_year else None
-    if roman_year and quarter is not None:
+    if roman_year and (quarter := roman_to_int(roman_year.group(1))) is not None:
         return f"{read_integer(quarter)} năm {read_integer(int(roman_year.group(2)))}"
     if _JOINER.search(token):
         return _read_compound(token, ctx)
