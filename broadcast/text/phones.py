@@ -58,7 +58,7 @@ def read_phone(text: str) -> str | None:
     if national.startswith("0") and len(national) < _MIN_NATIONAL_DIGITS and "(" not in text:
         return None
     if len(groups) == 1:
-        groups = _cut_unwritten(("0" if international else "") + groups[0])
+        groups = _cut_unwritten(national)
         if international:
             groups[0] = groups[0][1:]
     else:
