@@ -3,7 +3,7 @@
 "0912 345 678" -> "không chín một hai, ba bốn năm, sáu bảy tám"; "+84912345678" -> "cộng tám
 tư, chín một hai, ba bốn năm, sáu bảy tám"; "0221 3456789" -> "không hai hai một, ba bốn
 năm, sáu bảy tám chín". Groups the author wrote (with spaces, dots or dashes) are kept; a
-group longer than four digits is cut into groups of three, the last of four. A number
+group longer than five digits is cut into groups of three, the last of four. A number
 written without groups is cut after its area code (four digits; three for 024 Hà Nội and
 028 Thành phố Hồ Chí Minh) or after a mobile number's first four digits.
 """
@@ -34,8 +34,9 @@ _SHORT_AREA_CODES = frozenset({"024", "028"})
 
 
 def _cut(group: str) -> list[str]:
-    """A group as it is read: up to four digits at once, longer ones in threes then four."""
-    if len(group) <= 4:
+    """A group as it is read: up to five digits at once (an old mobile prefix "01689"),
+    longer ones in threes, the last of four (eight as two fours)."""
+    if len(group) <= 5:
         return [group]
     if len(group) == 8:
         return [group[:4], group[4:]]
