@@ -22,7 +22,6 @@ from broadcast.text.findings import (
 from broadcast.text.letters import is_vietnamese_syllable, spell
 from broadcast.text.lexicon import Lexicon
 from broadcast.text.numbers import read_integer, read_number_text, read_ordinal, roman_to_int
-from broadcast.text.numeric import read_numeric_run
 from broadcast.text.places import PLACE_PREFIXES, read_unit_prefix
 from broadcast.text.unaccented import restore, split_syllables
 from broadcast.text.units import PER_WORDS, UNIT_READINGS
@@ -48,7 +47,7 @@ _LICENCE_CLASS = re.compile(r"[A-F][1-2]?|F[B-E]")
 # "iHanoi", "eTax": the i-/e- prefix of an app name, as Vietnamese says it.
 _APP_PREFIX = re.compile(r"([ie])([A-Z][a-z]+)")
 _APP_PREFIX_READINGS = {"i": "ai", "e": "i"}
-_ALNUM_PART = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W0-9_]+")
+_ALNUM_PART = re.compile(r"[0-9]+|[^\W0-9_]+")
 
 
 @dataclass
@@ -74,7 +73,7 @@ def _roman_reading(token: str, ctx: WordContext) -> str | None:
         context = ctx.before_previous  # "quý I, II"
     if context in ROMAN_CONTEXT:
         return read_ordinal(value) if context == "thứ" else read_integer(value)
-    if len(token) >= 2 and value < 40:
+    if len(token) >= 2:  # (I, V and X alone write at most 39: XXXIX)
         return read_integer(value)  # "RON95-III", "lớp XII": a Roman number, not letters
     return None
 
@@ -156,7 +155,9 @@ def _read_compound(token: str, ctx: WordContext) -> str:
         right = pieces[index + 1] if index + 1 < len(pieces) else ""
         if piece == "&":
             out.append("và")
-        elif piece == "/" and right.islower() and (right in PER_WORDS or right in UNIT_READINGS):
+        elif piece == "/" and right[:1].islower() and (
+            right in PER_WORDS or right in UNIT_READINGS
+        ):  # "đồng/người", "đồng/kWh"; not "KH/UBND", "USD/VND"
             out.append("một")
         elif piece == "." and right[:1].isupper() and pieces[index - 1].islower() and out:
             out[-1] += "."
@@ -169,7 +170,7 @@ def _read_alnum(token: str, ctx: WordContext) -> str:
     used_lexicon = False
     for part in _ALNUM_PART.findall(token):
         if part[0].isdigit():
-            out.append(_read_digit_part(part))
+            out.append(read_number_text(part))
             continue
         known = _lexicon_reading(part, ctx)
         if known is not None:
@@ -184,12 +185,6 @@ def _read_alnum(token: str, ctx: WordContext) -> str:
     if spelled_runs and (not used_lexicon or any(len(r) > 1 for r in spelled_runs)):
         ctx.warnings.append(unknown_abbreviation(token, reading))
     return reading
-
-
-def _read_digit_part(part: str) -> str:
-    if "," in part or "." in part:
-        return read_numeric_run(part, (), "")
-    return read_number_text(part)
 
 
 def _read_mixed_case(token: str, ctx: WordContext) -> str:
@@ -229,9 +224,8 @@ def read_word(token: str, ctx: WordContext) -> str:
     if roman is not None:
         return roman
     roman_year = _ROMAN_YEAR.fullmatch(token)
-    if roman_year and roman_to_int(roman_year.group(1)) is not None:
-        quarter = roman_to_int(roman_year.group(1))
-        return f"{read_integer(quarter or 0)} năm {read_integer(int(roman_year.group(2)))}"
+    if roman_year and (quarter := roman_to_int(roman_year.group(1))) is not None:
+        return f"{read_integer(quarter)} năm {read_integer(int(roman_year.group(2)))}"
     if _JOINER.search(token):
         return _read_compound(token, ctx)
     if any(ch.isdigit() for ch in token):

@@ -26,8 +26,8 @@ from broadcast.text.findings import (
     symbol_left,
 )
 from broadcast.text.lexicon import Lexicon, shipped_lexicon
-from broadcast.text.numbers import read_digits
 from broadcast.text.numeric import RUN_PATTERN, read_numeric_run
+from broadcast.text.phones import PHONE_PATTERN, read_phone
 from broadcast.text.places import read_organ_prefix, read_unit_prefix
 from broadcast.text.scripts_check import foreign_scripts, mixed_script_warning
 
@@ -40,9 +40,8 @@ __all__ = [
 ]
 
 _MASTER = re.compile(
-    r"(?P<phone>(?<![\w.,])(?:(?:\+84|0)[0-9]{1,4}(?:[ .][0-9]{2,4}){2,3}|0[0-9]{9,10}"
-    r"|\(0[0-9]{2,3}\) ?[0-9]{3,4}(?:[ .][0-9]{2,4}){1,2})(?![\w]))"
-    r"|(?P<hotline>(?<![\w.,])1[89]00[ .]?[0-9]{3,4}(?:[ .][0-9]{2,3})?(?![\w]))"
+    PHONE_PATTERN
+    + r"|(?P<hotline>(?<![\w.,])1[89]00[ .]?[0-9]{3,4}(?:[ .][0-9]{2,3})?(?![\w]))"
     r"|(?<![\w.,/])" + DOC_CODE_PATTERN
     + r"|(?P<run>" + RUN_PATTERN + r")"
     r"|(?P<word>[IVX]+/[0-9]{4}(?![\w])|[^\W_]+(?:[&.'’-][^\W_]+|/[^\W\d_][^\W_]*)*)(?P<dot>\.)?"
@@ -107,7 +106,6 @@ class _LineReader:
         return found.group(1).lower() if found else ""
 
     def replace(self, m: re.Match[str]) -> str:
-        kind = m.lastgroup
         if m.group("word") is not None:
             return self._word(m)
         if m.group("doc_num") is not None:
@@ -120,22 +118,13 @@ class _LineReader:
                 self._next_word(m.end()),
                 minus=m.group("minus") is not None,
             )
-        if kind in ("phone", "hotline"):
-            return self._phone(m.group(0))
-        return m.group(0)
-
-    def _phone(self, text: str) -> str:
-        groups = re.findall(r"\+?[0-9]+", text)
-        digits = sum(len(g.lstrip("+")) for g in groups)
-        if text.startswith("0") and digits < 9:
-            return read_numeric_run(text, [], "")
-        if len(groups) == 1:
-            number = groups[0]
-            cuts = (4, 7) if len(number) >= 10 else (4,)
-            groups = [number[a:b] for a, b in zip((0, *cuts), (*cuts, None), strict=True)]
-        return ", ".join(
-            ("cộng " + read_digits(g)) if g.startswith("+") else read_digits(g) for g in groups
-        )
+        # What is left is a phone or hotline number.
+        number = m.group(0)
+        reading = read_phone(number)
+        if reading is not None:
+            return reading
+        # Too short for a phone number: "01.02.2024" is a date.
+        return read_numeric_run(number, self._previous_words(m.start()), self._next_word(m.end()))
 
     def _doc_code(self, m: re.Match[str]) -> str:
         preceding = self.line[max(0, m.start() - _WINDOW):m.start()]

@@ -87,16 +87,16 @@ def _read_plain_number(text: str, previous: str, following: str) -> str:
         if all(len(g) == 3 for g in groups[1:]) and len(groups[0]) <= 3:
             return read_integer(int(text.replace(".", "")))
         return " chấm ".join(read_number_text(g) for g in groups)
-    if previous == "thứ" and len(text) <= 6:
-        return read_ordinal(int(text))
+    if previous == "thứ" and int(text) in (1, 4):
+        return read_ordinal(int(text))  # "thứ nhất", "thứ tư"; the others read as numbers
     if previous in _NAME_NUMBER_PREVIOUS and text.startswith("0"):
         return read_digits(text)
     if previous in _SERVICE_PREVIOUS and 3 <= len(text) <= 5:
         return read_digits(text)
     if previous == "giờ" and int(text) == 0 and following != "phút":
         return ""  # "14 giờ 00" is read "mười bốn giờ"
-    if previous == "tháng" and 1 <= int(text) <= 12:
-        return month_name(int(text))
+    if previous == "tháng" and int(text) == 4:
+        return month_name(4)  # "tháng tư"; every other month reads as its number
     if text in _EMERGENCY_NUMBERS and (
         previous in _PHONE_CONTEXT or following in _PHONE_FOLLOWING
     ):
@@ -122,8 +122,10 @@ def _read_fraction(a_raw: str, b_raw: str, previous: str, following: str) -> str
     if len(a_raw) == 4 and len(b_raw) == 4:
         return f"{read_integer(a)} đến {read_integer(b)}"
     if is_day_month(a, b) and following not in COUNT_NOUNS:
-        if following == "số" and a < b:
-            return _read_part_of(a, b)
+        if following == "số":  # "1/3 số hộ" is a part; "3/3 số chỉ tiêu" a count
+            if a < b:
+                return _read_part_of(a, b)
+            return f"{read_number_text(a_text)} trên {read_number_text(b_text)}"
         return read_date(a, b, say_day_word=previous not in _NO_DAY_WORD)
     return f"{read_number_text(a_text)} trên {read_number_text(b_text)}"
 
@@ -134,8 +136,12 @@ def _read_atom(atom: re.Match[str], previous: str, following: str) -> str:
         hour, minute = int(atom.group("tdh")), int(atom.group("tdm") or 0)
         day, month = int(atom.group("tdd")), int(atom.group("tdmo"))
         year = int(atom.group("tdy")) if atom.group("tdy") else None
-        if is_clock_time(hour, minute) and is_day_month(day, month):
-            return f"{read_time(hour, minute)} {read_date(day, month, year)}"
+        # A typo ("25h/22/7", "16h/32/7") is read as written, part by part.
+        time = (read_time(hour, minute) if is_clock_time(hour, minute)
+                else f"{read_integer(hour)} giờ {read_integer(minute)} phút")
+        date = (read_date(day, month, year) if is_day_month(day, month)
+                else " ".join(read_integer(v) for v in (day, month, year) if v is not None))
+        return f"{time} {date}"
     if atom.group("date"):
         day, month, year = int(atom.group("dd")), int(atom.group("dm")), int(atom.group("dy"))
         if is_day_month(day, month):
@@ -204,7 +210,8 @@ def read_numeric_run(run: str, previous: Sequence[str], following: str, minus: b
         readings.append(reading)
     units = {atom.group("unit") for atom in atoms}
     text = (", " if units & _COORDINATE_UNITS else " đến ").join(readings)
-    if minus:
-        unit = atoms[0].group("unit")
-        text = ("âm " if unit in _TEMPERATURE_UNITS else "") + text
+    # A dash before a number is often a list dash or a pause: only a temperature (of any
+    # atom: "-2 - 3°C") is read as negative.
+    if minus and units & _TEMPERATURE_UNITS:
+        text = "âm " + text
     return text
