@@ -3,7 +3,7 @@
 What an operator expects:
 - nothing on air: the incoming program starts;
 - a higher priority comes in (an emergency announcement over a normal program): the current
-  one fades out over ``FADE_OUT_SECONDS`` and is logged ``interrupted``; the new one starts;
+  one fades out (the player's fade) and is logged ``interrupted``; the new one starts;
 - a lower or equal priority comes in (the morning column falls due during an emergency
   announcement, or a program overruns into the next one): the current one plays to its end and
   the incoming one waits; when the air is free it starts if still within the grace window
@@ -16,8 +16,6 @@ an airing waits.
 from __future__ import annotations
 
 from broadcast.scheduling.model import Priority
-
-FADE_OUT_SECONDS = 0.5
 
 
 def takes_the_air(incoming: Priority, on_air: Priority | None) -> bool:
