@@ -15,6 +15,7 @@ import pytest
 
 from tests.e2e.station_server import TOKEN, TZ, free_port, whole_second_ahead
 from tests.e2e.test_on_air import heard_at, reference
+from tests.service.conftest import ROOT
 from tests.service.container import Container
 from tests.soundpath import VirtualSpeaker
 
@@ -27,7 +28,9 @@ TEXT = "Kính thưa bà con. Đài truyền thanh xã tự khởi động lại 
 def container(system_venv: Path, speaker: VirtualSpeaker) -> Iterator[Container]:
     if shutil.which("systemd-nspawn") is None:
         pytest.fail("systemd-nspawn is missing: apt-get install systemd-container")
-    box = Container(binds=[speaker.directory, system_venv]).create()
+    # The system venv is an editable install of this checkout: bind it too (nspawn puts a
+    # fresh tmpfs on /tmp, where a CI clone may live).
+    box = Container(binds=[speaker.directory, system_venv, ROOT]).create()
     try:
         yield box
     finally:
