@@ -13,6 +13,7 @@ outage of the stream, as at the station).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -38,26 +39,7 @@ def item_of(
 ) -> Item:
     program = programs.get(airing.program_id)
     found = audio.get(airing.program_id)
-    relay = program.relay if program is not None else None
-    if relay is not None and relay.seconds is not None:
-        length = relay.seconds
-        if airing.max_duration is not None:
-            length = min(length, airing.max_duration.total_seconds())
-        return Item(
-            start=airing.start.astimezone(tz),
-            program=airing.program_id,
-            priority=airing.priority.label,
-            slot=airing.key.slot_id,
-            announcement=airing.key.announcement_id,
-            title=program.title if program is not None else airing.program_id,
-            topic=program.topic if program is not None else "",
-            kind="stream",
-            stream=stream,
-            audio=found,
-            max_duration=length,
-            error=None if stream is not None else NOT_PUBLISHED,
-        )
-    return Item(
+    named = Item(
         start=airing.start.astimezone(tz),
         program=airing.program_id,
         priority=airing.priority.label,
@@ -66,9 +48,17 @@ def item_of(
         title=program.title if program is not None else airing.program_id,
         topic=program.topic if program is not None else "",
         audio=found,
-        max_duration=(
-            None if airing.max_duration is None else airing.max_duration.total_seconds()
-        ),
+    )
+    longest = None if airing.max_duration is None else airing.max_duration.total_seconds()
+    relay = program.relay if program is not None else None
+    if relay is not None and relay.seconds is not None:
+        return replace(
+            named, kind="stream", stream=stream,
+            max_duration=relay.seconds if longest is None else min(relay.seconds, longest),
+            error=None if stream is not None else NOT_PUBLISHED,
+        )
+    return replace(
+        named, max_duration=longest,
         error=None if found is not None else errors.get(airing.program_id, "Chưa có âm thanh."),
     )
 
