@@ -53,7 +53,8 @@ class ManualClock:
             raise ValueError("ManualClock needs a timezone-aware start")
         self._now = start.astimezone(UTC)
         self._changed = threading.Condition()
-        self._waiting: dict[int, int] = {}  # thread ident -> nesting depth
+        # thread ident -> what it waits for, innermost last: (deadline, interrupt)
+        self._waiting: dict[int, list[tuple[datetime, threading.Event]]] = {}
 
     def now(self) -> datetime:
         with self._changed:
@@ -71,14 +72,22 @@ class ManualClock:
             self._changed.notify_all()
 
     def waiting_threads(self) -> frozenset[int]:
-        """Idents of the threads blocked in ``wait_until`` right now."""
+        """Idents of the threads blocked in ``wait_until`` for an instant still ahead.
+
+        A thread whose deadline has come (or whose interrupt is set) is about to run again,
+        even if it has not woken yet: it is not counted, so a test does not move time on
+        past it."""
         with self._changed:
-            return frozenset(self._waiting)
+            return frozenset(
+                ident for ident, waits in self._waiting.items()
+                if waits[-1][0] > self._now and not waits[-1][1].is_set()
+            )
 
     def wait_until(self, deadline: datetime, interrupt: threading.Event) -> bool:
         me = threading.get_ident()
         with self._changed:
-            self._waiting[me] = self._waiting.get(me, 0) + 1
+            waits = self._waiting.setdefault(me, [])
+            waits.append((deadline, interrupt))
             try:
                 while self._now < deadline:
                     if interrupt.is_set():
@@ -86,9 +95,9 @@ class ManualClock:
                     # A short real-time wait so that `interrupt` is noticed without a notify.
                     self._changed.wait(0.005)
             finally:
-                depth = self._waiting.pop(me) - 1
-                if depth:
-                    self._waiting[me] = depth
+                waits.pop()
+                if not waits:
+                    del self._waiting[me]
         return interrupt.is_set()
 
 

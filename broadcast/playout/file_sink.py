@@ -61,6 +61,7 @@ class FileSink:
         # handle id -> (stop event, [(fade seconds, instant the stop was asked)])
         self._stops: dict[int, tuple[threading.Event, list[tuple[float, datetime]]]] = {}
         self._opened = False
+        self._threads: list[threading.Thread] = []
 
     @property
     def name(self) -> str:
@@ -95,11 +96,18 @@ class FileSink:
         self._stops[id(handle)] = (stop, fade)
         path = self.out_dir / f"{next(self._seq):04d}-{source.path.stem}.wav"
         self.played.append(FilePlayback(handle, path))
-        threading.Thread(
+        thread = threading.Thread(
             target=self._run, args=(handle, when, path, stop, fade), daemon=True,
             name=f"file-sink:{path.name}",
-        ).start()
+        )
+        thread.start()
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         return handle
+
+    def playing_threads(self) -> frozenset[int]:
+        """Idents of the threads still writing a playback: with a ``ManualClock``, time may
+        move on only while each of them waits on the clock."""
+        return frozenset(t.ident for t in self._threads if t.is_alive() and t.ident is not None)
 
     def health(self) -> SinkHealth:
         if self.missing:

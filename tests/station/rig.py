@@ -63,10 +63,14 @@ class Rig:
         """Wait (real time, briefly) until no station job is running except those waiting
         for a later instant on the clock."""
         deadline = time.monotonic() + timeout
-        while not self.timer.quiet(self.clock.waiting_threads()):
+        while not self._quiet():
             if time.monotonic() > deadline:
                 raise AssertionError("the station's jobs did not settle")
             time.sleep(0.001)
+
+    def _quiet(self) -> bool:
+        waiting = self.clock.waiting_threads()
+        return self.timer.quiet(waiting) and self.sink.playing_threads() <= waiting
 
     def advance(self, seconds: float, step: float = 0.25) -> None:
         end = self.clock.now() + timedelta(seconds=seconds)
