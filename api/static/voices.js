@@ -74,18 +74,22 @@
       const mine = saved[c.id];
       select.value = mine ? mine.voice : "";
       select.addEventListener("change", () => run(select, async () => {
-        if (select.value) {
-          await api("PUT", `/api/voices/topics/${encodeURIComponent(c.id)}`, { voice: select.value });
-          showNotice(`Bài của chuyên mục “${c.name}” sẽ đọc bằng giọng ${voiceLabel(select.value)}.`);
+        const voice = select.value;
+        if (voice) {
+          await api("PUT", `/api/voices/topics/${encodeURIComponent(c.id)}`, { voice });
         } else {
           try {
             await api("DELETE", `/api/voices/topics/${encodeURIComponent(c.id)}`);
           } catch (err) {
             if (err.status !== 404) throw err;
           }
-          showNotice(`Bài của chuyên mục “${c.name}” đọc theo thứ tự giọng chung.`);
         }
-        await load();
+        // Only the columns change: the rest of the page (a key being typed) stays as it is.
+        catalogue = await api("GET", "/api/voices");
+        await renderColumns();
+        showNotice(voice
+          ? `Bài của chuyên mục “${c.name}” sẽ đọc bằng giọng ${voiceLabel(voice)}.`
+          : `Bài của chuyên mục “${c.name}” đọc theo thứ tự giọng chung.`);
       }));
       return el("li", { "data-column": c.id, class: "column-voice" },
         el("span", { class: "title" }, c.name),
@@ -120,8 +124,8 @@
       if (!key) throw new Error("Vui lòng dán khoá API.");
       const saved = await api("PUT", `/api/voices/providers/${p.provider}/key`, { api_key: key });
       input.value = "";
-      showNotice(`Đã lưu khoá của ${saved.label}. Khoá sẽ không hiện lại.`);
       await load();
+      showNotice(`Đã lưu khoá của ${saved.label}. Khoá sẽ không hiện lại.`);
     }));
     item.append(el("label", { for: input.id }, `Khoá API ${p.label}`),
       el("div", { class: "row key-row" }, input, save));
@@ -136,8 +140,8 @@
         if (!ok) return;
         run(remove, async () => {
           await api("DELETE", `/api/voices/providers/${p.provider}/key`);
-          showNotice(`Đã xoá khoá của ${p.label}.`);
           await load();
+          showNotice(`Đã xoá khoá của ${p.label}.`);
         });
       });
       item.append(el("div", { class: "actions" }, remove));
