@@ -49,14 +49,17 @@ class Station:
         return response.json() if response.status_code == 200 else None
 
     def wait_healthy(self, timeout: float, why: Any = "") -> dict[str, Any]:
+        """The station's health once it answers with its sound output open (the audio
+        engine, a process of its own, opens it a moment after the API answers)."""
         deadline = time.time() + timeout
+        health = None
         while time.time() < deadline:
             health = self.healthy()
-            if health is not None:
+            if health is not None and health["sound_device"]:
                 return health
             time.sleep(0.3)
         reason = why() if callable(why) else why
-        raise AssertionError(f"the station did not answer in {timeout} s: {reason}")
+        raise AssertionError(f"the station was not ready in {timeout} s ({health}): {reason}")
 
     def ok(self, method: str, path: str, **kwargs: Any) -> Any:
         response = httpx.request(method, self.base + path, timeout=60,
