@@ -2,7 +2,7 @@
 
 K-weighting is one 4th-order IIR filter (the pre-filter shelf and the RLB high-pass,
 coefficients for any sample rate by the usual bilinear derivation that reproduces the
-standard's 48 kHz table) run with ``scipy.signal.lfilter`` carrying its state across blocks.
+standard's 48 kHz table) run with ``lfilter`` (``iir``) carrying its state across blocks.
 Squared K-weighted samples are summed per 100 ms sub-block on a grid anchored at sample 0;
 a 400 ms gating block (75 % overlap) is four consecutive sub-blocks. Gating: absolute
 -70 LUFS, then relative -10 LU. Only the sub-block sums are kept (36,000 floats per hour).
@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import lfilter
+
+from broadcast.mixing.iir import lfilter
 
 SUB_BLOCK_SECONDS = 0.1
 ABSOLUTE_GATE_LUFS = -70.0
@@ -55,8 +56,8 @@ class KWeighting:
 
     def process(self, block: np.ndarray) -> np.ndarray:
         out, self._zi = lfilter(self._b, self._a, block.astype(np.float64, copy=False),
-                                zi=self._zi)  # fmt: skip
-        return np.asarray(out)
+                                self._zi)
+        return out
 
 
 class SubBlockSums:

@@ -5,7 +5,7 @@ The upstream radio may be quiet or loud; the station airs everything near the sa
 mean square over the last 3 s, updated every 100 ms. The gain moves slowly toward what the
 target asks (``rate_db_per_second``), within ``[min_gain_db, max_gain_db]``, and holds still
 while the input is nearly silent (a pause is not turned up into noise). A peak limiter after
-the gain keeps every sample under the ceiling. Pure numpy/scipy: block in, block out.
+the gain keeps every sample under the ceiling. Pure numpy: block in, block out.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import math
 from collections import deque
 
 import numpy as np
-from scipy.signal import lfilter
+
+from broadcast.mixing.iir import lfilter
 
 BLOCK_SECONDS = 0.1
 WINDOW_SECONDS = 3.0
@@ -122,7 +123,7 @@ class SlowAgc:
     def _measure(self, block: np.ndarray) -> None:
         weighted = block.astype(np.float64)
         for i, (b, a) in enumerate(self._stages):
-            weighted, self._zi[i] = lfilter(b, a, weighted, zi=self._zi[i])
+            weighted, self._zi[i] = lfilter(b, a, weighted, self._zi[i])
         squares = weighted * weighted
         offset = 0
         while offset < len(squares):
