@@ -13,10 +13,11 @@
 
 Memory is O(block) plus the cell statistics; the audio is never held whole.
 
-A worker thread decodes and resamples the next speech clips while the assembly measures the
-current ones; in the output pass, another measures the written samples while the next block
-is limited (numpy, scipy, soxr and libsndfile release the GIL). Each works in order, a
-bounded distance ahead or behind, so the results are those of a sequential run.
+A worker thread decodes and resamples the next speech clips while another gathers the cell
+statistics of the blocks already assembled; in the output pass, another measures the written
+samples while the next block is limited (numpy, scipy, soxr and libsndfile release the GIL).
+Each works in order, a bounded distance ahead or behind, so the results are those of a
+sequential run.
 """
 
 from __future__ import annotations
@@ -118,17 +119,37 @@ class _Scratch:
     """The assembly's float32 scratch file, with the program statistics fed in order.
 
     Appends are gathered into blocks of about BLOCK samples before they are written and
-    measured: per-call overhead would otherwise dominate for short sentence clips.
+    measured: per-call overhead would otherwise dominate for short sentence clips. A worker
+    thread measures each written block (one at a time, in order) while the next is gathered.
     """
 
     def __init__(self, handle: BinaryIO, sample_rate: int) -> None:
         self.handle = handle
-        self.stats = CellStats(sample_rate)
+        self._stats = CellStats(sample_rate)
         self.length = 0  # samples appended (written or pending)
         self._written = 0
         self._pending: list[np.ndarray] = []
         self._pending_measure: list[bool] = []
         self._pending_samples = 0
+        self._measurer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mix-stats")
+        self._measuring: Future[None] | None = None
+
+    def measure(self, block: np.ndarray) -> None:
+        """Feed ``block`` (not changed afterwards) to the program statistics, in order."""
+        if self._measuring is not None:
+            self._measuring.result()
+        self._measuring = self._measurer.submit(self._stats.add, block)
+
+    def statistics(self) -> tuple[np.ndarray, np.ndarray]:
+        """(energies, peaks) per cell of everything measured."""
+        self.flush()
+        if self._measuring is not None:
+            self._measuring.result()
+            self._measuring = None
+        return self._stats.finish()
+
+    def close(self) -> None:
+        self._measurer.shutdown(wait=True, cancel_futures=True)
 
     def append(self, block: np.ndarray, *, measure: bool = True) -> None:
         block = np.ascontiguousarray(block, dtype=np.float32)
@@ -157,7 +178,7 @@ class _Scratch:
         block.tofile(self.handle)
         self._written += block.shape[0]
         if measure:
-            self.stats.add(block)
+            self.measure(block)
 
     def read(self, start: int, count: int) -> np.ndarray:
         self.flush()
@@ -239,7 +260,7 @@ def _append_speech(
         count = min(BLOCK, length - offset)
         mixed = scratch.read(start + offset, count) + bed.segment(offset, count, length, gain)
         scratch.overwrite(start + offset, mixed)
-        scratch.stats.add(mixed)
+        scratch.measure(mixed)
 
 
 def _append_clips(
@@ -376,13 +397,13 @@ def render_program(
     try:
         with os.fdopen(fd, "w+b") as handle:
             scratch = _Scratch(handle, sample_rate)
-            placed = _assemble(parts, scratch, sample_rate=sample_rate,
-                               jingles_dir=Path(jingles_dir), bed=music,
-                               duck_db=duck_db)  # fmt: skip
-            scratch.flush()
+            with contextlib.closing(scratch):
+                placed = _assemble(parts, scratch, sample_rate=sample_rate,
+                                   jingles_dir=Path(jingles_dir), bed=music,
+                                   duck_db=duck_db)  # fmt: skip
+                energies, peaks = scratch.statistics()
             if scratch.length == 0:
                 raise RenderError("Chương trình không có âm thanh nào.", code="program_empty")
-            energies, peaks = scratch.stats.finish()
             part_gains, part_loudness = _part_gains(placed, energies, sample_rate, target_lufs)
             if not any(math.isfinite(v) for v in part_loudness):
                 raise RenderError("Chương trình chỉ có khoảng lặng.", code="program_silent")
