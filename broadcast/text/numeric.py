@@ -65,6 +65,11 @@ _NO_DAY_WORD = frozenset({"ngày", "mùng", "mồng", "sáng", "trưa", "chiều
 # "Đề án 06" is a name: its zero is read.
 _NAME_NUMBER_PREVIOUS = frozenset({"án"})
 _FRACTION_PREVIOUS = frozenset({"chiếm", "bằng", "lệ"})
+# "Trực 24/7", "tổng đài 24/7": around the clock, not the 24th of July.
+_AROUND_THE_CLOCK_PREVIOUS = frozenset(
+    {"trực", "đài", "động", "trợ", "vụ", "cửa", "sàng", "tuyến", "nóng", "việc", "tục", "suốt",
+     "nhận", "đáp", "mở", "chạy", "hotline"}
+)
 # "Tổng đài 1022", "đường dây nóng 1800": service numbers are read digit by digit.
 _SERVICE_PREVIOUS = frozenset({"đài", "hotline", "nóng"})
 _PHONE_CONTEXT = frozenset(
@@ -121,6 +126,11 @@ def _read_fraction(a_raw: str, b_raw: str, previous: str, following: str) -> str
         return read_month_year(a, b, say_month_word=previous != "tháng")
     if len(a_raw) == 4 and len(b_raw) == 4:
         return f"{read_integer(a)} đến {read_integer(b)}"
+    if (a, b) == (24, 7) and previous in _AROUND_THE_CLOCK_PREVIOUS:
+        return f"{read_integer(a)} trên {read_integer(b)}"
+    if is_day_month(a, b) and previous in _NO_DAY_WORD:
+        # "Ngày 17/7 thôn họp": the word before makes it a date, whatever follows.
+        return read_date(a, b, say_day_word=False)
     if is_day_month(a, b) and following not in COUNT_NOUNS:
         if following == "số":  # "1/3 số hộ" is a part; "3/3 số chỉ tiêu" a count
             if a < b:
