@@ -98,6 +98,8 @@ def _read_plain_number(text: str, previous: str, following: str) -> str:
         return read_digits(text)
     if previous in _SERVICE_PREVIOUS and 3 <= len(text) <= 5:
         return read_digits(text)
+    if previous == "gọi" and 3 <= len(text) <= 5 and following in _PHONE_FOLLOWING:
+        return read_digits(text)  # "gọi 1022 để…"; "kêu gọi 500 đoàn viên" is a number
     if previous == "giờ" and int(text) == 0 and following != "phút":
         return ""  # "14 giờ 00" is read "mười bốn giờ"
     if previous == "tháng" and int(text) == 4:
