@@ -66,26 +66,33 @@ class TimetableQuery:
         rendered = self.rendered_programs(days, programs)
         upcoming = {(a.program_id, a.start.astimezone(self.tz).date())
                     for a in planned if a.start > now and not a.skipped}
-        warnings = {key: w for key in upcoming if (w := self.warning(key, programs)) is not None}
+        # A script waiting for approval concerns every day the program airs: asked once per
+        # program, not per day.
+        unapproved = {
+            program_id: self._unapproved(programs[program_id])
+            for program_id in {program_id for program_id, _ in upcoming}
+            if program_id in programs
+        }
+        warnings = {}
+        for program_id, day in upcoming:
+            found = unapproved.get(program_id) or self._bulletin_warning(
+                programs.get(program_id), day)
+            if found is not None:
+                warnings[(program_id, day)] = found
         return timetable_entries(
             planned, logged, programs, rendered, now=now, grace=self.grace, tz=self.tz,
             warnings=warnings,
         )
 
-    def warning(
-        self, key: tuple[str, date], programs: Mapping[str, Program]
-    ) -> Warning | None:
-        """Why the program will not air as planned on that day, if it will not."""
-        program_id, day = key
-        program = programs.get(program_id)
-        if program is None:
-            return None
+    def _unapproved(self, program: Program) -> Warning | None:
+        """Why the program will not air as planned on any day: a script it reads is waiting
+        for approval."""
         for script_id in program.script_ids:
             script = self.store.scripts.find(script_id)
             if script is None or script.approved:
                 continue
             approved = self.store.scripts.last_approved_revision(script_id)
-            fallback = self.store.renders.last_good(program_id)
+            fallback = self.store.renders.last_good(program.id)
             if approved is not None and fallback is not None:
                 text = (
                     f"Bài «{script.title}» đã sửa (bản {script.revision}) nhưng chưa được duyệt "
@@ -97,7 +104,13 @@ class TimetableQuery:
                     "nếu không duyệt kịp."
                 )
             return Warning(text, script_id)
-        notes = self.files.substitutions(program_id, day)
+        return None
+
+    def _bulletin_warning(self, program: Program | None, day: date) -> Warning | None:
+        """Why the program will not air its bulletin of ``day`` as planned, if so."""
+        if program is None or not program.bulletin_columns:
+            return None
+        notes = self.files.substitutions(program.id, day)
         if not notes:
             return None
         waiting = next(
@@ -112,13 +125,14 @@ class TimetableQuery:
     ) -> set[tuple[str, date]]:
         """The (program, day) pairs whose content is rendered and ready to air."""
         good = self.store.renders.good_contents()
+        lexicon = self.files.lexicon()  # one reading of the approved readings for all
         out: set[tuple[str, date]] = set()
         for program_id, day in keys:
             program = programs.get(program_id)
             if program is None:
                 continue
             try:
-                digest = self.files.content_hash(program, day=day)
+                digest = self.files.content_hash(program, day=day, lexicon=lexicon)
             except BroadcastError:
                 continue
             if (program_id, digest) in good:

@@ -5,7 +5,6 @@ changes are handled. Nothing here waits for wall-clock time to pass."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,24 +14,6 @@ from broadcast.errors import RenderError, ScheduleError
 from broadcast.scheduling.model import Adjustment, AdjustmentKind, Outcome, Priority
 from broadcast.settings import Settings
 from tests.station.rig import TZ, Rig
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        data_dir=tmp_path,
-        engines=["fake"],
-        grace_seconds=4.0,
-        hook_lead_seconds=0.0,
-        load_example_timetable=False,
-    )
-
-
-@pytest.fixture
-def rig(settings: Settings, tmp_path: Path) -> Iterator[Rig]:
-    built = Rig(settings, tmp_path)
-    yield built
-    built.close()
 
 
 def break_rendering(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
