@@ -459,11 +459,15 @@ def serve(
 @reports_errors
 def agent(
     station: Annotated[
-        str, typer.Option(help="Địa chỉ web của trạm phát, ví dụ http://10.0.0.1:8000")
+        str, typer.Option(help="Địa chỉ web của trạm phát, ví dụ http://10.0.0.1:8000",
+                          envvar="BROADCAST_AGENT_STATION")
     ],
-    cluster: Annotated[str, typer.Option(help="Mã cụm loa này (như đã thêm trên trạm phát)")],
+    cluster: Annotated[str, typer.Option(help="Mã cụm loa này (như đã thêm trên trạm phát)",
+                                         envvar="BROADCAST_AGENT_CLUSTER")],
     token: Annotated[
-        str, typer.Option(help="Mã truy cập của cụm loa (chỉ hiện một lần khi thêm)")
+        str, typer.Option(help="Mã truy cập của cụm loa (chỉ hiện một lần khi thêm); nên đặt "
+                               "trong biến môi trường để không lộ trong danh sách tiến trình",
+                          envvar="BROADCAST_AGENT_TOKEN", show_envvar=True)
     ],
 ) -> None:
     """Chạy một cụm loa: phát lịch của trạm phát tại đây, cùng lúc với trạm.

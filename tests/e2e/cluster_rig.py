@@ -76,6 +76,9 @@ class AgentProcess:
             BROADCAST_DATA_DIR=str(self.data_dir),
             BROADCAST_MQTT_URL=self.broker.url,
             BROADCAST_CLUSTER_HEARTBEAT_SECONDS="5",
+            # The token as a village's unit file gives it: in the environment, not on the
+            # command line (where any local user could read it in the process list).
+            BROADCAST_AGENT_TOKEN=self.token,
         )
         return env
 
@@ -84,7 +87,7 @@ class AgentProcess:
         log = open(self.data_dir / "agent.log", "ab")  # noqa: SIM115 - kept by the process
         self.process = subprocess.Popen(
             [sys.executable, "-m", "broadcast.cli", "agent", "--station", self.station.base_url,
-             "--cluster", self.cluster, "--token", self.token],
+             "--cluster", self.cluster],
             env=self.env(), stdout=log, stderr=subprocess.STDOUT, cwd=self.data_dir,
         )
         return self
