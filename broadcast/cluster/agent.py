@@ -58,7 +58,9 @@ log = logging.getLogger(__name__)
 LEAD = timedelta(seconds=3)  # hand an airing to the engine this long before its instant
 ON_TIME = timedelta(seconds=1)
 CLOCK_INTERVAL = 60.0  # seconds between clock measurements
-CLOCK_SAMPLES = 8
+CLOCK_SAMPLES = 8  # exchanges per measurement; up to CLOCK_SAMPLES_MAX while none is quick
+CLOCK_SAMPLES_MAX = 40
+CLOCK_KEEP_SECONDS = 900.0  # a quick measurement stays this long against slower ones
 RESEND_SECONDS = 15.0  # re-send unacknowledged as-run entries this often
 DOWNLOAD_RETRY_SECONDS = 5.0
 LOOP_RESTART_SECONDS = 5.0  # after an unexpected error in one of the agent's loops
@@ -236,15 +238,21 @@ class Agent:
     # --- the clock --------------------------------------------------------------------------
 
     def measure_clock(self) -> clocksync.Exchange | None:
-        exchanges: list[clocksync.Exchange] = []
-        for _ in range(CLOCK_SAMPLES):
-            exchanges.append(self.link.exchange())
-        chosen = clocksync.best(exchanges)
-        if chosen is not None:
-            self.clock.set_offset(chosen.offset)
-            self.clock_measured = chosen
-            self.clock_measured_at = time.time()
-            self.store.save_clock_offset(chosen.offset, self.clock_measured_at)
+        chosen = clocksync.measure(self.link.exchange, at_least=CLOCK_SAMPLES,
+                                   at_most=CLOCK_SAMPLES_MAX)
+        if chosen is None:
+            return None
+        age = time.time() - (self.clock_measured_at or 0.0)
+        kept = self.clock_measured
+        if clocksync.keeps(kept, age, chosen, max_age=CLOCK_KEEP_SECONDS):
+            assert kept is not None
+            log.info("clock: kept the offset measured %.0f s ago (delay %.1f ms) over a slower "
+                     "one (delay %.1f ms)", age, kept.delay * 1000, chosen.delay * 1000)
+            return kept
+        self.clock.set_offset(chosen.offset)
+        self.clock_measured = chosen
+        self.clock_measured_at = time.time()
+        self.store.save_clock_offset(chosen.offset, self.clock_measured_at)
         return chosen
 
     def _clock_loop(self) -> None:

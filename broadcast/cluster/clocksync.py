@@ -5,15 +5,18 @@ answers), t4 (agent receives); t1 and t4 on the agent's clock, t2 and t3 on the 
 offset = ((t2 - t1) + (t3 - t4)) / 2 is the station's clock minus the agent's, exact when the
 way there and the way back take as long; delay = (t4 - t1) - (t3 - t2) bounds the error
 (|error| <= delay / 2). Of several exchanges the one with the smallest delay is kept (NTP's
-clock filter). Real installations discipline every clock with NTP (chrony); the measured
-offset then stays within milliseconds, and the agent still corrects by it.
+clock filter); while none is quick (a busy line, a loaded machine: most exchanges wait
+somewhere, one way more than the other), more are made; and a new measurement much slower
+than a recent one does not replace it. Real installations discipline every clock with NTP
+(chrony); the measured offset then stays within milliseconds, and the agent still corrects
+by it.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -41,6 +44,32 @@ def best(exchanges: Sequence[Exchange]) -> Exchange | None:
     """The exchange with the smallest round-trip delay (None if there is none)."""
     usable = [e for e in exchanges if e.delay >= 0]
     return min(usable, key=lambda e: e.delay) if usable else None
+
+
+QUICK_DELAY = 0.010  # an exchange this quick bounds the error to 5 ms
+
+
+def measure(exchange: Callable[[], Exchange], *, at_least: int, at_most: int,
+            quick: float = QUICK_DELAY) -> Exchange | None:
+    """The quickest of ``at_least`` exchanges, or of more (up to ``at_most``) while none of
+    them was ``quick``."""
+    exchanges: list[Exchange] = []
+    for count in range(1, at_most + 1):
+        exchanges.append(exchange())
+        if count >= at_least:
+            chosen = best(exchanges)
+            if chosen is not None and chosen.delay <= quick:
+                return chosen
+    return best(exchanges)
+
+
+def keeps(current: Exchange | None, age: float, new: Exchange, *, max_age: float) -> bool:
+    """Whether the ``current`` measurement (``age`` seconds old) stays rather than ``new``: it
+    does while it is younger than ``max_age`` (clocks drift) and ``new`` is much slower, its
+    delay over twice the current's plus 5 ms."""
+    if current is None or age > max_age:
+        return False
+    return new.delay > 2 * current.delay + 0.005
 
 
 class StationClock:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from broadcast.cluster.clocksync import Exchange, StationClock, best
+from broadcast.cluster.clocksync import Exchange, StationClock, best, keeps, measure
 
 
 def exchange(skew: float, there: float, back: float, processing: float = 0.001,
@@ -62,6 +62,52 @@ def test_an_exchange_without_any_delay_is_usable() -> None:
     assert best([instant, exchange(0.5, 0.010, 0.010)]) is instant
     backwards = Exchange(1000.0, 1000.5, 1000.6, 1000.0)  # a clock stepped back mid-exchange
     assert best([backwards]) is None
+
+
+def _scripted(exchanges: list[Exchange]) -> tuple[Callable[[], Exchange], list[Exchange]]:
+    made: list[Exchange] = []
+
+    def next_exchange() -> Exchange:
+        made.append(exchanges[len(made)])
+        return made[-1]
+
+    return next_exchange, made
+
+
+def test_a_measurement_stops_at_its_minimum_once_an_exchange_was_quick() -> None:
+    quick = exchange(0.5, 0.002, 0.002)
+    quicker = exchange(0.5, 0.001, 0.001)
+    source, made = _scripted([exchange(0.5, 0.040, 0.001)] * 3 + [quick] + [quicker] * 10)
+    assert measure(source, at_least=4, at_most=12) is quick
+    assert len(made) == 4
+
+
+def test_while_no_exchange_is_quick_more_are_made_up_to_the_most() -> None:
+    # A starved station: every answer waited 30-60 ms on the way there, then one did not.
+    slow = [exchange(0.5, 0.030 + 0.001 * n, 0.001) for n in range(30)]
+    quick = exchange(0.5, 0.003, 0.002)
+    source, made = _scripted(slow[:9] + [quick] + slow[9:])
+    chosen = measure(source, at_least=8, at_most=20)
+    assert chosen is quick and len(made) == 10
+    assert chosen.offset == pytest.approx(0.5, abs=0.003)
+    source, made = _scripted(slow)
+    chosen = measure(source, at_least=8, at_most=20)
+    assert len(made) == 20  # never quick: the most, and the quickest of them
+    assert chosen is slow[0]
+    assert abs(chosen.offset - 0.5) <= chosen.delay / 2
+
+
+def test_a_much_slower_measurement_does_not_replace_a_recent_quick_one() -> None:
+    current = exchange(0.5, 0.002, 0.002)  # delay 4 ms (+1 ms processing aside)
+    slower = exchange(0.52, 0.080, 0.002)
+    assert keeps(current, 60.0, slower, max_age=900.0)
+    assert not keeps(current, 901.0, slower, max_age=900.0)  # too old: clocks drift
+    assert not keeps(None, 0.0, slower, max_age=900.0)
+    bound = 2 * current.delay + 0.005
+    similar = Exchange(1000.0, 1000.5, 1000.5, 1000.0 + bound)  # just at the bound
+    assert similar.delay == pytest.approx(bound)
+    assert not keeps(current, 60.0, similar, max_age=900.0)
+    assert not keeps(current, 60.0, exchange(0.5, 0.001, 0.001), max_age=900.0)
 
 
 class _Interrupt(threading.Event):

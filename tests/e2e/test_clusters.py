@@ -144,8 +144,10 @@ def test_a_slot_airs_in_step_on_three_clusters(rig: Rig) -> None:
         score, when = onset(recorder, ref, at.timestamp() - 2)
         assert score > 0.9, f"{cluster} did not air the program (ncc {score:.2f})"
         heard[cluster] = when
+        offsets = {c: v["clock_offset_ms"] for c, v in rig.clusters().items() if c != "local"}
         assert abs(when - at.timestamp()) <= TOLERANCE, (
-            f"{cluster} heard {(when - at.timestamp()) * 1000:+.1f} ms from the schedule"
+            f"{cluster} heard {(when - at.timestamp()) * 1000:+.1f} ms from the schedule "
+            f"(the clusters' measured clock offsets, ms: {offsets})"
         )
     spread = max(heard.values()) - min(heard.values())
     print("onsets (ms from the schedule):",
