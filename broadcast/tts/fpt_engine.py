@@ -28,6 +28,7 @@ import requests
 from broadcast.tts.cloud import (
     Failure,
     KeySource,
+    RequestPolicy,
     join_mp3,
     run_with_retries,
     split_for_limit,
@@ -41,6 +42,8 @@ URL = "https://api.fpt.ai/hmi/tts/v5"
 MAX_CHARS = 5000
 MIN_CHARS = 3
 SPEEDS = range(-3, 4)
+# The audio appears at its link "after 5 seconds to 2 minutes".
+POLICY = RequestPolicy(ready_timeout_seconds=120.0)
 
 # The voices FPT.AI documents, with what the operator reads in the catalogue.
 VOICES: dict[str, str] = {
@@ -68,12 +71,7 @@ class FptEngine:
         keys: KeySource,
         name: str = "fpt",
         url: str = URL,
-        requests_per_second: float = 1.0,
-        timeout_seconds: float = 15.0,
-        retries: int = 2,
-        backoff_seconds: float = 2.0,
-        poll_seconds: float = 1.0,
-        ready_timeout_seconds: float = 120.0,
+        policy: RequestPolicy = POLICY,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -81,15 +79,11 @@ class FptEngine:
         self.voice = voice
         self.speed = max(min(SPEEDS), min(max(SPEEDS), int(speed)))
         self.url = url
-        self.timeout_seconds = timeout_seconds
-        self.retries = retries
-        self.backoff_seconds = backoff_seconds
-        self.poll_seconds = poll_seconds
-        self.ready_timeout_seconds = ready_timeout_seconds
+        self.policy = policy
         self._keys = keys
         self._sleep = sleep
         self._clock = clock
-        self._limiter = RateLimiter(requests_per_second, clock=clock, sleep=sleep)
+        self._limiter = RateLimiter(policy.requests_per_second, clock=clock, sleep=sleep)
 
     @property
     def label(self) -> str:
@@ -117,8 +111,8 @@ class FptEngine:
         parts = [
             run_with_retries(
                 functools.partial(self._attempt, piece, key),
-                retries=self.retries,
-                backoff_seconds=self.backoff_seconds,
+                retries=self.policy.retries,
+                backoff_seconds=self.policy.backoff_seconds,
                 sleep=self._sleep,
                 provider=self.provider,
             )
@@ -139,10 +133,13 @@ class FptEngine:
         }
         try:
             response = requests.post(
-                self.url, data=text.encode("utf-8"), headers=headers, timeout=self.timeout_seconds
+                self.url,
+                data=text.encode("utf-8"),
+                headers=headers,
+                timeout=self.policy.timeout_seconds,
             )
         except requests.RequestException as exc:
-            return transport_failure(self.provider, exc, self.timeout_seconds)
+            return transport_failure(self.provider, exc, self.policy.timeout_seconds)
         failure = _status_failure(response)
         if failure is not None:
             return failure
@@ -164,9 +161,9 @@ class FptEngine:
         if not isinstance(link, str) or not link.startswith(("http://", "https://")):
             return _refused("fpt_bad_answer", "FPT.AI không gửi đường dẫn âm thanh", repr(answer))
         return wait_for_audio(
-            lambda: fetch_audio(self.provider, link, self.timeout_seconds),
-            poll_seconds=self.poll_seconds,
-            ready_timeout_seconds=self.ready_timeout_seconds,
+            lambda: fetch_audio(self.provider, link, self.policy.timeout_seconds),
+            poll_seconds=self.policy.poll_seconds,
+            ready_timeout_seconds=self.policy.ready_timeout_seconds,
             clock=self._clock,
             sleep=self._sleep,
             provider=self.provider,

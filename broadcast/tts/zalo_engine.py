@@ -27,6 +27,7 @@ import requests
 from broadcast.tts.cloud import (
     Failure,
     KeySource,
+    RequestPolicy,
     join_mp3,
     run_with_retries,
     split_for_limit,
@@ -40,6 +41,7 @@ URL = "https://api.zalo.ai/v1/tts/synthesize"
 MAX_CHARS = 2000
 SPEED_RANGE = (0.8, 1.2)
 ENCODE_MP3 = 1
+POLICY = RequestPolicy(ready_timeout_seconds=60.0)
 
 SPEAKERS: dict[int, str] = {
     1: "nữ, miền Nam 1",
@@ -75,12 +77,7 @@ class ZaloEngine:
         keys: KeySource,
         name: str = "zalo",
         url: str = URL,
-        requests_per_second: float = 1.0,
-        timeout_seconds: float = 15.0,
-        retries: int = 2,
-        backoff_seconds: float = 2.0,
-        poll_seconds: float = 1.0,
-        ready_timeout_seconds: float = 60.0,
+        policy: RequestPolicy = POLICY,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -88,15 +85,11 @@ class ZaloEngine:
         self.speaker = int(speaker)
         self.speed = round(min(max(float(speed), SPEED_RANGE[0]), SPEED_RANGE[1]), 2)
         self.url = url
-        self.timeout_seconds = timeout_seconds
-        self.retries = retries
-        self.backoff_seconds = backoff_seconds
-        self.poll_seconds = poll_seconds
-        self.ready_timeout_seconds = ready_timeout_seconds
+        self.policy = policy
         self._keys = keys
         self._sleep = sleep
         self._clock = clock
-        self._limiter = RateLimiter(requests_per_second, clock=clock, sleep=sleep)
+        self._limiter = RateLimiter(policy.requests_per_second, clock=clock, sleep=sleep)
 
     @property
     def label(self) -> str:
@@ -122,8 +115,8 @@ class ZaloEngine:
         parts = [
             run_with_retries(
                 functools.partial(self._attempt, piece, key),
-                retries=self.retries,
-                backoff_seconds=self.backoff_seconds,
+                retries=self.policy.retries,
+                backoff_seconds=self.policy.backoff_seconds,
                 sleep=self._sleep,
                 provider=self.provider,
             )
@@ -141,10 +134,10 @@ class ZaloEngine:
         }
         try:
             response = requests.post(
-                self.url, data=form, headers={"apikey": key}, timeout=self.timeout_seconds
+                self.url, data=form, headers={"apikey": key}, timeout=self.policy.timeout_seconds
             )
         except requests.RequestException as exc:
-            return transport_failure(self.provider, exc, self.timeout_seconds)
+            return transport_failure(self.provider, exc, self.policy.timeout_seconds)
         if response.status_code == 401:
             return Failure("zalo_key_rejected", False, "HTTP 401", _KEY_REFUSED)
         if response.status_code == 429:
@@ -179,9 +172,9 @@ class ZaloEngine:
                 "zalo_bad_answer", False, repr(answer)[:200], "Zalo AI không gửi đường dẫn âm thanh"
             )
         return wait_for_audio(
-            lambda: fetch_audio(self.provider, link, self.timeout_seconds),
-            poll_seconds=self.poll_seconds,
-            ready_timeout_seconds=self.ready_timeout_seconds,
+            lambda: fetch_audio(self.provider, link, self.policy.timeout_seconds),
+            poll_seconds=self.policy.poll_seconds,
+            ready_timeout_seconds=self.policy.ready_timeout_seconds,
             clock=self._clock,
             sleep=self._sleep,
             provider=self.provider,
