@@ -3,7 +3,7 @@ waiting for audio that a provider prepares in the background, joining MP3 parts.
 
 Each provider's requests and answers live in its own adapter (``gtts_engine.py``,
 ``fpt_engine.py``, ``zalo_engine.py``); they hand this module a function that makes one
-attempt.
+attempt. ``cloud_voice.py`` puts these pieces together for FPT.AI and Zalo AI.
 """
 
 from __future__ import annotations

@@ -48,10 +48,7 @@ POLICY = RequestPolicy(
 
 
 def make_engine(clock: FakeClock, **kwargs: object) -> FptEngine:
-    params: dict[str, object] = {
-        "keys": StaticKeys({"fpt": KEY}),
-        "policy": POLICY,
-    }
+    params: dict[str, object] = {"keys": StaticKeys({"fpt": KEY}), "policy": POLICY}
     params.update(kwargs)
     return FptEngine(sleep=clock.sleep, clock=clock, **params)  # type: ignore[arg-type]
 

@@ -46,10 +46,7 @@ POLICY = RequestPolicy(
 
 
 def make_engine(clock: FakeClock, **kwargs: object) -> ZaloEngine:
-    params: dict[str, object] = {
-        "keys": StaticKeys({"zalo": KEY}),
-        "policy": POLICY,
-    }
+    params: dict[str, object] = {"keys": StaticKeys({"zalo": KEY}), "policy": POLICY}
     params.update(kwargs)
     return ZaloEngine(sleep=clock.sleep, clock=clock, **params)  # type: ignore[arg-type]
 
