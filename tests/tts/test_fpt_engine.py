@@ -198,6 +198,15 @@ def test_link_that_gives_something_else_than_mp3(server, clock):
     assert caught.value.code == "fpt_no_audio"
 
 
+def test_text_under_three_characters_is_padded_as_fpt_ai_requires(server, clock, mp3_bytes):
+    server.add(responses.POST, URL, json=accepted())
+    server.add(responses.GET, LINK, body=mp3_bytes)
+
+    make_engine(clock).synthesize(" Ừ ")
+
+    assert server.calls[0].request.body == "Ừ..".encode()
+
+
 def test_text_over_the_limit_is_sent_in_pieces_cut_at_sentences(server, clock, mp3_bytes):
     sentence = "Bà con lưu ý lịch tiêm chủng của trạm y tế trong tháng này. "
     text = (sentence * (MAX_CHARS // len(sentence) + 20)).strip()
