@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from broadcast.errors import BroadcastError, TTSError
 from broadcast.tts.breaker import CircuitBreaker
 from broadcast.tts.cache import SentenceCache
-from broadcast.tts.cloud import KeySource, SettingsKeys
+from broadcast.tts.cloud import KeySource, RequestPolicy, SettingsKeys
 from broadcast.tts.engine import SpeechEngine, SynthesisError
 
 if TYPE_CHECKING:
@@ -266,12 +266,7 @@ def _make_engine(name: str, settings: Settings, keys: KeySource) -> SpeechEngine
             speed=settings.fpt_speed,
             keys=keys,
             name=name,
-            requests_per_second=settings.fpt_requests_per_second,
-            timeout_seconds=settings.fpt_timeout_seconds,
-            retries=settings.fpt_retries,
-            backoff_seconds=settings.fpt_backoff_seconds,
-            poll_seconds=settings.fpt_poll_seconds,
-            ready_timeout_seconds=settings.fpt_ready_timeout_seconds,
+            policy=RequestPolicy.from_settings(settings, "fpt"),
         )
     if provider == "zalo":
         from broadcast.tts.zalo_engine import ZaloEngine
@@ -286,12 +281,7 @@ def _make_engine(name: str, settings: Settings, keys: KeySource) -> SpeechEngine
             speed=settings.zalo_speed,
             keys=keys,
             name=name,
-            requests_per_second=settings.zalo_requests_per_second,
-            timeout_seconds=settings.zalo_timeout_seconds,
-            retries=settings.zalo_retries,
-            backoff_seconds=settings.zalo_backoff_seconds,
-            poll_seconds=settings.zalo_poll_seconds,
-            ready_timeout_seconds=settings.zalo_ready_timeout_seconds,
+            policy=RequestPolicy.from_settings(settings, "zalo"),
         )
     if provider == "piper":
         from broadcast.tts.piper_engine import PiperEngine  # onnxruntime only when used

@@ -3,7 +3,7 @@ waiting for audio that a provider prepares in the background, joining MP3 parts.
 
 Each provider's requests and answers live in its own adapter (``gtts_engine.py``,
 ``fpt_engine.py``, ``zalo_engine.py``); they hand this module a function that makes one
-attempt.
+attempt. ``cloud_voice.py`` puts these pieces together for FPT.AI and Zalo AI.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import logging
 import re
 import socket
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from broadcast.tts.engine import SynthesisError
@@ -58,6 +58,24 @@ class SettingsKeys:
             return None
         value = secret.get_secret_value().strip()
         return value or None
+
+
+@dataclass(frozen=True)
+class RequestPolicy:
+    """How a cloud voice paces, times out, retries and waits for its requests."""
+
+    requests_per_second: float = 1.0
+    timeout_seconds: float = 15.0  # one HTTP request
+    retries: int = 2  # tries after the first, with exponential backoff
+    backoff_seconds: float = 2.0  # before the first retry; doubled for each next one
+    poll_seconds: float = 1.0  # between looks at the link where the audio will be
+    ready_timeout_seconds: float = 60.0  # how long the provider may take to prepare audio
+
+    @classmethod
+    def from_settings(cls, settings: Settings, provider: str) -> RequestPolicy:
+        """The policy the settings give ``provider`` (``fpt_retries``, ``zalo_poll_seconds``...,
+        i.e. ``BROADCAST_FPT_RETRIES``...)."""
+        return cls(**{f.name: getattr(settings, f"{provider}_{f.name}") for f in fields(cls)})
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The HTTP the cloud voices share: fetching audio a provider prepares behind a link, and what
 a failed request means. Each provider's own requests and answers stay in its adapter
-(``fpt_engine.py``, ``zalo_engine.py``); ``cloud.py`` holds what needs no HTTP."""
+(``fpt_engine.py``, ``zalo_engine.py``); ``cloud.py`` holds what needs no HTTP, and
+``cloud_voice.py`` the steps every cloud voice takes."""
 
 from __future__ import annotations
 

@@ -14,33 +14,26 @@ The documented exchange (https://docs.fpt.ai/docs/en/speech/api/text-to-speech):
 Text longer than the limit is sent in pieces cut at sentence ends, and the MP3s joined.
 Requests are throttled; a failed request is retried with backoff on 429, 5xx, timeouts and
 refused connections, not when the machine is offline or FPT.AI refused the request. The API
-key is read at each request and never logged.
+key is read at each request and never logged. All of this is shared with Zalo AI
+(``cloud_voice.py``); this module holds what is FPT.AI's own.
 """
 
 from __future__ import annotations
 
-import functools
-import time
-from collections.abc import Callable
+from typing import Unpack
 
 import requests
 
-from broadcast.tts.cloud import (
-    Failure,
-    KeySource,
-    join_mp3,
-    run_with_retries,
-    split_for_limit,
-    wait_for_audio,
-)
-from broadcast.tts.cloud_http import fetch_audio, transport_failure
-from broadcast.tts.engine import SynthesisError, SynthesizedAudio
-from broadcast.tts.throttle import RateLimiter
+from broadcast.tts.cloud import Failure, RequestPolicy
+from broadcast.tts.cloud_voice import CloudVoice, CloudVoiceOptions
+from broadcast.tts.engine import SynthesizedAudio
 
 URL = "https://api.fpt.ai/hmi/tts/v5"
 MAX_CHARS = 5000
 MIN_CHARS = 3
 SPEEDS = range(-3, 4)
+# The audio appears at its link "after 5 seconds to 2 minutes".
+POLICY = RequestPolicy(ready_timeout_seconds=120.0)
 
 # The voices FPT.AI documents, with what the operator reads in the catalogue.
 VOICES: dict[str, str] = {
@@ -54,42 +47,20 @@ VOICES: dict[str, str] = {
 }
 
 
-class FptEngine:
+class FptEngine(CloudVoice):
     """An FPT.AI voice. ``name`` is "fpt" (the configured voice) or "fpt:<voice>"."""
 
     provider = "fpt"
-    online = True
+    url = URL
+    max_chars = MAX_CHARS
+    policy = POLICY
 
     def __init__(
-        self,
-        voice: str = "banmai",
-        speed: int = 0,
-        *,
-        keys: KeySource,
-        name: str = "fpt",
-        url: str = URL,
-        requests_per_second: float = 1.0,
-        timeout_seconds: float = 15.0,
-        retries: int = 2,
-        backoff_seconds: float = 2.0,
-        poll_seconds: float = 1.0,
-        ready_timeout_seconds: float = 120.0,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        self, voice: str = "banmai", speed: int = 0, **options: Unpack[CloudVoiceOptions]
     ) -> None:
-        self.name = name
+        super().__init__(**options)
         self.voice = voice
         self.speed = max(min(SPEEDS), min(max(SPEEDS), int(speed)))
-        self.url = url
-        self.timeout_seconds = timeout_seconds
-        self.retries = retries
-        self.backoff_seconds = backoff_seconds
-        self.poll_seconds = poll_seconds
-        self.ready_timeout_seconds = ready_timeout_seconds
-        self._keys = keys
-        self._sleep = sleep
-        self._clock = clock
-        self._limiter = RateLimiter(requests_per_second, clock=clock, sleep=sleep)
 
     @property
     def label(self) -> str:
@@ -100,36 +71,15 @@ class FptEngine:
 
     def check(self) -> str | None:
         """Why this voice cannot speak now (no network call), or None."""
-        if self._keys.key(self.provider) is None:
+        if not self.has_key():
             return "Chưa có khoá API của FPT.AI (BROADCAST_FPT_API_KEY hoặc lưu trên trang web)"
         return None
 
     def synthesize(self, sentence: str) -> SynthesizedAudio:
-        key = self._keys.key(self.provider)
-        if key is None:
-            raise SynthesisError(
-                "Chưa có khoá API của FPT.AI: hãy nhập khoá trong phần cài đặt giọng đọc",
-                code="fpt_no_key",
-            )
-        text = sentence.strip()
-        if len(text) < MIN_CHARS:
-            text = text.ljust(MIN_CHARS, ".")  # FPT.AI refuses bodies under 3 characters
-        parts = [
-            run_with_retries(
-                functools.partial(self._attempt, piece, key),
-                retries=self.retries,
-                backoff_seconds=self.backoff_seconds,
-                sleep=self._sleep,
-                provider=self.provider,
-            )
-            for piece in split_for_limit(text, MAX_CHARS)
-        ]
-        return SynthesizedAudio(join_mp3(parts), "mp3")
+        # FPT.AI refuses bodies under 3 characters.
+        return super().synthesize(sentence.strip().ljust(MIN_CHARS, "."))
 
-    # --- one attempt: the request, then the wait for the audio ---------------------------
-
-    def _attempt(self, text: str, key: str) -> bytes | Failure:
-        self._limiter.acquire()
+    def _post(self, text: str, key: str) -> requests.Response:
         headers = {
             "api_key": key,
             "voice": self.voice,
@@ -137,12 +87,14 @@ class FptEngine:
             "format": "mp3",
             "Cache-Control": "no-cache",
         }
-        try:
-            response = requests.post(
-                self.url, data=text.encode("utf-8"), headers=headers, timeout=self.timeout_seconds
-            )
-        except requests.RequestException as exc:
-            return transport_failure(self.provider, exc, self.timeout_seconds)
+        return requests.post(
+            self.url,
+            data=text.encode("utf-8"),
+            headers=headers,
+            timeout=self.policy.timeout_seconds,
+        )
+
+    def _audio_link(self, response: requests.Response) -> str | Failure:
         failure = _status_failure(response)
         if failure is not None:
             return failure
@@ -163,14 +115,7 @@ class FptEngine:
         link = answer.get("async")
         if not isinstance(link, str) or not link.startswith(("http://", "https://")):
             return _refused("fpt_bad_answer", "FPT.AI không gửi đường dẫn âm thanh", repr(answer))
-        return wait_for_audio(
-            lambda: fetch_audio(self.provider, link, self.timeout_seconds),
-            poll_seconds=self.poll_seconds,
-            ready_timeout_seconds=self.ready_timeout_seconds,
-            clock=self._clock,
-            sleep=self._sleep,
-            provider=self.provider,
-        )
+        return link
 
 
 def _refused(code: str, message: str, detail: str) -> Failure:

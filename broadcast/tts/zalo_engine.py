@@ -13,33 +13,24 @@ The documented exchange (Zalo AI developer documentation, "Text to Audio Convert
 - The audio is fetched from ``data.url``; it may take a moment to be there (404 meanwhile).
 
 A key whose free daily quota is used up is refused like a wrong key (HTTP 401): the message
-says both. Retries, throttling and the key handling are as for FPT.AI.
+says both. Retries, throttling and the key handling are shared with FPT.AI
+(``cloud_voice.py``).
 """
 
 from __future__ import annotations
 
-import functools
-import time
-from collections.abc import Callable
+from typing import Unpack
 
 import requests
 
-from broadcast.tts.cloud import (
-    Failure,
-    KeySource,
-    join_mp3,
-    run_with_retries,
-    split_for_limit,
-    wait_for_audio,
-)
-from broadcast.tts.cloud_http import fetch_audio, transport_failure
-from broadcast.tts.engine import SynthesisError, SynthesizedAudio
-from broadcast.tts.throttle import RateLimiter
+from broadcast.tts.cloud import Failure, RequestPolicy
+from broadcast.tts.cloud_voice import CloudVoice, CloudVoiceOptions
 
 URL = "https://api.zalo.ai/v1/tts/synthesize"
 MAX_CHARS = 2000
 SPEED_RANGE = (0.8, 1.2)
 ENCODE_MP3 = 1
+POLICY = RequestPolicy(ready_timeout_seconds=60.0)
 
 SPEAKERS: dict[int, str] = {
     1: "nữ, miền Nam 1",
@@ -61,42 +52,21 @@ _ERRORS: dict[int, tuple[str, bool, str]] = {
     500: ("zalo_server_error", True, "Máy chủ Zalo AI báo lỗi nội bộ"),
 }
 
-class ZaloEngine:
+
+class ZaloEngine(CloudVoice):
     """A Zalo AI voice. ``name`` is "zalo" (the configured speaker) or "zalo:<speaker_id>"."""
 
     provider = "zalo"
-    online = True
+    url = URL
+    max_chars = MAX_CHARS
+    policy = POLICY
 
     def __init__(
-        self,
-        speaker: int = 2,
-        speed: float = 1.0,
-        *,
-        keys: KeySource,
-        name: str = "zalo",
-        url: str = URL,
-        requests_per_second: float = 1.0,
-        timeout_seconds: float = 15.0,
-        retries: int = 2,
-        backoff_seconds: float = 2.0,
-        poll_seconds: float = 1.0,
-        ready_timeout_seconds: float = 60.0,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
+        self, speaker: int = 2, speed: float = 1.0, **options: Unpack[CloudVoiceOptions]
     ) -> None:
-        self.name = name
+        super().__init__(**options)
         self.speaker = int(speaker)
         self.speed = round(min(max(float(speed), SPEED_RANGE[0]), SPEED_RANGE[1]), 2)
-        self.url = url
-        self.timeout_seconds = timeout_seconds
-        self.retries = retries
-        self.backoff_seconds = backoff_seconds
-        self.poll_seconds = poll_seconds
-        self.ready_timeout_seconds = ready_timeout_seconds
-        self._keys = keys
-        self._sleep = sleep
-        self._clock = clock
-        self._limiter = RateLimiter(requests_per_second, clock=clock, sleep=sleep)
 
     @property
     def label(self) -> str:
@@ -108,43 +78,22 @@ class ZaloEngine:
     def check(self) -> str | None:
         if self.speaker not in SPEAKERS:
             return f"Zalo AI không có giọng số {self.speaker} (chọn từ 1 đến 6)"
-        if self._keys.key(self.provider) is None:
+        if not self.has_key():
             return "Chưa có khoá API của Zalo AI (BROADCAST_ZALO_API_KEY hoặc lưu trên trang web)"
         return None
 
-    def synthesize(self, sentence: str) -> SynthesizedAudio:
-        key = self._keys.key(self.provider)
-        if key is None:
-            raise SynthesisError(
-                "Chưa có khoá API của Zalo AI: hãy nhập khoá trong phần cài đặt giọng đọc",
-                code="zalo_no_key",
-            )
-        parts = [
-            run_with_retries(
-                functools.partial(self._attempt, piece, key),
-                retries=self.retries,
-                backoff_seconds=self.backoff_seconds,
-                sleep=self._sleep,
-                provider=self.provider,
-            )
-            for piece in split_for_limit(sentence, MAX_CHARS)
-        ]
-        return SynthesizedAudio(join_mp3(parts), "mp3")
-
-    def _attempt(self, text: str, key: str) -> bytes | Failure:
-        self._limiter.acquire()
+    def _post(self, text: str, key: str) -> requests.Response:
         form = {
             "input": text,
             "speaker_id": str(self.speaker),
             "speed": f"{self.speed:g}",
             "encode_type": str(ENCODE_MP3),
         }
-        try:
-            response = requests.post(
-                self.url, data=form, headers={"apikey": key}, timeout=self.timeout_seconds
-            )
-        except requests.RequestException as exc:
-            return transport_failure(self.provider, exc, self.timeout_seconds)
+        return requests.post(
+            self.url, data=form, headers={"apikey": key}, timeout=self.policy.timeout_seconds
+        )
+
+    def _audio_link(self, response: requests.Response) -> str | Failure:
         if response.status_code == 401:
             return Failure("zalo_key_rejected", False, "HTTP 401", _KEY_REFUSED)
         if response.status_code == 429:
@@ -178,14 +127,7 @@ class ZaloEngine:
             return Failure(
                 "zalo_bad_answer", False, repr(answer)[:200], "Zalo AI không gửi đường dẫn âm thanh"
             )
-        return wait_for_audio(
-            lambda: fetch_audio(self.provider, link, self.timeout_seconds),
-            poll_seconds=self.poll_seconds,
-            ready_timeout_seconds=self.ready_timeout_seconds,
-            clock=self._clock,
-            sleep=self._sleep,
-            provider=self.provider,
-        )
+        return link
 
 
 def _error_code_failure(code: object, message: object) -> Failure:

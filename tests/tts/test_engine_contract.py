@@ -7,6 +7,7 @@ import io
 import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -41,18 +42,22 @@ def engine(
     request: pytest.FixtureRequest, mp3_bytes: bytes, tmp_path: Path
 ) -> Iterator[SpeechEngine]:
     keys = StaticKeys({"fpt": "k" * 32, "zalo": "z" * 32})
-    fast = {"requests_per_second": 1000.0, "sleep": lambda s: None}
+    def no_sleep(seconds: float) -> None:
+        pass
+
     if request.param == "fpt":
         with responses.RequestsMock(assert_all_requests_are_fired=False) as fpt:
             fpt.add(responses.POST, fpt_engine.URL, json={"async": AUDIO_LINK, "error": 0})
             fpt.add(responses.GET, AUDIO_LINK, body=mp3_bytes)
-            yield fpt_engine.FptEngine(keys=keys, **fast)  # type: ignore[arg-type]
+            policy = replace(fpt_engine.POLICY, requests_per_second=1000.0)
+            yield fpt_engine.FptEngine(keys=keys, policy=policy, sleep=no_sleep)
     elif request.param == "zalo":
         with responses.RequestsMock(assert_all_requests_are_fired=False) as zalo:
             answer = {"error_code": 0, "error_message": "Successful.", "data": {"url": AUDIO_LINK}}
             zalo.add(responses.POST, zalo_engine.URL, json=answer)
             zalo.add(responses.GET, AUDIO_LINK, body=mp3_bytes)
-            yield zalo_engine.ZaloEngine(keys=keys, **fast)  # type: ignore[arg-type]
+            policy = replace(zalo_engine.POLICY, requests_per_second=1000.0)
+            yield zalo_engine.ZaloEngine(keys=keys, policy=policy, sleep=no_sleep)
     elif request.param == "piper":
         from piper.phoneme_ids import DEFAULT_PHONEME_ID_MAP
 

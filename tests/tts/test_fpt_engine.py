@@ -7,6 +7,7 @@ the HTTP refusals of a gateway (wrong key, too many requests or quota used up, 5
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import pytest
 import requests
@@ -15,7 +16,7 @@ from urllib3.exceptions import NameResolutionError
 
 from broadcast.tts.cache import SentenceCache
 from broadcast.tts.chain import EngineChain
-from broadcast.tts.cloud import StaticKeys
+from broadcast.tts.cloud import RequestPolicy, StaticKeys
 from broadcast.tts.engine import SynthesisError
 from broadcast.tts.fake_engine import FakeEngine
 from broadcast.tts.fpt_engine import MAX_CHARS, URL, FptEngine
@@ -36,16 +37,18 @@ def accepted(link: str = LINK) -> dict[str, object]:
     }
 
 
+POLICY = RequestPolicy(
+    requests_per_second=2.0,
+    timeout_seconds=7.5,
+    retries=2,
+    backoff_seconds=1.0,
+    poll_seconds=1.0,
+    ready_timeout_seconds=30.0,
+)
+
+
 def make_engine(clock: FakeClock, **kwargs: object) -> FptEngine:
-    params: dict[str, object] = {
-        "keys": StaticKeys({"fpt": KEY}),
-        "requests_per_second": 2.0,
-        "timeout_seconds": 7.5,
-        "retries": 2,
-        "backoff_seconds": 1.0,
-        "poll_seconds": 1.0,
-        "ready_timeout_seconds": 30.0,
-    }
+    params: dict[str, object] = {"keys": StaticKeys({"fpt": KEY}), "policy": POLICY}
     params.update(kwargs)
     return FptEngine(sleep=clock.sleep, clock=clock, **params)  # type: ignore[arg-type]
 
@@ -87,7 +90,7 @@ def test_audio_that_never_appears_fails_without_sending_the_text_again(server, c
         server.add(responses.GET, LINK, status=404)
 
     with pytest.raises(SynthesisError) as caught:
-        make_engine(clock, ready_timeout_seconds=5.0).synthesize(SENTENCE)
+        make_engine(clock, policy=replace(POLICY, ready_timeout_seconds=5.0)).synthesize(SENTENCE)
 
     assert caught.value.code == "fpt_audio_not_ready"
     assert "5 giây" in caught.value.message
@@ -195,6 +198,15 @@ def test_link_that_gives_something_else_than_mp3(server, clock):
     assert caught.value.code == "fpt_no_audio"
 
 
+def test_text_under_three_characters_is_padded_as_fpt_ai_requires(server, clock, mp3_bytes):
+    server.add(responses.POST, URL, json=accepted())
+    server.add(responses.GET, LINK, body=mp3_bytes)
+
+    make_engine(clock).synthesize(" Ừ ")
+
+    assert server.calls[0].request.body == "Ừ..".encode()
+
+
 def test_text_over_the_limit_is_sent_in_pieces_cut_at_sentences(server, clock, mp3_bytes):
     sentence = "Bà con lưu ý lịch tiêm chủng của trạm y tế trong tháng này. "
     text = (sentence * (MAX_CHARS // len(sentence) + 20)).strip()
@@ -228,7 +240,7 @@ def test_requests_are_throttled(server, clock, mp3_bytes):
         server.add(responses.POST, URL, json=accepted())
         server.add(responses.GET, LINK, body=mp3_bytes)
 
-    engine = make_engine(clock, requests_per_second=0.5)
+    engine = make_engine(clock, policy=replace(POLICY, requests_per_second=0.5))
     for _ in range(3):
         engine.synthesize(SENTENCE)
 

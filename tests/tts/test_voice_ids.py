@@ -10,7 +10,7 @@ from pydantic import SecretStr
 from broadcast.errors import TTSError
 from broadcast.settings import Settings
 from broadcast.tts.chain import build_chain, make_engine, split_voice_id
-from broadcast.tts.cloud import SettingsKeys, StaticKeys
+from broadcast.tts.cloud import RequestPolicy, SettingsKeys, StaticKeys
 from broadcast.tts.fpt_engine import FptEngine
 from broadcast.tts.zalo_engine import ZaloEngine
 
@@ -32,6 +32,24 @@ def test_cloud_voices_from_settings(tmp_path: Path) -> None:
     # Two voices of one provider are two engines, each with its own cache key and breaker.
     assert fpt.identity() != leminh.identity()
     assert set(chain.breakers) == {"fpt", "fpt:leminh", "zalo", "zalo:4", "espeak"}
+
+
+def test_cloud_voices_take_their_request_policy_from_the_settings(tmp_path: Path) -> None:
+    settings = Settings(
+        data_dir=tmp_path,
+        fpt_requests_per_second=0.5,
+        fpt_timeout_seconds=20.0,
+        fpt_retries=4,
+        fpt_backoff_seconds=3.0,
+        fpt_poll_seconds=2.0,
+        fpt_ready_timeout_seconds=90.0,
+        zalo_retries=0,
+        zalo_ready_timeout_seconds=30.0,
+    )
+    fpt, zalo = build_chain(settings, ["fpt:leminh", "zalo:4"]).engines
+    assert isinstance(fpt, FptEngine) and isinstance(zalo, ZaloEngine)
+    assert fpt.policy == RequestPolicy(0.5, 20.0, 4, 3.0, 2.0, 90.0)
+    assert zalo.policy == RequestPolicy(1.0, 15.0, 0, 2.0, 1.0, 30.0)
 
 
 @pytest.mark.parametrize("name", ["espeak:vi", "zalo:bon", "festival", "piper:x"])

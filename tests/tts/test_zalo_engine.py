@@ -7,6 +7,7 @@ Converter": POST https://api.zalo.ai/v1/tts/synthesize, header ``apikey``, form 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from urllib.parse import parse_qs
 
 import pytest
@@ -15,7 +16,7 @@ import responses
 
 from broadcast.tts.cache import SentenceCache
 from broadcast.tts.chain import EngineChain
-from broadcast.tts.cloud import StaticKeys
+from broadcast.tts.cloud import RequestPolicy, StaticKeys
 from broadcast.tts.engine import SynthesisError
 from broadcast.tts.fake_engine import FakeEngine
 from broadcast.tts.zalo_engine import MAX_CHARS, URL, ZaloEngine
@@ -34,16 +35,18 @@ def refused(code: int, message: str) -> dict[str, object]:
     return {"error_code": code, "error_message": message, "data": []}
 
 
+POLICY = RequestPolicy(
+    requests_per_second=2.0,
+    timeout_seconds=9.0,
+    retries=2,
+    backoff_seconds=1.0,
+    poll_seconds=0.5,
+    ready_timeout_seconds=10.0,
+)
+
+
 def make_engine(clock: FakeClock, **kwargs: object) -> ZaloEngine:
-    params: dict[str, object] = {
-        "keys": StaticKeys({"zalo": KEY}),
-        "requests_per_second": 2.0,
-        "timeout_seconds": 9.0,
-        "retries": 2,
-        "backoff_seconds": 1.0,
-        "poll_seconds": 0.5,
-        "ready_timeout_seconds": 10.0,
-    }
+    params: dict[str, object] = {"keys": StaticKeys({"zalo": KEY}), "policy": POLICY}
     params.update(kwargs)
     return ZaloEngine(sleep=clock.sleep, clock=clock, **params)  # type: ignore[arg-type]
 
@@ -86,7 +89,7 @@ def test_stream_url_never_ready(server, clock):
     for _ in range(5):
         server.add(responses.GET, STREAM, status=404)
     with pytest.raises(SynthesisError) as caught:
-        make_engine(clock, ready_timeout_seconds=2.0).synthesize(SENTENCE)
+        make_engine(clock, policy=replace(POLICY, ready_timeout_seconds=2.0)).synthesize(SENTENCE)
     assert caught.value.code == "zalo_audio_not_ready"
 
 
