@@ -340,22 +340,29 @@ const Loa = (() => {
     : "mọi cụm loa");
 
   /* "Phát ở": every cluster, chosen clusters, or (``zones``) the clusters of a zone. Returns
-     {node, value()}: value() is {} (everywhere), {clusters: [...]} or {zone}; it throws a
-     Vietnamese Error when "chosen" has nothing ticked. */
-  function clusterPicker(list, { prefix, zones = false }) {
+     {node, value(), set(ids), reset()}: value() is {} (everywhere), {clusters: [...]} or
+     {zone}; with ``zoneAsClusters`` a zone gives {clusters: the ids of its clusters now}
+     (for what takes cluster ids only, e.g. a slot), and a hint says so. value() throws a
+     Vietnamese Error when "chosen" has nothing ticked. set(ids): null → everywhere, else
+     "chosen" with those ticked. */
+  function clusterPicker(list, { prefix, zones = false, zoneAsClusters = false }) {
     const zoneNames = [...new Set(list.map((c) => c.zone).filter(Boolean))];
-    const radio = (value, label, checked) => el("label", { class: "inline" },
-      el("input", { type: "radio", name: `${prefix}-where`, value, id: `${prefix}-where-${value}`, checked }), label);
+    const withZones = zones && zoneNames.length > 0;
+    const radio = (value, label, checked, ...extra) => el("label", { class: "inline" },
+      el("input", { type: "radio", name: `${prefix}-where`, value, id: `${prefix}-where-${value}`, checked }), label, ...extra);
     const boxes = el("div", { class: "cluster-boxes hidden", id: `${prefix}-clusters`, role: "group", "aria-label": "Các cụm loa" },
       list.map((c) => el("label", { class: "inline" },
         el("input", { type: "checkbox", value: c.id, name: `${prefix}-cluster` }), c.name)));
     const zoneSelect = el("select", { id: `${prefix}-zone`, class: "hidden", "aria-label": "Vùng" },
       zoneNames.map((z) => el("option", { value: z }, z)));
+    const zoneHint = zoneAsClusters
+      ? el("span", { class: "muted small", id: `${prefix}-zone-hint` }, " (các cụm loa hiện có của vùng này)")
+      : null;
     const node = el("fieldset", { class: "cluster-picker", id: `${prefix}-where` },
       el("legend", {}, "Cụm loa phát"),
       radio("all", "Mọi cụm loa", true), radio("some", "Chỉ các cụm loa đã chọn", false),
-      zones && zoneNames.length ? radio("zone", "Các cụm loa của một vùng", false) : null,
-      boxes, zones && zoneNames.length ? zoneSelect : null);
+      withZones ? radio("zone", "Các cụm loa của một vùng", false, zoneHint) : null,
+      boxes, withZones ? zoneSelect : null);
     const chosen = () => node.querySelector(`input[name="${prefix}-where"]:checked`).value;
     node.addEventListener("change", () => {
       boxes.classList.toggle("hidden", chosen() !== "some");
@@ -367,15 +374,22 @@ const Loa = (() => {
         if (!ids.length) throw new Error("Vui lòng chọn ít nhất một cụm loa (hoặc chọn “Mọi cụm loa”).");
         return { clusters: ids };
       }
-      if (chosen() === "zone") return { zone: zoneSelect.value };
+      if (chosen() === "zone") {
+        if (!zoneAsClusters) return { zone: zoneSelect.value };
+        const ids = list.filter((c) => c.zone === zoneSelect.value).map((c) => c.id);
+        if (!ids.length) throw new Error(`Vùng “${zoneSelect.value}” không còn cụm loa nào.`);
+        return { clusters: ids };
+      }
       return {};
     }
-    function reset() {
-      node.querySelector(`#${prefix}-where-all`).checked = true;
-      for (const b of boxes.querySelectorAll("input")) b.checked = false;
+    function set(ids) {
+      const some = Array.isArray(ids) && ids.length > 0;
+      node.querySelector(`#${prefix}-where-${some ? "some" : "all"}`).checked = true;
+      for (const b of boxes.querySelectorAll("input")) b.checked = some && ids.includes(b.value);
       node.dispatchEvent(new Event("change"));
     }
-    return { node, value, reset };
+    const reset = () => set(null);
+    return { node, value, set, reset };
   }
 
   // Voices by what they are to an operator, never by engine name.

@@ -14,6 +14,7 @@
   let replaceTarget = null; // {slot_id, original_start, title} offered after a same-time refusal
   let clusterList = []; // the speaker clusters, when the station has some besides its own
   let clusterChoice = null; // the form's "Cụm loa phát" picker
+  let editing = null; // the slot whose values the form shows, while it is being changed
 
   function monday(isoDate) {
     const index = Loa.WEEKDAYS.indexOf(Loa.weekdayOf(isoDate));
@@ -236,10 +237,13 @@
           if (!ok) return;
           run(remove, async () => {
             await api("DELETE", path);
+            if (editing && editing.id === slot.id) stopEditing();
             await reloadAll("Đã xóa khung giờ.");
           });
         });
-        actions.push(toggle, remove);
+        const edit = el("button", { type: "button", class: "small", "data-action": "edit" }, "Sửa");
+        edit.addEventListener("click", () => startEditing(slot));
+        actions.push(edit, toggle, remove);
       }
       return el("li", { "data-slot": slot.id },
         el("div", { class: "item-head" },
@@ -285,61 +289,187 @@
     document.getElementById("slot-error").classList.add("hidden");
   }
 
+  /* A refused save, new slot or change alike: the message in the form; a new one-off that
+     starts when another airing starts may replace that airing instead. (Not offered for a
+     change: the slot being changed would stay where it is.) */
+  function formFailed(err, { offerReplace }) {
+    showFormError(err.message);
+    if (offerReplace && err.code === "same_start" && err.body) {
+      replaceTarget = { slot_id: err.body.other_slot_id, original_start: err.body.original_start, title: err.body.other_title };
+      const button = document.getElementById("slot-replace");
+      button.textContent = `Thay thế buổi phát “${err.body.other_title}” lần đó`;
+      button.classList.remove("hidden");
+    }
+  }
+
+  const $ = (id) => document.getElementById(id);
+
+  /* A date field of the form: "" when empty, else the ISO date (a Vietnamese Error when the
+     text is not a date). */
+  function formDate(id, what) {
+    const typed = $(`${id}-text`) ? $(`${id}-text`).value.trim() : "";
+    const iso = $(id).value;
+    if (typed && !iso) throw new Error(`${what} phải có dạng ngày/tháng/năm, ví dụ 05/12/2026.`);
+    return iso;
+  }
+
+  /* What the form says, as the API's slot fields ("" / null for what is left empty). */
+  function readForm() {
+    const form = $("slot-form");
+    const programId = $("slot-program").value;
+    const time = Loa.parseClock($("slot-time").value);
+    if (!programId) throw new Error("Vui lòng chọn chương trình.");
+    if (!time) throw new Error("Giờ phát phải có dạng giờ:phút theo 24 giờ, ví dụ 06:00 hoặc 17:30.");
+    const fields = { program_id: programId, time: `${time}:00`, priority: $("slot-priority").value };
+    const minutes = $("slot-max-minutes").value.trim();
+    fields.max_duration_seconds = null;
+    if (minutes) {
+      const seconds = Math.round(Number(minutes.replace(",", ".")) * 60);
+      if (!Number.isFinite(seconds) || seconds < 1 || seconds > 86400) {
+        throw new Error("Thời lượng phát tối đa phải từ 1 giây đến 1440 phút (24 giờ), hoặc để trống.");
+      }
+      fields.max_duration_seconds = seconds;
+    }
+    if ($("slot-kind-weekly").checked) {
+      const days = [...form.querySelectorAll('input[name="days"]:checked')].map((c) => c.value);
+      if (!days.length) throw new Error("Vui lòng chọn ít nhất một thứ trong tuần.");
+      fields.days = days;
+      fields.valid_from = formDate("slot-valid-from", "Ngày bắt đầu phát") || null;
+      fields.valid_until = formDate("slot-valid-until", "Ngày hết hạn") || null;
+      if (fields.valid_from && fields.valid_until && fields.valid_from > fields.valid_until) {
+        throw new Error("Ngày bắt đầu phát phải trước ngày hết hạn.");
+      }
+    } else {
+      const date = formDate("slot-date", "Ngày phát");
+      if (!date) throw new Error("Ngày phát phải có dạng ngày/tháng/năm, ví dụ 05/12/2026.");
+      fields.date = date;
+    }
+    if (clusterChoice) fields.clusters = clusterChoice.value().clusters || null;
+    return fields;
+  }
+
+  /* A new slot: what is empty is left out (a weekly slot then starts today, on every cluster). */
+  async function createSlot(fields) {
+    const body = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== null));
+    await api("POST", "/api/slots", body);
+    await reloadAll(`Đã thêm “${programTitle(fields.program_id)}” vào lịch lúc ${fields.time.slice(0, 5)}.`);
+  }
+
+  /* A change: only what differs from the slot as it was shown is sent, so a change made
+     meanwhile by someone else to another field is kept. */
+  async function saveSlot(slot, fields) {
+    const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+    const sorted = (list) => (Array.isArray(list) ? [...list].sort() : null);
+    const changes = {};
+    if (fields.program_id !== slot.program_id) changes.program_id = fields.program_id;
+    if (fields.time.slice(0, 5) !== (slot.time || "").slice(0, 5)) changes.time = fields.time;
+    if (fields.priority !== slot.priority) changes.priority = fields.priority;
+    if (!same(fields.max_duration_seconds, slot.max_duration_seconds)) changes.max_duration_seconds = fields.max_duration_seconds;
+    if (fields.date) {
+      if (fields.date !== slot.date) changes.date = fields.date;
+    } else {
+      const wasWeekly = !slot.date;
+      if (!wasWeekly || !same(fields.days, slot.days)) changes.days = fields.days;
+      // A one-off made weekly starts today unless told otherwise, as a new weekly slot does.
+      const from = fields.valid_from || (wasWeekly ? null : Loa.localDate(new Date()));
+      if (!same(from, slot.valid_from)) changes.valid_from = from;
+      if (!same(fields.valid_until, slot.valid_until)) changes.valid_until = fields.valid_until;
+    }
+    if (clusterChoice && !same(sorted(fields.clusters), sorted(slot.clusters))) changes.clusters = fields.clusters;
+    if (!Object.keys(changes).length) {
+      stopEditing();
+      showNotice("Khung giờ không có gì thay đổi.");
+      return;
+    }
+    const saved = await api("PATCH", `/api/slots/${encodeURIComponent(slot.id)}`, changes);
+    stopEditing();
+    await reloadAll(`Đã lưu thay đổi của khung giờ “${programTitle(saved.program_id)}” (${slotWhen(saved)}).`);
+  }
+
+  /* The form shows the slot's values; saving changes it ("Hủy" goes back to a new slot). */
+  function startEditing(slot) {
+    editing = slot;
+    Loa.clearFlash();
+    replaceTarget = null;
+    $("slot-replace").classList.add("hidden");
+    hideFormError();
+    $("slot-program").value = slot.program_id;
+    const weekly = !slot.date;
+    $(weekly ? "slot-kind-weekly" : "slot-kind-once").checked = true;
+    for (const box of $("slot-form").querySelectorAll('input[name="days"]')) {
+      box.checked = weekly && (slot.days || []).includes(box.value);
+    }
+    Loa.setDate("slot-date", slot.date || Loa.localDate(new Date()));
+    Loa.setDate("slot-valid-from", weekly ? slot.valid_from : "");
+    Loa.setDate("slot-valid-until", weekly ? slot.valid_until : "");
+    $("slot-time").value = (slot.time || "").slice(0, 5);
+    $("slot-priority").value = slot.priority || "normal";
+    $("slot-max-minutes").value = slot.max_duration_seconds ? String(+(slot.max_duration_seconds / 60).toFixed(2)) : "";
+    if (clusterChoice) clusterChoice.set(slot.clusters);
+    syncKind();
+    $("add-slot-title").textContent = `Sửa khung giờ “${programTitle(slot.program_id)}” (${slotWhen(slot)})`;
+    $("slot-submit").textContent = "Lưu thay đổi";
+    $("slot-cancel-edit").classList.remove("hidden");
+    $("slot-form").closest("section").classList.add("editing");
+    $("slot-form").closest("section").scrollIntoView({ block: "start" });
+    $("slot-program").focus({ preventScroll: true });
+  }
+
+  function stopEditing() {
+    editing = null;
+    replaceTarget = null;
+    $("slot-replace").classList.add("hidden");
+    hideFormError();
+    $("slot-form").reset();
+    Loa.setDate("slot-date", Loa.localDate(new Date()));
+    Loa.setDate("slot-valid-from", "");
+    Loa.setDate("slot-valid-until", "");
+    if (clusterChoice) clusterChoice.reset();
+    syncKind();
+    $("add-slot-title").textContent = "Thêm khung giờ phát";
+    $("slot-submit").textContent = "Thêm vào lịch";
+    $("slot-cancel-edit").classList.add("hidden");
+    $("slot-form").closest("section").classList.remove("editing");
+  }
+
+  function syncKind() {
+    const weekly = $("slot-kind-weekly").checked;
+    $("slot-weekly").classList.toggle("hidden", !weekly);
+    $("slot-once").classList.toggle("hidden", weekly);
+  }
+
   function setupForm() {
-    const form = document.getElementById("slot-form");
+    const form = $("slot-form");
     if (!Loa.can.edit()) {
       form.closest("section").classList.add("hidden");
       return;
     }
-    const daysBox = document.getElementById("slot-days");
+    const daysBox = $("slot-days");
     for (const d of Loa.WEEKDAYS) {
       daysBox.append(el("label", { class: "inline" },
         el("input", { type: "checkbox", name: "days", value: d, id: `slot-day-${d}` }), Loa.WEEKDAY_LABELS[d]));
     }
     Loa.setDate("slot-date", Loa.localDate(new Date()));
-    const sync = () => {
-      const weekly = document.getElementById("slot-kind-weekly").checked;
-      document.getElementById("slot-weekly").classList.toggle("hidden", !weekly);
-      document.getElementById("slot-once").classList.toggle("hidden", weekly);
-    };
-    form.querySelectorAll('input[name="kind"]').forEach((r) => r.addEventListener("change", sync));
-    const replaceButton = document.getElementById("slot-replace");
+    form.querySelectorAll('input[name="kind"]').forEach((r) => r.addEventListener("change", syncKind));
+    const replaceButton = $("slot-replace");
     replaceButton.addEventListener("click", () => run(replaceButton, async () => {
       if (!replaceTarget) return;
-      const programId = document.getElementById("slot-program").value;
+      const programId = $("slot-program").value;
       await replace(replaceTarget.slot_id, replaceTarget.original_start, programId, replaceTarget.title, replaceTarget.original_start);
     }));
     form.addEventListener("input", () => { replaceTarget = null; replaceButton.classList.add("hidden"); });
+    $("slot-cancel-edit").addEventListener("click", () => { stopEditing(); Loa.clearFlash(); });
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      const button = document.getElementById("slot-submit");
+      const button = $("slot-submit");
       hideFormError();
+      const slot = editing;
       run(button, async () => {
         try {
-          const programId = document.getElementById("slot-program").value;
-          const time = Loa.parseClock(document.getElementById("slot-time").value);
-          if (!programId) throw new Error("Vui lòng chọn chương trình.");
-          if (!time) throw new Error("Giờ phát phải có dạng giờ:phút theo 24 giờ, ví dụ 06:00 hoặc 17:30.");
-          const body = { program_id: programId, time: `${time}:00`, priority: document.getElementById("slot-priority").value };
-          if (clusterChoice) Object.assign(body, clusterChoice.value());
-          if (document.getElementById("slot-kind-weekly").checked) {
-            const days = [...form.querySelectorAll('input[name="days"]:checked')].map((c) => c.value);
-            if (!days.length) throw new Error("Vui lòng chọn ít nhất một thứ trong tuần.");
-            body.days = days;
-          } else {
-            const date = document.getElementById("slot-date").value;
-            if (!date) throw new Error("Ngày phát phải có dạng ngày/tháng/năm, ví dụ 05/12/2026.");
-            body.date = date;
-          }
-          await api("POST", "/api/slots", body);
-          await reloadAll(`Đã thêm “${programTitle(programId)}” vào lịch lúc ${time}.`);
+          const fields = readForm();
+          await (slot ? saveSlot(slot, fields) : createSlot(fields));
         } catch (err) {
-          showFormError(err.message);
-          if (err.code === "same_start" && err.body) {
-            replaceTarget = { slot_id: err.body.other_slot_id, original_start: err.body.original_start, title: err.body.other_title };
-            replaceButton.textContent = `Thay thế buổi phát “${err.body.other_title}” lần đó`;
-            replaceButton.classList.remove("hidden");
-          }
+          formFailed(err, { offerReplace: !slot });
           throw err;
         }
       });
@@ -350,8 +480,9 @@
   async function setupClusters() {
     clusterList = await Loa.clusters();
     if (!clusterList.length || !Loa.can.edit()) return;
-    clusterChoice = Loa.clusterPicker(clusterList, { prefix: "slot" });
+    clusterChoice = Loa.clusterPicker(clusterList, { prefix: "slot", zones: true, zoneAsClusters: true });
     document.getElementById("slot-error").before(clusterChoice.node);
+    if (editing) clusterChoice.set(editing.clusters);
     renderSlots();
   }
 
