@@ -157,7 +157,10 @@ class Recording:
     rate: int
     arrivals: np.ndarray  # rows: (epoch seconds a chunk arrived, cumulative samples so far)
     blocks: np.ndarray  # rows: (epoch seconds, sink block seconds read by pactl)
-    window_seconds: float = 0.3
+    # Arrivals this long after a sample bound when it was played (each is an upper bound:
+    # a chunk read late only overestimates). A long window rides out a recorder that a
+    # busy machine held back for a moment (CI once read a cluster 40-50 ms late).
+    window_seconds: float = 2.0
 
     def block_at(self, when: float) -> float:
         earlier = self.blocks[self.blocks[:, 0] <= when]

@@ -250,6 +250,8 @@ class Agent:
                      "one (delay %.1f ms)", age, kept.delay * 1000, chosen.delay * 1000)
             return kept
         self.clock.set_offset(chosen.offset)
+        log.info("clock: %+.1f ms from the station's (round trip %.1f ms)", chosen.offset * 1000,
+                 chosen.delay * 1000)
         self.clock_measured = chosen
         self.clock_measured_at = time.time()
         self.store.save_clock_offset(chosen.offset, self.clock_measured_at)
