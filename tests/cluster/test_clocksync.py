@@ -103,11 +103,21 @@ def test_a_much_slower_measurement_does_not_replace_a_recent_quick_one() -> None
     assert keeps(current, 60.0, slower, max_age=900.0)
     assert not keeps(current, 901.0, slower, max_age=900.0)  # too old: clocks drift
     assert not keeps(None, 0.0, slower, max_age=900.0)
+    assert keeps(current, 900.0, slower, max_age=900.0)  # at the limit: still young enough
     bound = 2 * current.delay + 0.005
-    similar = Exchange(1000.0, 1000.5, 1000.5, 1000.0 + bound)  # just at the bound
-    assert similar.delay == pytest.approx(bound)
+    similar = Exchange(0.0, 0.5, 0.5, bound)  # exactly at the bound: not "much slower"
+    assert similar.delay == bound
     assert not keeps(current, 60.0, similar, max_age=900.0)
+    between = Exchange(0.0, 0.5, 0.5, 3 * current.delay + 0.005 - 0.001)  # over 2x, under 3x
+    assert keeps(current, 60.0, between, max_age=900.0)
     assert not keeps(current, 60.0, exchange(0.5, 0.001, 0.001), max_age=900.0)
+
+
+def test_an_exchange_exactly_as_quick_as_asked_ends_the_measurement() -> None:
+    edge = Exchange(0.0, 0.5, 0.5, 0.010)
+    source, made = _scripted([edge] + [exchange(0.5, 0.001, 0.001)] * 5)
+    assert measure(source, at_least=1, at_most=6, quick=edge.delay) is edge
+    assert len(made) == 1
 
 
 class _Interrupt(threading.Event):

@@ -33,3 +33,32 @@ def test_a_jump_is_a_discontinuity_and_other_rates_are_scaled() -> None:
     assert t.covered == 960 and t.pieces(0, 960) == [(0, 960, 0)]
     t.frame(441 + 441 + 44_100, 44_100, 441)  # a second further: not one stream any more
     assert t.discontinuity
+
+
+def test_after_two_slips_each_run_is_placed_by_its_own_anchor() -> None:
+    t = StreamTimeline(48_000)
+    t.frame(1_000, 48_000, 100)  # output 0..100 -> 1_000..
+    t.frame(1_200, 48_000, 100)  # a slip of +100: output 100..200 -> 1_200..
+    t.frame(1_300, 48_000, 100)  # follows the second anchor: no new slip
+    t.frame(1_350, 48_000, 100)  # a slip of -50: output 300..400 -> 1_350..
+    assert t.slips == 2 and not t.discontinuity
+    assert t.first_index == 1_000, "the first output sample keeps its first anchor"
+    assert t.pieces(50, 300) == [(0, 50, 1_050), (50, 200, 1_200), (250, 50, 1_350)]
+    # Starting exactly where an anchor begins: no empty run before it.
+    assert t.pieces(100, 50) == [(0, 50, 1_200)]
+    assert t.pieces(300, 100) == [(0, 100, 1_350)]
+
+
+def test_a_jump_of_exactly_the_limit_is_still_a_slip() -> None:
+    t = StreamTimeline(48_000, max_jump_seconds=0.5)
+    t.frame(0, 48_000, 480)
+    t.frame(480 + 24_000, 48_000, 480)  # exactly 0.5 s off
+    assert not t.discontinuity and t.slips == 1
+    t.frame(480 + 24_000 + 480 + 24_001, 48_000, 480)  # one sample more: another stream
+    assert t.discontinuity
+
+
+def test_frames_without_a_time_base_count_in_output_samples() -> None:
+    t = StreamTimeline(48_000)
+    t.frame(10, 0, 100)
+    assert t.first_index == 10 and t.covered == 100
