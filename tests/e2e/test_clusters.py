@@ -19,7 +19,11 @@ from tests.e2e.cluster_rig import AgentProcess, Broker, wait_until
 from tests.e2e.station_server import StationServer, whole_second_ahead
 from tests.soundpath import Recorder, VirtualSpeaker, best_alignment
 
-pytestmark = pytest.mark.soundpath
+# Four sound servers and seven audio processes on the machine's two cores: make test runs
+# these alone, before the rest (tools/run-tests.sh); beside the other half of the suite, CI
+# heard one cluster 40-55 ms late in three of five runs while its engine reported the start
+# on time.
+pytestmark = [pytest.mark.soundpath, pytest.mark.alone]
 
 CLUSTERS = ("thon-1", "thon-2", "thon-3")
 SHORT = "Kính thưa bà con. Đây là bản tin thử nghiệm của cụm loa."
@@ -200,16 +204,17 @@ def test_the_clusters_air_through_a_cut_and_report_when_it_is_over(rig: Rig) -> 
     restarted.kill9()
     restarted.start()  # during the cut: it airs from its own store
     listen_until(recorders, second_at.timestamp() + length + 1.0)
-    for cluster, recorder in recorders.items():
-        for at in (first_at, second_at):
-            score, when = onset(recorder, ref, at.timestamp() - 1.5, within=4.5)
-            assert score > 0.9, f"{cluster} did not air {at:%H:%M:%S} during the cut"
-            assert abs(when - at.timestamp()) <= TOLERANCE, (
-                f"{cluster} aired {at:%H:%M:%S} {(when - at.timestamp()) * 1000:+.1f} ms off"
-            )
-
-    broker.start()
-    station.start()
+    try:
+        for cluster, recorder in recorders.items():
+            for at in (first_at, second_at):
+                score, when = onset(recorder, ref, at.timestamp() - 1.5, within=4.5)
+                assert score > 0.9, f"{cluster} did not air {at:%H:%M:%S} during the cut"
+                assert abs(when - at.timestamp()) <= TOLERANCE, (
+                    f"{cluster} aired {at:%H:%M:%S} {(when - at.timestamp()) * 1000:+.1f} ms off"
+                )
+    finally:  # the cut ends whatever was heard: the tests after this one share the rig
+        broker.start()
+        station.start()
     back = time.time()
 
     def reported() -> bool:
