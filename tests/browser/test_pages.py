@@ -155,7 +155,8 @@ def test_upload_a_script_then_an_approver_approves_it(
         boss.click("#edit-save")
         boss.wait_for_selector("#editor-status .badge.script-draft")
         assert boss.is_visible("#approve")
-        assert any("tám giờ" in r for r in boss.locator("#sentences .reading").all_inner_texts())
+        # The readings are fetched again after the save: wait for the new one to show.
+        expect(boss.locator("#sentences .reading", has_text="tám giờ").first).to_be_visible()
     finally:
         approver.close()
     record = live_server.store.scripts.get(script_id)
