@@ -49,6 +49,11 @@ VIEWPORTS = {
 }
 
 
+# The speaker clusters of `cluster_station`: (id, name, zone).
+CLUSTERS = [("thon-mot", "Thôn Một", "Khu bắc"), ("thon-hai", "Thôn Hai", "Khu bắc"),
+            ("cho-xa", "Chợ xã", "Khu nam")]
+
+
 def _require_browser() -> None:
     # Never skip quietly: a missing browser is a broken test machine, not a reason to pass.
     if not CHROMIUM.exists():
@@ -132,6 +137,20 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     data_dir = tmp_path_factory.mktemp("station")
     settings = Settings(data_dir=data_dir, load_example_timetable=False, engines=["espeak"])
     with running_server(settings) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def cluster_station(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A station of its own (one per test module) with the speaker clusters CLUSTERS."""
+    data_dir = tmp_path_factory.mktemp("cluster-station")
+    settings = Settings(data_dir=data_dir, load_example_timetable=False, engines=["espeak"])
+    with running_server(settings) as server:
+        with server.api("quantri") as client:
+            for cluster_id, name, zone in CLUSTERS:
+                made = client.post("/api/clusters",
+                                   json={"id": cluster_id, "name": name, "zone": zone})
+                assert made.status_code == 201, made.text
         yield server
 
 

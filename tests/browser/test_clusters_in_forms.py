@@ -12,37 +12,20 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from broadcast.settings import Settings
 from tests.browser.conftest import (
     VIEWPORTS,
     LiveServer,
     _watch_errors,
     go,
     login,
-    running_server,
     screenshot,
 )
 
 pytestmark = pytest.mark.browser
 
-CLUSTERS = [("thon-mot", "Thôn Một", "Khu bắc"), ("thon-hai", "Thôn Hai", "Khu bắc"),
-            ("cho-xa", "Chợ xã", "Khu nam")]
 PAGES = ["Hôm nay", "Lịch phát sóng", "Bài viết", "Chương trình", "Âm thanh", "Nhật ký",
          "Báo cáo", "Quản lý", "Giọng đọc", "Cụm loa", "Thông báo khẩn", "Nghe lại",
          "Phát trực tiếp"]
-
-
-@pytest.fixture(scope="module")
-def cluster_station(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    data_dir = tmp_path_factory.mktemp("cluster-station")
-    settings = Settings(data_dir=data_dir, load_example_timetable=False, engines=["espeak"])
-    with running_server(settings) as server:
-        with server.api("quantri") as client:
-            for cluster_id, name, zone in CLUSTERS:
-                made = client.post("/api/clusters",
-                                   json={"id": cluster_id, "name": name, "zone": zone})
-                assert made.status_code == 201, made.text
-        yield server
 
 
 @pytest.fixture

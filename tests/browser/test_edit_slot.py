@@ -16,40 +16,25 @@ import pytest
 from playwright.sync_api import expect
 
 from broadcast.scheduling.model import Priority, Slot
-from broadcast.settings import Settings
 from tests.browser.conftest import (
     VIEWPORTS,
     LiveServer,
     _watch_errors,
     go,
     login,
-    running_server,
     screenshot,
 )
 
 pytestmark = pytest.mark.browser
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-CLUSTERS = [("thon-mot", "Thôn Một", "Khu bắc"), ("thon-hai", "Thôn Hai", "Khu bắc"),
-            ("cho-xa", "Chợ xã", "Khu nam")]
-
-
-@pytest.fixture(scope="module")
-def station(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    data_dir = tmp_path_factory.mktemp("edit-slot-station")
-    settings = Settings(data_dir=data_dir, load_example_timetable=False, engines=["espeak"])
-    with running_server(settings) as server:
-        with server.api("quantri") as client:
-            for cluster_id, name, zone in CLUSTERS:
-                made = client.post("/api/clusters",
-                                   json={"id": cluster_id, "name": name, "zone": zone})
-                assert made.status_code == 201, made.text
-        yield server
 
 
 @pytest.fixture(params=list(VIEWPORTS))
-def person(request: pytest.FixtureRequest, browser: Any, station: LiveServer) -> Iterator[Any]:
-    context = browser.new_context(base_url=station.url, locale="en-US",
+def person(
+    request: pytest.FixtureRequest, browser: Any, cluster_station: LiveServer
+) -> Iterator[Any]:
+    context = browser.new_context(base_url=cluster_station.url, locale="en-US",
                                   timezone_id="Asia/Ho_Chi_Minh", **VIEWPORTS[request.param])
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -88,15 +73,15 @@ def _edit(page: Any, title: str) -> None:
     expect(page.locator("#slot-submit")).to_have_text("Lưu thay đổi")
 
 
-def test_a_slot_is_changed_from_the_timetable(person: Any, station: LiveServer) -> None:
+def test_a_slot_is_changed_from_the_timetable(person: Any, cluster_station: LiveServer) -> None:
     tag = person.screen
     h = 7 if tag == "desktop" else 9  # the two screens share a station: hours of their own
     title = f"Tin nông nghiệp ({tag})"
     other_title = f"Nhạc truyền thống ({tag})"
-    program_id = _program(station, title)
-    other_id = _program(station, other_title)
+    program_id = _program(cluster_station, title)
+    other_id = _program(cluster_station, other_title)
     # Another weekly slot on Thôn Một on Mondays (5 minutes at most).
-    with station.api("lanhdao") as client:
+    with cluster_station.api("lanhdao") as client:
         made = client.post("/api/slots", json={
             "program_id": other_id, "time": f"{h + 12}:00", "days": ["mon"],
             "clusters": ["thon-mot"], "max_duration_seconds": 300})
@@ -115,7 +100,7 @@ def test_a_slot_is_changed_from_the_timetable(person: Any, station: LiveServer) 
     person.click("#slot-submit")
     listed = person.locator("#slot-list li", has_text=title)
     expect(listed).to_contain_text(f"0{h}:15 Thứ Hai, Thứ Tư, Thứ Sáu")
-    created = _slot_of(station, program_id)
+    created = _slot_of(cluster_station, program_id)
     assert created.clusters is None
     assert created.valid_from == datetime.now(TZ).date()
     expect(listed).not_to_contain_text("Cụm loa")
@@ -144,7 +129,7 @@ def test_a_slot_is_changed_from_the_timetable(person: Any, station: LiveServer) 
     assert "Đã lưu thay đổi" in _flash(person)
     expect(listed).to_contain_text("Cụm loa: Thôn Một")
     expect(listed).to_contain_text(f"0{h}:45 Thứ Hai, Thứ Tư, Thứ Sáu")
-    changed = _slot_of(station, program_id)
+    changed = _slot_of(cluster_station, program_id)
     assert changed.id == created.id
     assert changed.clusters == frozenset({"thon-mot"})
     assert changed.time == time(h, 45)
@@ -169,7 +154,7 @@ def test_a_slot_is_changed_from_the_timetable(person: Any, station: LiveServer) 
     expect(error).to_contain_text(other_title)
     assert other_id not in error.inner_text()  # titles, never internal ids
     expect(person.locator("#slot-replace")).to_be_hidden()
-    assert _slot_of(station, program_id) == changed
+    assert _slot_of(cluster_station, program_id) == changed
     screenshot(person, f"sua-khung-gio-trung-gio-{tag}")
 
     # --- the clusters of a zone: the ids of its clusters are sent ----------------------------
@@ -181,7 +166,7 @@ def test_a_slot_is_changed_from_the_timetable(person: Any, station: LiveServer) 
     person.click("#slot-submit")
     assert "Đã lưu thay đổi" in _flash(person)
     expect(listed).to_contain_text("Cụm loa: Thôn Hai, Thôn Một")
-    assert _slot_of(station, program_id).clusters == frozenset({"thon-mot", "thon-hai"})
+    assert _slot_of(cluster_station, program_id).clusters == frozenset({"thon-mot", "thon-hai"})
     # ...which the form shows as chosen clusters the next time.
     _edit(person, title)
     assert person.is_checked("#slot-where-some")
@@ -196,7 +181,7 @@ def test_a_slot_is_changed_from_the_timetable(person: Any, station: LiveServer) 
     assert person.input_value("#slot-time") == ""
     assert person.input_value("#slot-program") == ""
     assert person.is_checked("#slot-where-all")
-    assert _slot_of(station, program_id).time == time(h, 45)
+    assert _slot_of(cluster_station, program_id).time == time(h, 45)
 
     # --- back to every cluster: clusters null -------------------------------------------------
     _edit(person, title)
@@ -204,16 +189,16 @@ def test_a_slot_is_changed_from_the_timetable(person: Any, station: LiveServer) 
     person.click("#slot-submit")
     assert "Đã lưu thay đổi" in _flash(person)
     expect(listed).not_to_contain_text("Cụm loa")
-    assert _slot_of(station, program_id).clusters is None
+    assert _slot_of(cluster_station, program_id).clusters is None
 
 
 def test_a_new_one_off_for_the_clusters_of_a_zone_then_moved_to_another_day(
-    person: Any, station: LiveServer
+    person: Any, cluster_station: LiveServer
 ) -> None:
     tag = person.screen
     minute = 30 if tag == "desktop" else 40
     title = f"Lịch cắt điện ({tag})"
-    program_id = _program(station, title)
+    program_id = _program(cluster_station, title)
     day = datetime.now(TZ).date() + timedelta(days=2)
     later = day + timedelta(days=1)
 
@@ -228,7 +213,7 @@ def test_a_new_one_off_for_the_clusters_of_a_zone_then_moved_to_another_day(
     person.click("#slot-submit")
     listed = person.locator("#slot-list li", has_text=title)
     expect(listed).to_contain_text("Cụm loa: Chợ xã")
-    created = _slot_of(station, program_id)
+    created = _slot_of(cluster_station, program_id)
     assert created.clusters == frozenset({"cho-xa"})
     assert created.on_date == day
 
@@ -241,17 +226,17 @@ def test_a_new_one_off_for_the_clusters_of_a_zone_then_moved_to_another_day(
     person.click("#slot-submit")
     assert "Đã lưu thay đổi" in _flash(person)
     expect(listed).to_contain_text(f"16:{minute} ngày {later:%d/%m/%Y}")
-    changed = _slot_of(station, program_id)
+    changed = _slot_of(cluster_station, program_id)
     assert (changed.id, changed.on_date, changed.clusters) == (
         created.id, later, frozenset({"cho-xa"}))
     assert changed.priority == Priority.PRIORITY
 
 
-def test_only_editors_can_change_a_slot(person: Any, station: LiveServer) -> None:
+def test_only_editors_can_change_a_slot(person: Any, cluster_station: LiveServer) -> None:
     tag = person.screen
     title = f"Thông báo họp ({tag})"
-    program_id = _program(station, title)
-    with station.api("lanhdao") as client:
+    program_id = _program(cluster_station, title)
+    with cluster_station.api("lanhdao") as client:
         made = client.post("/api/slots", json={
             "program_id": program_id, "time": "20:00" if tag == "desktop" else "20:30",
             "days": ["sun"]})
