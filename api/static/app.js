@@ -61,10 +61,9 @@ const Loa = (() => {
     return "/dang-nhap?next=" + encodeURIComponent(next);
   }
 
-  /* Call the JSON API; returns the parsed body (or null for 204); throws ApiError with the
-     Vietnamese message the API sent. */
-  async function api(method, path, body) {
-    const headers = { Accept: "application/json" };
+  /* One request to the API: the CSRF token, a JSON or FormData body; a network failure and an
+     expired session (401, sent to the login page) become ApiErrors. Returns the response. */
+  async function send(method, path, body, headers = {}) {
     const init = { method, headers, credentials: "same-origin" };
     if (method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = csrfToken();
     if (body instanceof FormData) {
@@ -83,15 +82,25 @@ const Loa = (() => {
       window.location.assign(loginUrl());
       throw new ApiError(401, "unauthenticated", "Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.");
     }
+    return response;
+  }
+
+  /* The ApiError of a refused request, with the Vietnamese message the API sent. */
+  function refusal(status, data) {
+    const message = data && typeof data === "object" && data.message
+      ? data.message
+      : `Máy chủ báo lỗi (mã ${status}). Vui lòng thử lại.`;
+    return new ApiError(status, (data && data.code) || "http_error", message, data);
+  }
+
+  /* Call the JSON API; returns the parsed body (or null for 204); throws ApiError with the
+     Vietnamese message the API sent. */
+  async function api(method, path, body) {
+    const response = await send(method, path, body, { Accept: "application/json" });
     if (response.status === 204) return null;
     const type = response.headers.get("content-type") || "";
     const data = type.includes("json") ? await response.json().catch(() => null) : await response.text();
-    if (!response.ok) {
-      const message = data && typeof data === "object" && data.message
-        ? data.message
-        : `Máy chủ báo lỗi (mã ${response.status}). Vui lòng thử lại.`;
-      throw new ApiError(response.status, (data && data.code) || "http_error", message, data);
-    }
+    if (!response.ok) throw refusal(response.status, data);
     return data;
   }
 
@@ -296,28 +305,8 @@ const Loa = (() => {
 
   /* An audio answer of the API (a sample, a recording) as a Blob; errors as for api(). */
   async function audioBlob(method, path, body) {
-    const headers = {};
-    const init = { method, headers, credentials: "same-origin" };
-    if (method !== "GET" && method !== "HEAD") headers["X-CSRF-Token"] = csrfToken();
-    if (body !== undefined) {
-      headers["Content-Type"] = "application/json";
-      init.body = JSON.stringify(body);
-    }
-    let response;
-    try {
-      response = await fetch(path, init);
-    } catch (err) {
-      throw new ApiError(0, "network_error", "Không kết nối được với máy chủ của đài. Kiểm tra mạng rồi thử lại.");
-    }
-    if (response.status === 401) {
-      window.location.assign(loginUrl());
-      throw new ApiError(401, "unauthenticated", "Phiên đăng nhập đã hết hạn. Vui lòng đăng nhập lại.");
-    }
-    if (!response.ok) {
-      const data = await response.json().catch(() => null);
-      throw new ApiError(response.status, (data && data.code) || "http_error",
-        (data && data.message) || `Máy chủ báo lỗi (mã ${response.status}). Vui lòng thử lại.`, data);
-    }
+    const response = await send(method, path, body);
+    if (!response.ok) throw refusal(response.status, await response.json().catch(() => null));
     return response.blob();
   }
 
