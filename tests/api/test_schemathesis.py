@@ -57,7 +57,13 @@ def seeded() -> Iterator[None]:
     shutil.rmtree(_FOLDER, ignore_errors=True)
 
 
-@schema.parametrize()
+# Every request carries the admin's token; a generated revocation can hit that very token (a
+# small id, or name "admin") and turn every later request of the module into a 401. Revoking
+# tokens is tested in tests/api on tokens of their own.
+FUZZED = schema.exclude(method="DELETE", path_regex=r"^/api/users/\{name\}/tokens")
+
+
+@FUZZED.parametrize()
 @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
     case.call_and_validate(headers=API.auth("admin"), checks=CHECKS)
